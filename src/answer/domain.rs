@@ -1,0 +1,52 @@
+//! Is this question ours at all? Vocabulary checks that run before ranking.
+//!
+//! The nearest FAQ to "个税滞纳金怎么算" is about social-insurance late fees — answering with it would
+//! be confidently wrong. Other systems' vocabulary (tax, housing fund, credit cards, commercial
+//! insurance) sends the citizen elsewhere unless the question names one of our systems outright.
+
+use crate::knowledge::Dictionaries;
+use crate::search::Snapshot;
+use crate::text::normalize;
+
+/// The verdict of the domain check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainVerdict {
+    /// Social-insurance vocabulary present.
+    Ours,
+    /// Another system's question; carries the referral text if one is known.
+    Other { referral: Option<String> },
+    /// No vocabulary either way (chit-chat, or a very short question).
+    NoSignal,
+}
+
+/// The domain vocabulary of one knowledge base.
+pub struct Domain<'a> {
+    dict: &'a Dictionaries,
+}
+
+impl<'a> Domain<'a> {
+    pub fn new(dict: &'a Dictionaries) -> Self {
+        Domain { dict }
+    }
+
+    pub fn check(&self, snap: &Snapshot, question: &str) -> DomainVerdict {
+        let norm = normalize(question);
+        let has = |w: &String| snap.analyzer.contains_word(&norm, w);
+        if self.dict.out_of_domain_phrases.iter().any(has) {
+            return DomainVerdict::Other { referral: None };
+        }
+        let core = self.dict.core.iter().any(has);
+        for other in &self.dict.other_systems {
+            if (other.strong || !core) && other.words.iter().any(has) {
+                return DomainVerdict::Other {
+                    referral: Some(other.referral.clone()),
+                };
+            }
+        }
+        if core || self.dict.in_domain.iter().any(has) {
+            DomainVerdict::Ours
+        } else {
+            DomainVerdict::NoSignal
+        }
+    }
+}

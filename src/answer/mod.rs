@@ -1,0 +1,231 @@
+//! Turning a citizen's question into one reply: answer, clarify, or a polite fallback.
+//!
+//! [`Answerer`] owns the live [`Snapshot`] (swappable without a restart) and applies the decision
+//! rules on top of the ranking: first a domain check (a question about income tax or the housing fund
+//! must not get the nearest social-insurance FAQ), then calibrated thresholds on the reranked score.
+//! The [`Reply`] shape is the public contract every channel serialises.
+
+mod domain;
+mod reply;
+
+pub use domain::{Domain, DomainVerdict};
+pub use reply::{Reply, ReplyKind, SourceRef};
+
+use crate::config::Paths;
+use crate::knowledge::{self, Knowledge};
+use crate::search::{Kind, Snapshot};
+use crate::text::Analyzer;
+use crate::{Error, Result};
+use std::sync::{Arc, RwLock};
+
+/// Thresholds of the answer / clarify / fallback decision, calibrated on the development set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecisionParams {
+    /// Score at or above which the top entry is answered outright when clearly ahead.
+    pub answer: f32,
+    /// Score at or above which close candidates are offered as a clarification.
+    pub clarify: f32,
+    /// Candidates within this distance of the top one count as "close".
+    pub margin: f32,
+    /// Down-weighting of articles against FAQ entries when answering citizens.
+    pub article_weight: f32,
+    /// Extra score needed to answer a question with no domain vocabulary at all.
+    pub no_signal_extra: f32,
+}
+
+impl Default for DecisionParams {
+    fn default() -> Self {
+        DecisionParams {
+            answer: 0.50,
+            clarify: 0.36,
+            margin: 0.05,
+            article_weight: 0.85,
+            no_signal_extra: 0.15,
+        }
+    }
+}
+
+/// One staff search hit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub score: f32,
+    pub snippet: String,
+}
+
+/// `{"hits": [...]}` — the shape of `search --json` and `GET /v1/search`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+}
+
+/// Load, validate and index a knowledge directory into a ready snapshot. Validation problems refuse
+/// the load, so a broken edit never replaces a working knowledge base.
+pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<Snapshot> {
+    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
+    problems.extend(knowledge::validate(&kb));
+    if !problems.is_empty() {
+        return Err(Error::Knowledge(problems));
+    }
+    snapshot_from(kb, paths, progress)
+}
+
+/// Index (or open the index of) an already validated knowledge base.
+pub fn snapshot_from(
+    kb: Knowledge,
+    paths: &Paths,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Snapshot> {
+    let analyzer = Arc::new(Analyzer::new(&kb.dict));
+    Snapshot::open_or_build(Arc::new(kb), analyzer, &paths.index, progress)
+}
+
+/// Answers questions from the current snapshot; the snapshot can be replaced while serving.
+pub struct Answerer {
+    current: RwLock<Arc<Snapshot>>,
+}
+
+impl Answerer {
+    pub fn new(snapshot: Snapshot) -> Self {
+        Answerer {
+            current: RwLock::new(Arc::new(snapshot)),
+        }
+    }
+
+    /// An answerer starting from a snapshot another answerer already serves.
+    pub fn new_shared(snapshot: Arc<Snapshot>) -> Self {
+        Answerer {
+            current: RwLock::new(snapshot),
+        }
+    }
+
+    /// The snapshot in use right now (cheap: an `Arc` clone).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Publish a new snapshot; requests already running finish on the old one.
+    pub fn swap(&self, snapshot: Snapshot) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
+    }
+
+    /// Ranked hits with highlighted snippets, for hotline staff.
+    pub fn search(&self, query: &str, limit: usize, region: Option<&str>) -> Result<SearchResults> {
+        let snap = self.snapshot();
+        let ranked = snap.rank(query, region, limit.clamp(1, 100))?;
+        let hits = ranked
+            .candidates
+            .iter()
+            .map(|c| {
+                let e = &snap.entries[c.entry];
+                Hit {
+                    id: e.id.clone(),
+                    kind: e.kind.as_str(),
+                    title: e.title.clone(),
+                    score: round3(c.score),
+                    snippet: snap.snippet(c.entry, &ranked.terms, 240),
+                }
+            })
+            .collect();
+        Ok(SearchResults { hits })
+    }
+
+    /// One reply for a citizen's question.
+    pub fn ask(&self, question: &str) -> Reply {
+        let snap = self.snapshot();
+        match answer(&snap, question) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "ask failed");
+                Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
+            }
+        }
+    }
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The decision rules, on one snapshot, with the default thresholds.
+pub fn answer(snap: &Snapshot, question: &str) -> Result<Reply> {
+    Ok(decide(snap, question, &DecisionParams::default())?.reply)
+}
+
+/// A reply together with the ranking it was decided from (for evaluation and logging).
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub reply: Reply,
+    /// Entry ids best first, as the answer layer saw them (after the domain check; empty when
+    /// the question was ruled out before ranking).
+    pub ranked: Vec<(String, f32)>,
+}
+
+/// Domain check, ranking and thresholds.
+pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Decision> {
+    let question = question.trim();
+    let early = |reply: Reply| Decision {
+        reply,
+        ranked: vec![],
+    };
+    if question.is_empty() {
+        return Ok(early(Reply::fallback(
+            "您好，请直接输入您想咨询的社保、医保补缴问题，例如“医保断缴三个月还能补吗”。",
+        )));
+    }
+    let domain = Domain::new(&snap.kb.dict);
+    let verdict = domain.check(snap, question);
+    if let DomainVerdict::Other { referral } = &verdict {
+        return Ok(early(Reply::fallback(&reply::off_topic_text(
+            referral.as_deref(),
+        ))));
+    }
+    let mut ranked = snap.rank(question, None, 8)?;
+    // Citizens get the short FAQ answer when one fits about as well as a long explainer.
+    for c in &mut ranked.candidates {
+        if snap.entries[c.entry].kind == Kind::Article {
+            c.score *= p.article_weight;
+        }
+    }
+    ranked
+        .candidates
+        .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    let ids = ranked
+        .candidates
+        .iter()
+        .map(|c| (snap.entries[c.entry].id.clone(), c.score))
+        .collect();
+    let decided = |reply: Reply| Decision { reply, ranked: ids };
+    let Some(top) = ranked.candidates.first() else {
+        return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
+    };
+    if verdict == DomainVerdict::NoSignal && top.score < p.answer + p.no_signal_extra {
+        return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
+    }
+    let close: Vec<_> = ranked
+        .candidates
+        .iter()
+        .filter(|c| top.score - c.score <= p.margin && c.score >= p.clarify)
+        .take(3)
+        .collect();
+    let reply = if top.score >= p.answer && close.len() <= 1 {
+        reply::answer_reply(snap, top)
+    } else if top.score >= p.clarify && close.len() >= 2 {
+        reply::clarify_reply(snap, &close)
+    } else if top.score >= p.answer {
+        reply::answer_reply(snap, top)
+    } else {
+        Reply::fallback(&reply::unknown_text())
+    };
+    Ok(decided(reply))
+}
+
+/// Whether an entry kind is shown to citizens as an answer (all are; laws are quoted).
+pub fn answerable(kind: Kind) -> bool {
+    matches!(kind, Kind::Faq | Kind::Article | Kind::Law)
+}

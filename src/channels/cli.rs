@@ -1,0 +1,61 @@
+//! Line-oriented JSON loops for scripts: one JSON object in per line, one reply out per line.
+
+use crate::answer::Reply;
+use std::io::{BufRead, Write};
+
+/// Read `{"text": "..."}` per line and write one reply per line, flushed per line. A line that is not
+/// valid UTF-8 or JSON, or has no `text`, gets an error reply and the loop continues.
+pub fn ask_jsonl(
+    input: impl BufRead,
+    mut output: impl Write,
+    mut ask: impl FnMut(&str) -> Reply,
+) -> std::io::Result<()> {
+    for line in input.split(b'\n') {
+        let line = line?;
+        let reply = match std::str::from_utf8(&line) {
+            Err(_) => Reply::error("输入不是有效的 UTF-8 文本。"),
+            Ok(s) if s.trim().is_empty() => continue,
+            Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Err(e) => Reply::error(&format!("输入不是有效的 JSON：{e}")),
+                Ok(v) => match v.get("text").and_then(|t| t.as_str()) {
+                    Some(text) => ask(text),
+                    None => Reply::error("缺少字符串字段 \"text\"。"),
+                },
+            },
+        };
+        serde_json::to_writer(&mut output, &reply)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::ReplyKind;
+
+    #[test]
+    fn bad_lines_get_errors_and_the_loop_continues() {
+        let input: &[u8] = b"{\"text\":\"a\"}\nnot json\n\xff\xfe\n{\"x\":1}\n{\"text\":\"b\"}\n";
+        let mut out = Vec::new();
+        ask_jsonl(input, &mut out, |t| Reply::new(ReplyKind::Answer, t)).unwrap();
+        let replies: Vec<Reply> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let kinds: Vec<ReplyKind> = replies.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ReplyKind::Answer,
+                ReplyKind::Error,
+                ReplyKind::Error,
+                ReplyKind::Error,
+                ReplyKind::Answer
+            ]
+        );
+        assert_eq!(replies[4].text, "b");
+    }
+}

@@ -1,0 +1,7 @@
+//! Thin adapters between transports and the core: they translate, they do not decide.
+//!
+//! `cli` holds the line-oriented loops behind `bujiao ask --jsonl` (kept here, not in `main.rs`, so
+//! tests drive them with in-memory readers); `http` builds the axum router with `fn app(state)`.
+
+pub mod cli;
+pub mod http;

@@ -1,0 +1,111 @@
+//! The knowledge base: human-editable files under `knowledge/` are the source of truth.
+//!
+//! This module reads FAQ entries (TOML), articles (Markdown with TOML front matter), law articles,
+//! named source documents and dictionaries, keeps the file and line every item came from, and checks
+//! the whole corpus (`bujiao kb validate`). Nothing here knows about the index or any channel; the
+//! search module builds its index from a loaded [`Knowledge`].
+
+mod load;
+mod types;
+mod validate;
+
+pub use load::{fingerprint, load};
+pub use types::*;
+pub use validate::validate;
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in a knowledge file, reported as `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Problem {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// One JSON line of `bujiao kb export --jsonl`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportRecord {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub questions: Vec<String>,
+    pub body: String,
+    pub regions: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl Knowledge {
+    /// Every published item as an export record (FAQ, article, law; policies are added by the caller
+    /// that knows the policy tables).
+    pub fn export_records(&self) -> Vec<ExportRecord> {
+        let mut out = Vec::new();
+        for f in self.faqs.iter().filter(|f| f.status == Status::Published) {
+            let mut questions = vec![f.question.clone()];
+            questions.extend(f.similar.iter().cloned());
+            out.push(ExportRecord {
+                id: f.id.clone(),
+                kind: "faq",
+                title: f.question.clone(),
+                questions,
+                body: f.answer.clone(),
+                regions: f.regions.clone(),
+                sources: f.sources.clone(),
+            });
+        }
+        for a in self
+            .articles
+            .iter()
+            .filter(|a| a.status == Status::Published)
+        {
+            out.push(ExportRecord {
+                id: a.id.clone(),
+                kind: "article",
+                title: a.title.clone(),
+                questions: a.questions.clone(),
+                body: a.body.clone(),
+                regions: a.regions.clone(),
+                sources: a.sources.clone(),
+            });
+        }
+        for l in &self.laws {
+            out.push(ExportRecord {
+                id: l.id.clone(),
+                kind: "law",
+                title: l.title(),
+                questions: vec![],
+                body: l.text.clone(),
+                regions: vec![],
+                sources: vec![],
+            });
+        }
+        out
+    }
+
+    /// Human-readable title for a `law:`/`doc:` source reference, if it resolves.
+    pub fn source_title(&self, reference: &str) -> Option<String> {
+        let (kind, id) = reference.split_once(':')?;
+        match kind {
+            "law" => self.laws.iter().find(|l| l.id == id).map(|l| l.title()),
+            "doc" => self.docs.iter().find(|d| d.id == id).map(|d| d.cite()),
+            _ => None,
+        }
+    }
+}

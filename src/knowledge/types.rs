@@ -1,0 +1,221 @@
+//! Typed knowledge items, each remembering the file and line it came from.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Which insurance an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InsuranceScope {
+    Medical,
+    Pension,
+    Any,
+}
+
+impl InsuranceScope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "medical" => Some(Self::Medical),
+            "pension" => Some(Self::Pension),
+            "any" => Some(Self::Any),
+            _ => None,
+        }
+    }
+}
+
+/// Who an entry is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Employee,
+    Flexible,
+    Resident,
+    Retiree,
+    Employer,
+    Unemployed,
+    Any,
+}
+
+impl Audience {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "employee" => Self::Employee,
+            "flexible" => Self::Flexible,
+            "resident" => Self::Resident,
+            "retiree" => Self::Retiree,
+            "employer" => Self::Employer,
+            "unemployed" => Self::Unemployed,
+            "any" => Self::Any,
+            _ => return None,
+        })
+    }
+}
+
+/// Published entries are indexed; drafts are validated but not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Published,
+    Draft,
+}
+
+/// Metadata shared by FAQ entries and articles.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub tags: Vec<String>,
+    pub insurance: InsuranceScope,
+    pub audience: Vec<Audience>,
+    pub regions: Vec<String>,
+    pub sources: Vec<String>,
+    pub effective: NaiveDate,
+    pub updated: NaiveDate,
+    pub status: Status,
+}
+
+/// A question with its answer and the other ways people ask it.
+#[derive(Debug, Clone)]
+pub struct Faq {
+    pub id: String,
+    pub question: String,
+    pub similar: Vec<String>,
+    pub answer: String,
+    pub tags: Vec<String>,
+    pub insurance: InsuranceScope,
+    pub audience: Vec<Audience>,
+    pub regions: Vec<String>,
+    pub sources: Vec<String>,
+    pub effective: NaiveDate,
+    pub updated: NaiveDate,
+    pub status: Status,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// A longer explainer in Markdown.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub id: String,
+    pub title: String,
+    pub questions: Vec<String>,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub insurance: InsuranceScope,
+    pub audience: Vec<Audience>,
+    pub regions: Vec<String>,
+    pub sources: Vec<String>,
+    pub effective: NaiveDate,
+    pub updated: NaiveDate,
+    pub status: Status,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// One article of a law or regulation, quoted in full.
+#[derive(Debug, Clone)]
+pub struct Law {
+    pub id: String,
+    pub law: String,
+    pub article: String,
+    pub text: String,
+    pub effective: NaiveDate,
+    pub amended: Option<NaiveDate>,
+    pub tags: Vec<String>,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl Law {
+    /// 《中华人民共和国社会保险法》第八十六条
+    pub fn title(&self) -> String {
+        format!("《{}》{}", self.law, self.article)
+    }
+}
+
+/// A named document (notice, regulation, local rule) that entries cite.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: String,
+    pub title: String,
+    pub number: Option<String>,
+    pub issuer: String,
+    pub year: i32,
+    pub region: Option<String>,
+    pub url: Option<String>,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl Doc {
+    /// How the document is cited in an answer: 《标题》（文号，年份）.
+    pub fn cite(&self) -> String {
+        match &self.number {
+            Some(n) => format!("《{}》（{}）", self.title, n),
+            None => format!("《{}》（{}年）", self.title, self.year),
+        }
+    }
+}
+
+/// Dictionaries that shape the text pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct Dictionaries {
+    /// jieba user dictionary lines (`word [freq] [tag]`).
+    pub user_dict: String,
+    /// Groups of equivalent words; the first word of each group is canonical.
+    pub synonyms: Vec<Vec<String>>,
+    /// Words that mark a question as being about social insurance.
+    pub in_domain: Vec<String>,
+    /// Explicit names of our systems (社保, 医保, 养老保险…): their presence outweighs another
+    /// system's vocabulary ("社保和公积金都断了").
+    pub core: Vec<String>,
+    /// Other systems people confuse with ours, each with where to send the citizen instead.
+    pub other_systems: Vec<OtherSystem>,
+    /// Phrases that mean "not our business" even though in-domain words appear (养老金补发…).
+    pub out_of_domain_phrases: Vec<String>,
+}
+
+/// Another system's vocabulary (tax, housing fund, commercial insurance…) and the referral to give.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherSystem {
+    pub words: Vec<String>,
+    pub referral: String,
+    /// Unambiguous vocabulary (商业保险…) that wins even over our own system names.
+    #[serde(default)]
+    pub strong: bool,
+}
+
+/// A raw policy table file, handed to the calculation module for parsing.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub file: PathBuf,
+    pub text: String,
+}
+
+/// Everything under `knowledge/`.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub faqs: Vec<Faq>,
+    pub articles: Vec<Article>,
+    pub laws: Vec<Law>,
+    pub docs: Vec<Doc>,
+    pub dict: Dictionaries,
+    pub policies: Vec<PolicyFile>,
+    /// Other data files (e.g. `dict/regions.toml`) by path relative to the knowledge dir.
+    pub extra: Vec<(String, String)>,
+    /// Hash of every file's path and content; the index is rebuilt when it changes.
+    pub fingerprint: String,
+}
+
+impl Knowledge {
+    pub fn faq(&self, id: &str) -> Option<&Faq> {
+        self.faqs.iter().find(|f| f.id == id)
+    }
+
+    pub fn extra_file(&self, rel: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(p, _)| p == rel)
+            .map(|(_, t)| t.as_str())
+    }
+}

@@ -1,0 +1,203 @@
+//! Cross-file checks of a loaded knowledge base: ids, references, duplicated phrasings, emptiness.
+
+use super::types::*;
+use super::Problem;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Minimum number of alternative phrasings an FAQ entry must carry.
+pub const MIN_SIMILAR: usize = 3;
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+}
+
+/// Text reduced to letters and digits, so "补缴？" and "补缴" count as the same phrasing.
+fn phrasing_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every cross-file problem in `kb` (problems found while loading are reported by `load`).
+pub fn validate(kb: &Knowledge) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut push = |file: &Path, line: usize, msg: String| out.push(Problem::new(file, line, msg));
+
+    let mut ids: HashMap<&str, (&Path, usize)> = HashMap::new();
+    let items = kb
+        .faqs
+        .iter()
+        .map(|f| (f.id.as_str(), f.file.as_path(), f.line))
+        .chain(
+            kb.articles
+                .iter()
+                .map(|a| (a.id.as_str(), a.file.as_path(), a.line)),
+        );
+    for (id, file, line) in items {
+        if !valid_id(id) {
+            push(
+                file,
+                line,
+                format!("bad id {id:?}: use lowercase ascii letters, digits and '-'"),
+            );
+        }
+        if let Some((f, l)) = ids.get(id) {
+            push(
+                file,
+                line,
+                format!("duplicate id {id:?} (first defined at {}:{l})", f.display()),
+            );
+        } else {
+            ids.insert(id, (file, line));
+        }
+    }
+
+    let mut law_ids: HashMap<&str, (&Path, usize)> = HashMap::new();
+    for l in &kb.laws {
+        if let Some((f, line)) = law_ids.insert(&l.id, (&l.file, l.line)) {
+            push(
+                &l.file,
+                l.line,
+                format!(
+                    "duplicate law id {:?} (first defined at {}:{line})",
+                    l.id,
+                    f.display()
+                ),
+            );
+        }
+    }
+    let mut doc_ids: HashMap<&str, (&Path, usize)> = HashMap::new();
+    for d in &kb.docs {
+        if let Some((f, line)) = doc_ids.insert(&d.id, (&d.file, d.line)) {
+            push(
+                &d.file,
+                d.line,
+                format!(
+                    "duplicate document id {:?} (first defined at {}:{line})",
+                    d.id,
+                    f.display()
+                ),
+            );
+        }
+    }
+
+    let resolve = |r: &str| -> Result<Option<&Doc>, String> {
+        match r.split_once(':') {
+            Some(("law", id)) if law_ids.contains_key(id) => Ok(None),
+            Some(("doc", id)) if doc_ids.contains_key(id) => {
+                Ok(kb.docs.iter().find(|d| d.id == id))
+            }
+            Some(("law", _)) | Some(("doc", _)) => Err(format!("unknown source reference {r:?}")),
+            _ => Err(format!(
+                "bad source reference {r:?} (expected law:<id> or doc:<id>)"
+            )),
+        }
+    };
+    let check_sources = |sources: &[String],
+                         regions: &[String],
+                         file: &Path,
+                         line: usize,
+                         what: &str,
+                         push: &mut dyn FnMut(&Path, usize, String)| {
+        if sources.is_empty() {
+            push(file, line, format!("{what} has no sources"));
+        }
+        let mut regional_doc = false;
+        for s in sources {
+            match resolve(s) {
+                Ok(Some(doc)) if doc.region.is_some() => regional_doc = true,
+                Ok(_) => {}
+                Err(msg) => push(file, line, format!("{what}: {msg}")),
+            }
+        }
+        if !regions.is_empty() && !regional_doc {
+            push(file, line, format!("{what} is regional ({}) but cites no regional document naming its region and year", regions.join("、")));
+        }
+    };
+
+    let mut phrasings: HashMap<String, (&str, &Path, usize)> = HashMap::new();
+    for f in &kb.faqs {
+        let what = format!("faq {}", f.id);
+        if f.question.trim().is_empty() {
+            push(&f.file, f.line, format!("{what} has an empty question"));
+        }
+        if f.answer.trim().is_empty() {
+            push(&f.file, f.line, format!("{what} has an empty answer"));
+        }
+        if f.similar.len() < MIN_SIMILAR {
+            push(
+                &f.file,
+                f.line,
+                format!(
+                    "{what} has {} similar questions, needs at least {MIN_SIMILAR}",
+                    f.similar.len()
+                ),
+            );
+        }
+        check_sources(&f.sources, &f.regions, &f.file, f.line, &what, &mut push);
+        for q in std::iter::once(&f.question).chain(&f.similar) {
+            let key = phrasing_key(q);
+            if key.is_empty() {
+                push(
+                    &f.file,
+                    f.line,
+                    format!("{what} has an empty similar question"),
+                );
+                continue;
+            }
+            match phrasings.get(&key) {
+                Some((other, file, line)) if *other != f.id => push(
+                    &f.file,
+                    f.line,
+                    format!(
+                        "{what}: question {q:?} also appears under {other} ({}:{line})",
+                        file.display()
+                    ),
+                ),
+                Some(_) => push(
+                    &f.file,
+                    f.line,
+                    format!("{what}: question {q:?} is listed twice"),
+                ),
+                None => {
+                    phrasings.insert(key, (&f.id, &f.file, f.line));
+                }
+            }
+        }
+    }
+    for a in &kb.articles {
+        let what = format!("article {}", a.id);
+        if a.title.trim().is_empty() {
+            push(&a.file, a.line, format!("{what} has an empty title"));
+        }
+        if a.body.trim().is_empty() {
+            push(&a.file, a.line, format!("{what} has an empty body"));
+        }
+        check_sources(&a.sources, &a.regions, &a.file, a.line, &what, &mut push);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kebab_ascii() {
+        assert!(valid_id("employer-arrears-1"));
+        assert!(!valid_id("Employer"));
+        assert!(!valid_id("单位"));
+        assert!(!valid_id(""));
+    }
+
+    #[test]
+    fn phrasing_key_ignores_punctuation() {
+        assert_eq!(phrasing_key("补缴？ 怎么办!"), phrasing_key("补缴怎么办"));
+    }
+}

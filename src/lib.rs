@@ -1,0 +1,18 @@
+//! bujiao (补缴): the library core of a Chinese-language consultation bot for back-payment of social
+//! insurance (medical insurance and pension).
+//!
+//! The core — [`knowledge`], [`text`], [`search`], [`answer`], [`calc`], [`dialogue`], [`session`] —
+//! knows nothing about transports. [`channels`] holds the thin adapters (CLI, HTTP) that translate
+//! between a transport and the core. See `ARCHITECTURE.md` for the map.
+
+pub mod answer;
+pub mod channels;
+pub mod config;
+pub mod error;
+pub mod eval;
+pub mod knowledge;
+pub mod search;
+pub mod session;
+pub mod text;
+
+pub use error::{Error, Result};

@@ -1,0 +1,344 @@
+//! Full-text retrieval over the knowledge base: the tantivy index, its atomic rebuild, and ranking.
+//!
+//! One tantivy document per *phrasing* (an FAQ's standard question and each similar question, an
+//! article's title and questions, a law's title) so an entry is scored by its best-matching phrasing.
+//! Queries are built from our own segmentation as a `BooleanQuery` of term queries — never through
+//! `QueryParser`, which turns a multi-token Chinese query into a phrase query and loses recall. BM25
+//! finds candidates; [`Snapshot::rank`] reranks them with coverage and overlap features computed in
+//! memory. A [`Snapshot`] is immutable; the engine swaps in a new one when the knowledge is republished.
+
+mod build;
+mod rank;
+
+pub use build::{build_index, ensure_index, open_current, BuildOptions, Manifest};
+pub use rank::{Candidate, RankParams, Ranked};
+
+use crate::knowledge::{InsuranceScope, Knowledge, Status};
+use crate::text::{Analyzer, BigramTokenizer, ZhTokenizer};
+use crate::Result;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+/// What kind of knowledge item a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Faq,
+    Article,
+    Law,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Faq => "faq",
+            Kind::Article => "article",
+            Kind::Law => "law",
+        }
+    }
+}
+
+/// An answerable knowledge item held in memory beside the index.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub body: String,
+    pub regions: Vec<String>,
+    pub sources: Vec<String>,
+    pub insurance: InsuranceScope,
+    pub tags: Vec<String>,
+    body_terms: HashSet<String>,
+}
+
+/// One way of asking for an entry.
+#[derive(Debug, Clone)]
+pub struct Phrasing {
+    pub entry: usize,
+    pub text: String,
+    terms: Vec<String>,
+    bigrams: HashSet<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pidx: Field,
+    entry: Field,
+    kind: Field,
+    phrasing: Field,
+    phrasing_bi: Field,
+    body: Field,
+    body_bi: Field,
+    region: Field,
+}
+
+/// Marker indexed in the region field of entries that apply nationwide.
+pub(crate) const NATIONAL: &str = "_national";
+
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let zh = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("zh")
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let bi = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("zh_bigram")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        pidx: b.add_u64_field("pidx", INDEXED | FAST | STORED),
+        entry: b.add_text_field("entry", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        phrasing: b.add_text_field("phrasing", zh(true)),
+        phrasing_bi: b.add_text_field("phrasing_bi", bi.clone()),
+        body: b.add_text_field("body", zh(false)),
+        body_bi: b.add_text_field("body_bi", bi),
+        region: b.add_text_field("region", STRING),
+    };
+    (b.build(), fields)
+}
+
+pub(crate) fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
+    index.tokenizers().register(
+        "zh",
+        TextAnalyzer::builder(ZhTokenizer(analyzer.clone())).build(),
+    );
+    index
+        .tokenizers()
+        .register("zh_bigram", TextAnalyzer::builder(BigramTokenizer).build());
+}
+
+/// Entries and phrasings of the published knowledge, in a stable order (index docs refer to
+/// phrasings by position, so the order must only depend on the knowledge files).
+pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<Phrasing>) {
+    let mut entries = Vec::new();
+    let mut phrasings = Vec::new();
+    let mut add = |entry: Entry, texts: Vec<String>| {
+        let idx = entries.len();
+        entries.push(entry);
+        for text in texts {
+            let mut seen = HashSet::new();
+            let terms = analyzer
+                .query_terms(&text)
+                .into_iter()
+                .filter(|t| seen.insert(t.clone()))
+                .collect();
+            let bigrams = Analyzer::bigrams(&text).into_iter().collect();
+            phrasings.push(Phrasing {
+                entry: idx,
+                text,
+                terms,
+                bigrams,
+            });
+        }
+    };
+    let body_terms = |s: &str| analyzer.query_terms(s).into_iter().collect::<HashSet<_>>();
+    for f in kb.faqs.iter().filter(|f| f.status == Status::Published) {
+        let mut texts = vec![f.question.clone()];
+        texts.extend(f.similar.iter().cloned());
+        add(
+            Entry {
+                id: f.id.clone(),
+                kind: Kind::Faq,
+                title: f.question.clone(),
+                body: f.answer.clone(),
+                regions: f.regions.clone(),
+                sources: f.sources.clone(),
+                insurance: f.insurance,
+                tags: f.tags.clone(),
+                body_terms: body_terms(&f.answer),
+            },
+            texts,
+        );
+    }
+    for a in kb.articles.iter().filter(|a| a.status == Status::Published) {
+        let mut texts = vec![a.title.clone()];
+        texts.extend(a.questions.iter().cloned());
+        add(
+            Entry {
+                id: a.id.clone(),
+                kind: Kind::Article,
+                title: a.title.clone(),
+                body: a.body.clone(),
+                regions: a.regions.clone(),
+                sources: a.sources.clone(),
+                insurance: a.insurance,
+                tags: a.tags.clone(),
+                body_terms: body_terms(&a.body),
+            },
+            texts,
+        );
+    }
+    for l in &kb.laws {
+        let title = l.title();
+        let short = format!(
+            "{}{}",
+            l.law.trim_start_matches("中华人民共和国"),
+            l.article
+        );
+        let mut texts = vec![title.clone(), short];
+        if !l.tags.is_empty() {
+            texts.push(format!("{} {}", l.law, l.tags.join(" ")));
+        }
+        add(
+            Entry {
+                id: l.id.clone(),
+                kind: Kind::Law,
+                title,
+                body: l.text.clone(),
+                regions: vec![],
+                sources: vec![format!("law:{}", l.id)],
+                insurance: InsuranceScope::Any,
+                tags: l.tags.clone(),
+                body_terms: body_terms(&l.text),
+            },
+            texts,
+        );
+    }
+    (entries, phrasings)
+}
+
+/// An immutable, searchable view of one published knowledge base.
+pub struct Snapshot {
+    pub kb: Arc<Knowledge>,
+    pub analyzer: Arc<Analyzer>,
+    pub entries: Vec<Entry>,
+    pub phrasings: Vec<Phrasing>,
+    pub manifest: Manifest,
+    /// Rerank weights used by [`Snapshot::rank`].
+    pub params: RankParams,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    idf: HashMap<String, f32>,
+    max_idf: f32,
+    by_id: HashMap<String, usize>,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("entries", &self.entries.len())
+            .field("phrasings", &self.phrasings.len())
+            .field("manifest", &self.manifest)
+            .finish()
+    }
+}
+
+impl Snapshot {
+    /// Open the current index under `index_root` for `kb`, building it first when it is missing or
+    /// was built from other knowledge files.
+    pub fn open_or_build(
+        kb: Arc<Knowledge>,
+        analyzer: Arc<Analyzer>,
+        index_root: &Path,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Snapshot> {
+        let (index, manifest) = ensure_index(&kb, &analyzer, index_root, progress)?;
+        Self::from_index(kb, analyzer, index, manifest)
+    }
+
+    pub(crate) fn from_index(
+        kb: Arc<Knowledge>,
+        analyzer: Arc<Analyzer>,
+        index: Index,
+        manifest: Manifest,
+    ) -> Result<Snapshot> {
+        register_tokenizers(&index, &analyzer);
+        let (_, fields) = schema();
+        let (entries, phrasings) = collect(&kb, &analyzer);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        // Document frequency per entry: a term counts once per entry, phrasings and answer alike.
+        let mut df: HashMap<String, u32> = HashMap::new();
+        let mut per_entry: Vec<HashSet<&str>> = vec![HashSet::new(); entries.len()];
+        for p in &phrasings {
+            for t in &p.terms {
+                per_entry[p.entry].insert(t);
+            }
+        }
+        for (i, e) in entries.iter().enumerate() {
+            for t in &e.body_terms {
+                per_entry[i].insert(t);
+            }
+        }
+        for set in &per_entry {
+            for t in set {
+                *df.entry(t.to_string()).or_default() += 1;
+            }
+        }
+        let n = entries.len().max(1) as f32;
+        let idf: HashMap<String, f32> = df
+            .into_iter()
+            .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
+            .collect();
+        let max_idf = (1.0 + n / 0.5).ln();
+        let mut ranges = vec![0..0; entries.len()];
+        for (i, p) in phrasings.iter().enumerate() {
+            let r = &mut ranges[p.entry];
+            if r.start == r.end {
+                *r = i..i + 1;
+            } else {
+                r.end = i + 1;
+            }
+        }
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Ok(Snapshot {
+            kb,
+            analyzer,
+            entries,
+            phrasings,
+            manifest,
+            params: RankParams::default(),
+            index,
+            reader,
+            fields,
+            idf,
+            max_idf,
+            by_id,
+            ranges,
+        })
+    }
+
+    /// The tantivy index behind this snapshot.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// Inverse document frequency of a canonical term (unknown terms weigh the most).
+    pub fn idf(&self, term: &str) -> f32 {
+        self.idf.get(term).copied().unwrap_or(self.max_idf)
+    }
+
+    /// Whether the term occurs anywhere in the published corpus.
+    pub fn known_term(&self, term: &str) -> bool {
+        self.idf.contains_key(term)
+    }
+}

@@ -1,0 +1,267 @@
+//! Candidate retrieval with BM25 and a rerank by coverage and phrasing overlap.
+//!
+//! BM25 alone favours long answers that repeat common words; the rerank asks the questions a human
+//! would: how much of the user's question does the best phrasing cover (weighted by rarity), how much
+//! of that phrasing is in the question, and how many character pairs do they share (robust to jieba
+//! cutting a word differently). Scores land in 0..=1 so the answer layer can use fixed thresholds.
+
+use super::{Kind, Snapshot, NATIONAL};
+use crate::text::{normalize, Analyzer, ZhTokenizer};
+use crate::Result;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+/// How many tantivy docs (phrasings) to pull before grouping by entry.
+const RETRIEVE_DOCS: usize = 120;
+/// How many entries get the full rerank.
+const RERANK_ENTRIES: usize = 24;
+
+/// Weights of the rerank; the defaults are calibrated on the development set (`bujiao eval`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankParams {
+    /// Share of the question's (idf-weighted) terms found in the phrasing.
+    pub w_query_cov: f32,
+    /// Share of the phrasing's terms found in the question.
+    pub w_phrasing_cov: f32,
+    /// Character-bigram Dice between question and phrasing.
+    pub w_dice: f32,
+    /// Weight of the best phrasing similarity in the final score.
+    pub w_similarity: f32,
+    /// Weight of the question's coverage by the whole entry (phrasing + body).
+    pub w_coverage: f32,
+    /// Weight of BM25 relative to the best candidate.
+    pub w_bm25: f32,
+    /// Multiplier for regional entries whose region the question does not mention.
+    pub unmentioned_region: f32,
+}
+
+impl Default for RankParams {
+    fn default() -> Self {
+        RankParams {
+            w_query_cov: 0.45,
+            w_phrasing_cov: 0.25,
+            w_dice: 0.30,
+            w_similarity: 0.62,
+            w_coverage: 0.23,
+            w_bm25: 0.15,
+            unmentioned_region: 0.85,
+        }
+    }
+}
+
+/// One ranked knowledge entry.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Index into [`Snapshot::entries`].
+    pub entry: usize,
+    /// Final score in 0..=1.
+    pub score: f32,
+    /// Best raw BM25 among the entry's phrasings.
+    pub bm25: f32,
+    /// Index into [`Snapshot::phrasings`] of the best-matching phrasing.
+    pub phrasing: usize,
+    /// Similarity of the best phrasing (0..=1).
+    pub similarity: f32,
+    /// Weighted share of the question's terms found in the entry (phrasings or body).
+    pub coverage: f32,
+}
+
+/// The outcome of ranking one question.
+#[derive(Debug, Clone, Default)]
+pub struct Ranked {
+    /// Canonical query terms.
+    pub terms: Vec<String>,
+    /// Best first.
+    pub candidates: Vec<Candidate>,
+}
+
+fn dice(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let inter = a.iter().filter(|x| b.contains(*x)).count();
+    2.0 * inter as f32 / (a.len() + b.len()) as f32
+}
+
+impl Snapshot {
+    fn term_clause(&self, field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
+        let q = TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        );
+        (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+    }
+
+    /// Rank entries for `question`; `region` keeps only national entries and that region's.
+    pub fn rank(&self, question: &str, region: Option<&str>, limit: usize) -> Result<Ranked> {
+        self.rank_with(question, region, limit, &self.params)
+    }
+
+    /// [`Snapshot::rank`] with explicit weights (for tuning).
+    pub fn rank_with(
+        &self,
+        question: &str,
+        region: Option<&str>,
+        limit: usize,
+        params: &RankParams,
+    ) -> Result<Ranked> {
+        let terms = self.analyzer.query_terms(question);
+        let bigrams: HashSet<String> = Analyzer::bigrams(question).into_iter().collect();
+        if terms.is_empty() && bigrams.is_empty() {
+            return Ok(Ranked::default());
+        }
+        let f = self.fields;
+        let mut clauses = Vec::new();
+        for t in &terms {
+            clauses.push(self.term_clause(f.phrasing, t, 3.0));
+            clauses.push(self.term_clause(f.body, t, 1.0));
+        }
+        for b in &bigrams {
+            clauses.push(self.term_clause(f.phrasing_bi, b, 1.0));
+            clauses.push(self.term_clause(f.body_bi, b, 0.25));
+        }
+        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        let query: Box<dyn Query> = match region {
+            Some(r) if !r.trim().is_empty() => {
+                let regions = BooleanQuery::new(vec![
+                    self.term_clause(f.region, r.trim(), 1.0),
+                    self.term_clause(f.region, NATIONAL, 1.0),
+                ]);
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, text_query),
+                    (Occur::Must, Box::new(regions)),
+                ]))
+            }
+            _ => text_query,
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(RETRIEVE_DOCS).order_by_score())?;
+
+        let mut columns = HashMap::new();
+        let mut best: HashMap<usize, f32> = HashMap::new();
+        for (score, addr) in top {
+            let col = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64("pidx")?,
+                ),
+            };
+            let Some(pidx) = col.first(addr.doc_id) else {
+                continue;
+            };
+            let Some(p) = self.phrasings.get(pidx as usize) else {
+                continue;
+            };
+            let e = best.entry(p.entry).or_insert(0.0);
+            *e = e.max(score);
+        }
+        let mut pool: Vec<(usize, f32)> = best.into_iter().collect();
+        pool.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        pool.truncate(RERANK_ENTRIES);
+        let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
+
+        let norm_q = normalize(question);
+        let weights: Vec<f32> = terms.iter().map(|t| self.idf(t)).collect();
+        let total_w: f32 = weights.iter().sum::<f32>().max(1e-6);
+        let mut candidates: Vec<Candidate> = pool
+            .into_iter()
+            .map(|(entry, bm25)| {
+                let e = &self.entries[entry];
+                let mut best_sim = -1.0f32;
+                let mut best_p = 0;
+                let mut best_terms: &[String] = &[];
+                for pi in self.ranges[entry].clone() {
+                    let p = &self.phrasings[pi];
+                    let cov_q: f32 = terms
+                        .iter()
+                        .zip(&weights)
+                        .filter(|(t, _)| p.terms.contains(t))
+                        .map(|(_, w)| w)
+                        .sum::<f32>()
+                        / total_w;
+                    let p_total: f32 = p.terms.iter().map(|t| self.idf(t)).sum::<f32>().max(1e-6);
+                    let cov_p: f32 = p
+                        .terms
+                        .iter()
+                        .filter(|t| terms.contains(t))
+                        .map(|t| self.idf(t))
+                        .sum::<f32>()
+                        / p_total;
+                    let sim = params.w_query_cov * cov_q
+                        + params.w_phrasing_cov * cov_p
+                        + params.w_dice * dice(&bigrams, &p.bigrams);
+                    if sim > best_sim {
+                        best_sim = sim;
+                        best_p = pi;
+                        best_terms = &p.terms;
+                    }
+                }
+                let coverage: f32 = terms
+                    .iter()
+                    .zip(&weights)
+                    .filter(|(t, _)| e.body_terms.contains(*t) || best_terms.contains(t))
+                    .map(|(_, w)| w)
+                    .sum::<f32>()
+                    / total_w;
+                let mut score = params.w_similarity * best_sim.max(0.0)
+                    + params.w_coverage * coverage
+                    + params.w_bm25 * (bm25 / max_bm25);
+                score *= match e.kind {
+                    Kind::Faq => 1.0,
+                    Kind::Law => 0.92,
+                    Kind::Article => 0.9,
+                };
+                if !e.regions.is_empty() {
+                    if e.regions.iter().any(|r| norm_q.contains(r.as_str())) {
+                        score = (score + 0.05).min(1.0);
+                    } else {
+                        score *= params.unmentioned_region;
+                    }
+                }
+                Candidate {
+                    entry,
+                    score,
+                    bm25,
+                    phrasing: best_p,
+                    similarity: best_sim.max(0.0),
+                    coverage,
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        candidates.truncate(limit);
+        Ok(Ranked { terms, candidates })
+    }
+
+    /// A highlighted excerpt (`<b>…</b>`, HTML-escaped) of the entry body for the query terms.
+    pub fn snippet(&self, entry: usize, terms: &[String], max_chars: usize) -> String {
+        let e = &self.entries[entry];
+        let mut weights = BTreeMap::new();
+        for t in terms {
+            weights.insert(t.clone(), self.idf(t));
+        }
+        let analyzer = TextAnalyzer::builder(ZhTokenizer(self.analyzer.clone())).build();
+        let generator = SnippetGenerator::new(weights, analyzer, self.fields.body, max_chars);
+        let snippet = generator.snippet(&e.body);
+        if snippet.is_empty() {
+            let head: String = e.body.chars().take(max_chars / 3).collect();
+            html_escape(&head)
+        } else {
+            snippet.to_html()
+        }
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

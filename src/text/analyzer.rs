@@ -1,0 +1,282 @@
+//! Segmentation + normalisation + synonyms: one [`Analyzer`] per loaded knowledge base.
+
+use super::normalize::{is_cjk, normalize};
+use crate::knowledge::Dictionaries;
+use jieba_rs::Jieba;
+use std::collections::{HashMap, HashSet};
+use std::io::BufReader;
+
+/// A token with its byte range in the text it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// jieba with our dictionaries, the synonym table and the stop words.
+pub struct Analyzer {
+    jieba: Jieba,
+    canonical: HashMap<String, String>,
+    stopwords: HashSet<String>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("synonyms", &self.canonical.len())
+            .field("stopwords", &self.stopwords.len())
+            .finish()
+    }
+}
+
+/// Function words that carry no meaning for matching.
+const DEFAULT_STOPWORDS: &[&str] = &[
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "啊",
+    "吧",
+    "呀",
+    "哦",
+    "嘛",
+    "么",
+    "呐",
+    "哈",
+    "嗯",
+    "请问",
+    "你好",
+    "您好",
+    "我",
+    "我们",
+    "你",
+    "您",
+    "他",
+    "她",
+    "它",
+    "一下",
+    "这个",
+    "那个",
+    "这",
+    "那",
+    "就",
+    "都",
+    "也",
+    "还",
+    "是",
+    "在",
+    "和",
+    "与",
+    "及",
+    "或",
+    "把",
+    "被",
+    "给",
+    "让",
+    "对",
+    "跟",
+    "个",
+    "有没有",
+    "能不能",
+    "可不可以",
+    "是不是",
+    "谢谢",
+    "麻烦",
+    "想问",
+    "问问",
+    "问",
+    "下",
+];
+
+impl Analyzer {
+    /// Build from the knowledge dictionaries: jieba's default dictionary plus our user dictionary,
+    /// with every synonym registered as a word so multi-character synonyms stay whole.
+    pub fn new(dict: &Dictionaries) -> Self {
+        let mut jieba = Jieba::new();
+        let mut reader = BufReader::new(dict.user_dict.as_bytes());
+        // Lines were checked by the loader; a malformed line only loses that word.
+        let _ = jieba.load_dict(&mut reader);
+        let mut canonical = HashMap::new();
+        for group in &dict.synonyms {
+            let head = normalize(&group[0]);
+            for w in group {
+                let w = normalize(w);
+                if w.chars().count() > 1 && !jieba.has_word(&w) {
+                    jieba.add_word(&w, Some(20_000), None);
+                }
+                if w != head {
+                    canonical.insert(w, head.clone());
+                }
+            }
+        }
+        let stopwords = DEFAULT_STOPWORDS.iter().map(|s| s.to_string()).collect();
+        Analyzer {
+            jieba,
+            canonical,
+            stopwords,
+        }
+    }
+
+    /// The canonical form of a (normalised) word.
+    pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
+        self.canonical.get(word).map(String::as_str).unwrap_or(word)
+    }
+
+    fn meaningful(&self, word: &str) -> bool {
+        word.chars().any(|c| c.is_alphanumeric()) && !self.stopwords.contains(word)
+    }
+
+    /// Segment `text` (search mode: long words also yield their dictionary sub-words), normalise and
+    /// canonicalise each token, drop punctuation and stop words. Offsets point into `text`.
+    pub fn tokens(&self, text: &str) -> Vec<Tok> {
+        let mut out = Vec::new();
+        for t in self.jieba.cut_for_search(text, true) {
+            let from = t.word.as_ptr() as usize - text.as_ptr() as usize;
+            let to = from + t.word.len();
+            let word = normalize(t.word);
+            for part in word.split(' ') {
+                if !self.meaningful(part) {
+                    continue;
+                }
+                out.push(Tok {
+                    text: self.canonical(part).to_string(),
+                    from,
+                    to,
+                });
+                // Words jieba guessed with its HMM ("咋算", "谁来管") are not in any dictionary, so
+                // they would match nothing; their characters still carry meaning ("算" → "计算").
+                if part.chars().count() > 1
+                    && part.chars().all(super::normalize::is_cjk)
+                    && !self.jieba.has_word(part)
+                    && !self.canonical.contains_key(part)
+                {
+                    let same_len = part.len() == t.word.len();
+                    let mut offset = from;
+                    for c in part.chars() {
+                        let len = c.len_utf8();
+                        let s = c.to_string();
+                        if self.meaningful(&s) {
+                            let (f, e) = if same_len {
+                                (offset, offset + len)
+                            } else {
+                                (from, to)
+                            };
+                            out.push(Tok {
+                                text: self.canonical(&s).to_string(),
+                                from: f,
+                                to: e,
+                            });
+                        }
+                        offset += len;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Distinct canonical terms of a user's question (normalised first, so traditional or full-width
+    /// input segments like the corpus).
+    pub fn query_terms(&self, question: &str) -> Vec<String> {
+        let norm = normalize(question);
+        let mut seen = HashSet::new();
+        self.tokens(&norm)
+            .into_iter()
+            .filter(|t| seen.insert(t.text.clone()))
+            .map(|t| t.text)
+            .collect()
+    }
+
+    /// Whether `word` appears in the (normalised) text as a token or, for multi-character words, as
+    /// a substring — used for vocabulary checks such as out-of-domain words.
+    pub fn contains_word(&self, normalized_text: &str, word: &str) -> bool {
+        let w = normalize(word);
+        !w.is_empty() && normalized_text.contains(&w)
+    }
+
+    /// Character bigrams of the normalised text (CJK runs), plus whole ascii/digit words.
+    pub fn bigrams(text: &str) -> Vec<String> {
+        let norm = normalize(text);
+        let mut out = Vec::new();
+        for run in norm.split(' ') {
+            let chars: Vec<char> = run.chars().collect();
+            let mut i = 0;
+            while i < chars.len() {
+                if is_cjk(chars[i]) {
+                    let start = i;
+                    while i < chars.len() && is_cjk(chars[i]) {
+                        i += 1;
+                    }
+                    let seg = &chars[start..i];
+                    if seg.len() == 1 {
+                        out.push(seg[0].to_string());
+                    }
+                    for w in seg.windows(2) {
+                        out.push(w.iter().collect());
+                    }
+                } else {
+                    let start = i;
+                    while i < chars.len() && !is_cjk(chars[i]) {
+                        i += 1;
+                    }
+                    let word: String = chars[start..i].iter().collect();
+                    if word.chars().any(|c| c.is_alphanumeric()) {
+                        out.push(word);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        let dict = Dictionaries {
+            user_dict: "灵活就业 50000 n\n滞纳金 50000 n\n".into(),
+            synonyms: vec![
+                vec!["医保".into(), "医疗保险".into()],
+                vec!["补缴".into(), "补交".into()],
+                vec!["怎么".into(), "咋".into()],
+            ],
+            ..Default::default()
+        };
+        Analyzer::new(&dict)
+    }
+
+    #[test]
+    fn synonyms_map_to_canonical() {
+        let a = analyzer();
+        let terms = a.query_terms("医疗保险咋补交");
+        assert!(terms.contains(&"医保".to_string()), "{terms:?}");
+        assert!(terms.contains(&"补缴".to_string()), "{terms:?}");
+        assert!(terms.contains(&"怎么".to_string()), "{terms:?}");
+    }
+
+    #[test]
+    fn user_dictionary_keeps_domain_words_whole() {
+        let a = analyzer();
+        let terms = a.query_terms("灵活就业人员的滞纳金");
+        assert!(terms.contains(&"灵活就业".to_string()), "{terms:?}");
+        assert!(terms.contains(&"滞纳金".to_string()), "{terms:?}");
+    }
+
+    #[test]
+    fn stopwords_and_punctuation_dropped() {
+        let a = analyzer();
+        let terms = a.query_terms("请问，医保的？");
+        assert_eq!(terms, vec!["医保".to_string()]);
+    }
+
+    #[test]
+    fn bigrams_of_cjk_runs() {
+        assert_eq!(
+            Analyzer::bigrams("医保断缴 3个月"),
+            vec!["医保", "保断", "断缴", "3", "个月"]
+        );
+    }
+}

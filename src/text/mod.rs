@@ -1,0 +1,16 @@
+//! The Chinese text pipeline shared by indexing and querying.
+//!
+//! Citizens type colloquial, sometimes traditional or full-width Chinese. Everything that compares
+//! text goes through one [`Analyzer`]: normalise (full-width → half-width, case, traditional →
+//! simplified, stray punctuation and emoji), segment with jieba (default dictionary + our user
+//! dictionary, loaded once), and map synonyms to one canonical word. Because index and query share it,
+//! "补交" in a question finds "补缴" in an answer. A second, character-bigram view catches words jieba
+//! splits differently in the two places.
+
+mod analyzer;
+mod normalize;
+mod tokenizer;
+
+pub use analyzer::{Analyzer, Tok};
+pub use normalize::normalize;
+pub use tokenizer::{BigramTokenizer, ZhTokenizer};

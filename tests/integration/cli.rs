@@ -1,0 +1,164 @@
+//! The binary end to end: `ask` on seed facts and off-topic questions, `ask --jsonl`, `search --json`,
+//! `kb export --jsonl`.
+
+use crate::common::{repo_index, repo_knowledge};
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bujiao() -> Command {
+    let mut c = Command::cargo_bin("bujiao").unwrap();
+    c.env("BUJIAO_KNOWLEDGE_DIR", repo_knowledge())
+        .env("BUJIAO_INDEX_DIR", repo_index())
+        .env_remove("BUJIAO_DATA_DIR");
+    c
+}
+
+fn ask_json(q: &str) -> Value {
+    let out = bujiao().args(["ask", "--json", q]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn merged_unit_question_names_the_acquirer() {
+    let r = ask_json("单位被兼并了以前欠的医保费找谁");
+    assert_eq!(r["kind"], "answer", "{r}");
+    assert!(r["text"].as_str().unwrap().contains("兼并方"), "{r}");
+    assert!(!r["sources"].as_array().unwrap().is_empty());
+}
+
+/// Reference-page facts asked in other words: the reply answers with the entry carrying the fact,
+/// or (when two entries are about equally close) offers it among the clarification options.
+#[test]
+fn seed_facts_in_other_words() {
+    let cases = [
+        (
+            "单位破产了欠的社保谁来管",
+            "employer-arrears-bankrupt-liquidation",
+            "清算组",
+        ),
+        (
+            "欠费的厂子分成了三家公司，原来欠的保险费算谁的",
+            "employer-arrears-split",
+            "分立",
+        ),
+        ("社保滞纳金一天收多少", "latefee-rate", "万分之五"),
+        (
+            "单位被拍卖了欠的医保找谁补",
+            "employer-arrears-auction-lease",
+            "主管部门",
+        ),
+    ];
+    for (q, id, fact) in cases {
+        let r = ask_json(q);
+        let ids: Vec<&str> = r["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        match r["kind"].as_str().unwrap() {
+            "answer" => {
+                assert_eq!(ids[0], id, "{q:?}: {r}");
+                assert!(r["text"].as_str().unwrap().contains(fact), "{q:?}: {r}");
+            }
+            "clarify" => assert!(ids.contains(&id), "{q:?}: {r}"),
+            other => panic!("{q:?} got {other}: {r}"),
+        }
+    }
+}
+
+#[test]
+fn off_topic_questions_fall_back() {
+    for q in [
+        "明天北京会下雨吗",
+        "个税汇算清缴晚了有滞纳金吗",
+        "信用卡逾期了怎么办",
+        "公积金断缴了可以补缴吗",
+        "重疾险怎么理赔",
+    ] {
+        let r = ask_json(q);
+        assert_eq!(r["kind"], "fallback", "{q:?} → {r}");
+        assert!(r["sources"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn ask_jsonl_answers_each_line_and_survives_bad_lines() {
+    let input = "{\"text\":\"社保滞纳金怎么算\"}\nnot json\n{\"text\":\"讲个笑话\"}\n";
+    let out = bujiao()
+        .args(["ask", "--jsonl"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[0]["kind"] == "answer" || lines[0]["kind"] == "clarify",
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["kind"], "error");
+    assert_eq!(lines[2]["kind"], "fallback");
+}
+
+#[test]
+fn search_json_shape() {
+    let out = bujiao()
+        .args(["search", "--json", "--limit", "3", "滞纳金"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hits = v["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3);
+    for h in hits {
+        for k in ["id", "kind", "title", "score", "snippet"] {
+            assert!(h.get(k).is_some(), "hit lacks {k}: {h}");
+        }
+    }
+}
+
+#[test]
+fn export_jsonl_has_every_kind() {
+    let out = bujiao().args(["kb", "export", "--jsonl"]).output().unwrap();
+    assert!(out.status.success());
+    let mut kinds = std::collections::BTreeSet::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        for k in [
+            "id",
+            "kind",
+            "title",
+            "questions",
+            "body",
+            "regions",
+            "sources",
+        ] {
+            assert!(v.get(k).is_some(), "record lacks {k}");
+        }
+        kinds.insert(v["kind"].as_str().unwrap().to_string());
+    }
+    assert!(kinds.contains("faq") && kinds.contains("article") && kinds.contains("law"));
+}
+
+#[test]
+fn missing_knowledge_dir_is_a_clear_error() {
+    let out = Command::cargo_bin("bujiao")
+        .unwrap()
+        .args(["ask", "--knowledge", "/nonexistent/knowledge", "你好"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not exist"), "{err}");
+}

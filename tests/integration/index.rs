@@ -1,0 +1,132 @@
+//! Index build and search on a temp dir, rebuild on change, and atomic rebuild.
+
+use crate::common::{fixture_kb, write};
+use bujiao::answer::{load_snapshot, Answerer, ReplyKind};
+use bujiao::config::Paths;
+use bujiao::knowledge;
+use bujiao::search::{build_index, open_current, BuildOptions};
+use bujiao::text::Analyzer;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+fn paths(dir: &TempDir) -> Paths {
+    Paths {
+        knowledge: dir.path().join("knowledge"),
+        index: dir.path().join("index"),
+        data: dir.path().join("data"),
+    }
+}
+
+fn fixture() -> (TempDir, Paths) {
+    let dir = TempDir::new().unwrap();
+    fixture_kb(&dir.path().join("knowledge"));
+    let p = paths(&dir);
+    (dir, p)
+}
+
+#[test]
+fn builds_and_searches_with_snippets() {
+    let (_dir, p) = fixture();
+    let a = Answerer::new(load_snapshot(&p, &|_, _| {}).unwrap());
+    let res = a.search("滞纳金怎么算", 5, None).unwrap();
+    assert_eq!(res.hits[0].id, "late-fee", "{:#?}", res.hits);
+    assert!(
+        res.hits[0].snippet.contains("<b>"),
+        "{}",
+        res.hits[0].snippet
+    );
+    // Drafts are not indexed.
+    let res = a.search("草稿条目", 10, None).unwrap();
+    assert!(res.hits.iter().all(|h| h.id != "draft-entry"));
+}
+
+#[test]
+fn region_filter_keeps_national_and_that_region() {
+    let (_dir, p) = fixture();
+    let a = Answerer::new(load_snapshot(&p, &|_, _| {}).unwrap());
+    let with = a.search("医保中断补缴报销", 10, Some("宁波")).unwrap();
+    assert!(with.hits.iter().any(|h| h.id == "ningbo-gap"));
+    let other = a.search("医保中断补缴报销", 10, Some("北京")).unwrap();
+    assert!(
+        other.hits.iter().all(|h| h.id != "ningbo-gap"),
+        "{:#?}",
+        other.hits
+    );
+}
+
+#[test]
+fn multi_token_chinese_query_has_recall() {
+    // Regression: a QueryParser phrase query would need the exact word sequence.
+    let (_dir, p) = fixture();
+    let a = Answerer::new(load_snapshot(&p, &|_, _| {}).unwrap());
+    let r = a.ask("公司合并以后 以前欠着的医疗保险费 应该由谁来交");
+    assert_eq!(r.kind, ReplyKind::Answer, "{r:?}");
+    assert_eq!(r.sources[0].id, "merged");
+}
+
+#[test]
+fn reuses_index_until_knowledge_changes() {
+    let (_dir, p) = fixture();
+    let first = load_snapshot(&p, &|_, _| {}).unwrap().manifest;
+    let again = load_snapshot(&p, &|_, _| {}).unwrap().manifest;
+    assert_eq!(
+        first.generation, again.generation,
+        "unchanged knowledge reuses the index"
+    );
+    write(
+        &p.knowledge,
+        "dict/user.dict",
+        "滞纳金 50000 n\n兼并方 20000 n\n补缴协议 100 n\n",
+    );
+    let rebuilt = load_snapshot(&p, &|_, _| {}).unwrap().manifest;
+    assert_ne!(first.generation, rebuilt.generation);
+    assert_ne!(first.fingerprint, rebuilt.fingerprint);
+}
+
+#[test]
+fn failed_build_leaves_the_old_index_serving() {
+    let (_dir, p) = fixture();
+    let snap = load_snapshot(&p, &|_, _| {}).unwrap();
+    let before = snap.manifest.clone();
+    let answerer = Answerer::new(snap);
+
+    let (mut kb, _) = knowledge::load(&p.knowledge).unwrap();
+    kb.fingerprint = "changed".into();
+    let analyzer = Arc::new(Analyzer::new(&kb.dict));
+    let err = build_index(
+        &kb,
+        &analyzer,
+        &p.index,
+        &BuildOptions {
+            fail_after: Some(3),
+        },
+        &|_, _| {},
+    );
+    assert!(err.is_err());
+    // CURRENT still names the old generation, which still opens and answers.
+    let (_, manifest) = open_current(&p.index).expect("old index still current");
+    assert_eq!(manifest, before);
+    let gens: Vec<_> = std::fs::read_dir(&p.index)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+        .collect();
+    assert_eq!(gens.len(), 1, "the half-written generation was removed");
+    assert_eq!(answerer.ask("滞纳金怎么算").sources[0].id, "late-fee");
+    let reopened = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(reopened.manifest.generation, before.generation);
+}
+
+#[test]
+fn live_swap_serves_the_new_snapshot() {
+    let (_dir, p) = fixture();
+    let answerer = Answerer::new(load_snapshot(&p, &|_, _| {}).unwrap());
+    let old = answerer.snapshot();
+    let faq = crate::common::FIXTURE_FAQ.replace("由兼并方补缴", "由兼并后的单位补缴");
+    write(&p.knowledge, "faq/fixture.toml", &faq);
+    answerer.swap(load_snapshot(&p, &|_, _| {}).unwrap());
+    let r = answerer.ask("单位被兼并了欠的医保费找谁补");
+    assert!(r.text.contains("由兼并后的单位补缴"), "{}", r.text);
+    // A request holding the old snapshot still works.
+    assert!(old.entry("merged").unwrap().body.contains("由兼并方补缴"));
+}

@@ -1,0 +1,9 @@
+//! Integration tests, one binary (faster to link) with a module per area.
+
+mod common;
+
+mod cli;
+mod http;
+mod index;
+mod text_pipeline;
+mod validation;

@@ -1,0 +1,190 @@
+//! `kb validate`: one test per kind of problem, each with a broken fixture.
+
+use crate::common::{fixture_kb, write, FIXTURE_FAQ};
+use bujiao::knowledge::{load, validate, Problem};
+use tempfile::TempDir;
+
+fn problems_of(dir: &TempDir) -> Vec<Problem> {
+    let (kb, mut problems) = load(dir.path()).unwrap();
+    problems.extend(validate(&kb));
+    problems
+}
+
+/// A fixture with `faq/fixture.toml` replaced by `faq` text.
+fn with_faq(faq: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fixture_kb(dir.path());
+    write(dir.path(), "faq/fixture.toml", faq);
+    dir
+}
+
+fn assert_one(problems: &[Problem], needle: &str, file_end: &str, line: usize) {
+    let hit = problems
+        .iter()
+        .find(|p| p.message.contains(needle))
+        .unwrap_or_else(|| panic!("no problem containing {needle:?} in {problems:#?}"));
+    assert!(hit.file.ends_with(file_end), "{hit}");
+    assert_eq!(hit.line, line, "{hit}");
+    // Rendered as file:line: message.
+    assert!(
+        hit.to_string().contains(&format!("{file_end}:{line}: ")),
+        "{hit}"
+    );
+}
+
+#[test]
+fn clean_fixture_has_no_problems() {
+    let dir = TempDir::new().unwrap();
+    fixture_kb(dir.path());
+    assert_eq!(problems_of(&dir), vec![]);
+}
+
+#[test]
+fn duplicate_id() {
+    let faq = FIXTURE_FAQ.replace("id = \"late-fee\"", "id = \"merged\"");
+    let dir = with_faq(&faq);
+    // The second `[[faq]]` table starts at line 16 of the fixture.
+    assert_one(
+        &problems_of(&dir),
+        "duplicate id \"merged\"",
+        "faq/fixture.toml",
+        16,
+    );
+}
+
+#[test]
+fn empty_answer() {
+    let faq = FIXTURE_FAQ.replace(
+        "answer = \"由兼并方补缴，医保经办机构与兼并方签订补缴协议。\"",
+        "answer = \"  \"",
+    );
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "has an empty answer",
+        "faq/fixture.toml",
+        2,
+    );
+}
+
+#[test]
+fn unknown_source_reference() {
+    let faq = FIXTURE_FAQ.replace("sources = [\"law:SIL-86\"]\neffective = \"2011-07-01\"\nupdated = \"2026-11-25\"\nstatus = \"published\"\n\n[[faq]]\nid = \"ningbo-gap\"", "sources = [\"law:SIL-999\"]\neffective = \"2011-07-01\"\nupdated = \"2026-11-25\"\nstatus = \"published\"\n\n[[faq]]\nid = \"ningbo-gap\"");
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "unknown source reference \"law:SIL-999\"",
+        "faq/fixture.toml",
+        16,
+    );
+}
+
+#[test]
+fn same_similar_question_under_two_entries() {
+    let faq = FIXTURE_FAQ.replace("\"社保滞纳金按什么标准收\"", "\"被兼并企业的欠费谁来补\"");
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "also appears under merged",
+        "faq/fixture.toml",
+        16,
+    );
+}
+
+#[test]
+fn bad_date() {
+    let faq = FIXTURE_FAQ.replacen("updated = \"2026-11-25\"", "updated = \"2026-13-45\"", 1);
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "bad date in `updated`",
+        "faq/fixture.toml",
+        13,
+    );
+}
+
+#[test]
+fn unknown_enum_value() {
+    let faq = FIXTURE_FAQ.replacen("insurance = \"medical\"", "insurance = \"dental\"", 1);
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "unknown insurance \"dental\"",
+        "faq/fixture.toml",
+        8,
+    );
+    let faq = FIXTURE_FAQ.replacen("audience = [\"employer\"]", "audience = [\"boss\"]", 1);
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "unknown audience \"boss\"",
+        "faq/fixture.toml",
+        9,
+    );
+}
+
+#[test]
+fn invalid_toml_reports_its_line() {
+    let faq = FIXTURE_FAQ.replacen("tags = [\"兼并\"]", "tags = [\"兼并\"", 1);
+    let dir = with_faq(&faq);
+    let problems = problems_of(&dir);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.starts_with("invalid TOML") && p.line >= 7),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn regional_entry_without_regional_source() {
+    let faq = FIXTURE_FAQ.replace("sources = [\"doc:ningbo\"]", "sources = [\"law:SIL-86\"]");
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "is regional (宁波) but cites no regional document",
+        "faq/fixture.toml",
+        30,
+    );
+}
+
+#[test]
+fn article_without_front_matter() {
+    let dir = TempDir::new().unwrap();
+    fixture_kb(dir.path());
+    write(dir.path(), "articles/a.md", "# 标题\n正文\n");
+    assert_one(
+        &problems_of(&dir),
+        "missing front matter",
+        "articles/a.md",
+        1,
+    );
+}
+
+#[test]
+fn validate_cli_exits_non_zero_with_file_and_line() {
+    let faq = FIXTURE_FAQ.replacen("status = \"published\"", "status = \"live\"", 1);
+    let dir = with_faq(&faq);
+    let out = assert_cmd::Command::cargo_bin("bujiao")
+        .unwrap()
+        .args(["kb", "validate", "--knowledge"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("faq/fixture.toml:14: unknown status \"live\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_real_knowledge_base_is_clean() {
+    let (kb, mut problems) = load(&crate::common::repo_knowledge()).unwrap();
+    problems.extend(validate(&kb));
+    let rendered: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert!(rendered.is_empty(), "{}", rendered.join("\n"));
+    assert!(kb.faqs.len() >= 200, "only {} FAQ entries", kb.faqs.len());
+    assert!(kb.laws.len() >= 10);
+}
