@@ -124,6 +124,9 @@ pub struct Report {
     pub wrong_fallback: f64,
     /// In-domain questions answered outright (kind `answer`) with a correct entry.
     pub answered_correctly: f64,
+    /// Ranking alone (ignoring the fallback decision): correct entry first / in the top 3.
+    pub rank_hit_at_1: f64,
+    pub rank_hit_at_3: f64,
     pub confusions: Vec<Confusion>,
 }
 
@@ -140,6 +143,7 @@ pub fn evaluate(snap: &Snapshot, cases: &[EvalCase], params: &DecisionParams) ->
     let (mut n_in, mut n_off) = (0, 0);
     let (mut h1, mut h3, mut rr, mut answered) = (0usize, 0usize, 0f64, 0usize);
     let (mut fb_total, mut fb_right, mut wrong_fb) = (0usize, 0usize, 0usize);
+    let (mut r1, mut r3) = (0usize, 0usize);
     let mut confusions = Vec::new();
     for c in cases {
         let d = decide(snap, &c.q, params)?;
@@ -169,6 +173,9 @@ pub fn evaluate(snap: &Snapshot, cases: &[EvalCase], params: &DecisionParams) ->
             continue;
         }
         n_in += 1;
+        let rank_pos = d.ranked.iter().position(|(id, _)| c.expect.contains(id));
+        r1 += usize::from(rank_pos == Some(0));
+        r3 += usize::from(rank_pos.is_some_and(|p| p < 3));
         if fell_back {
             wrong_fb += 1;
         } else {
@@ -211,6 +218,8 @@ pub fn evaluate(snap: &Snapshot, cases: &[EvalCase], params: &DecisionParams) ->
             wrong_fb as f64 / n_in as f64
         },
         answered_correctly: ratio(answered, n_in),
+        rank_hit_at_1: ratio(r1, n_in),
+        rank_hit_at_3: ratio(r3, n_in),
         confusions,
     })
 }
@@ -239,13 +248,15 @@ impl Report {
     /// Human-readable summary with the confusions.
     pub fn render(&self) -> String {
         let mut s = format!(
-            "questions: {} in-domain, {} off-topic\nhit@1 {:.3}  hit@3 {:.3}  MRR {:.3}\nanswered outright and correct {:.3}\nfallback precision {:.3}  recall {:.3}\nin-domain wrongly sent to fallback {:.3}\n",
+            "questions: {} in-domain, {} off-topic\nhit@1 {:.3}  hit@3 {:.3}  MRR {:.3}\nanswered outright and correct {:.3}\nranking alone: hit@1 {:.3}  hit@3 {:.3}\nfallback precision {:.3}  recall {:.3}\nin-domain wrongly sent to fallback {:.3}\n",
             self.in_domain,
             self.off_topic,
             self.hit_at_1,
             self.hit_at_3,
             self.mrr,
             self.answered_correctly,
+            self.rank_hit_at_1,
+            self.rank_hit_at_3,
             self.fallback_precision,
             self.fallback_recall,
             self.wrong_fallback

@@ -3,6 +3,7 @@
 mod common;
 
 mod cli;
+mod eval;
 mod http;
 mod index;
 mod text_pipeline;
