@@ -6,8 +6,10 @@
 //! between a transport and the core. See `ARCHITECTURE.md` for the map.
 
 pub mod answer;
+pub mod calc;
 pub mod channels;
 pub mod config;
+pub mod dialogue;
 pub mod error;
 pub mod eval;
 pub mod knowledge;

@@ -44,6 +44,9 @@ enum Command {
         /// Listen address
         #[arg(long, env = "BUJIAO_ADDR", default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Session store: sqlite (file in the data dir), memory, sqlite:/path, redis://host:port
+        #[arg(long, env = "BUJIAO_SESSIONS", default_value = "sqlite")]
+        sessions: String,
     },
     /// Knowledge-base tools.
     Kb {
@@ -75,6 +78,26 @@ enum Command {
         jsonl: bool,
         question: Vec<String>,
     },
+    /// Multi-turn chat in the terminal (Ctrl-D to quit), or JSON lines with --jsonl.
+    Chat {
+        /// Read {"session": "...", "text": "..."} per line on stdin, write one reply per line
+        #[arg(long)]
+        jsonl: bool,
+        /// Session id for the interactive chat
+        #[arg(long, default_value = "terminal")]
+        session: String,
+        /// Session store: sqlite (file in the data dir), memory, sqlite:/path, redis://host:port
+        #[arg(long, env = "BUJIAO_SESSIONS", default_value = "sqlite")]
+        sessions: String,
+    },
+    /// Back-payment calculators (amounts to the cent, with formula and basis).
+    Calc {
+        #[command(subcommand)]
+        command: CalcCommand,
+        /// Print the result as JSON
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Measure answer quality on a labelled question set.
     Eval {
         /// A .jsonl file or a directory of them
@@ -86,6 +109,107 @@ enum Command {
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalcCommand {
+    /// base × rate × months
+    Contribution {
+        /// Monthly base: 5000, 5千, 最低档, 60% (of the local average wage)
+        #[arg(long)]
+        base: Option<String>,
+        /// Rate: 20%, 0.2, 百分之二十 (omit to use the region's policy)
+        #[arg(long)]
+        rate: Option<String>,
+        /// 3, 3个月, 半年, or a period 2024-03至2024-08
+        #[arg(long)]
+        months: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// pension | medical (养老 / 医疗)
+        #[arg(long)]
+        insurance: Option<String>,
+        /// employee | flexible | resident (职工 / 灵活就业 / 城乡居民)
+        #[arg(long)]
+        category: Option<String>,
+        /// Resident schemes: yearly personal contribution
+        #[arg(long)]
+        annual_amount: Option<String>,
+        /// Date whose policy figures apply (default today)
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// amount × 0.05% × days (Social Insurance Law art. 86)
+    LateFee {
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        days: Option<String>,
+        /// Due date (YYYY-MM-DD)
+        #[arg(long)]
+        from: Option<String>,
+        /// Payment date (YYYY-MM-DD)
+        #[arg(long)]
+        to: Option<String>,
+        /// Month-by-month schedule: arrears per month (with --months PERIOD and --to)
+        #[arg(long)]
+        monthly: Option<String>,
+        #[arg(long)]
+        months: Option<String>,
+        /// Day of the following month each contribution is due (default 15)
+        #[arg(long)]
+        due_day: Option<u32>,
+    },
+    /// Retiree medical top-up: years short × 12 × base × rate
+    RetireeTopup {
+        #[arg(long)]
+        region: Option<String>,
+        /// male | female (男 / 女)
+        #[arg(long)]
+        gender: Option<String>,
+        #[arg(long)]
+        required_years: Option<u32>,
+        #[arg(long)]
+        paid_years: Option<String>,
+        #[arg(long)]
+        deemed_years: Option<String>,
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long)]
+        rate: Option<String>,
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Waiting period before benefits resume (resident 2025 rules or employee gap rules)
+    WaitingPeriod {
+        /// resident | employee | flexible
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Resident: years without insurance
+        #[arg(long)]
+        gap_years: Option<u32>,
+        /// Resident: missed years paid afterwards
+        #[arg(long)]
+        years_repaid: Option<u32>,
+        /// Newborn or another exempt group
+        #[arg(long)]
+        exempt: bool,
+        /// Paid during the annual collection period
+        #[arg(long)]
+        during_collection_period: bool,
+        /// Payment date (default today)
+        #[arg(long)]
+        pay_date: Option<String>,
+        /// Employee: first day of the gap
+        #[arg(long)]
+        gap_from: Option<String>,
+        #[arg(long)]
+        gap_days: Option<u32>,
+        #[arg(long)]
+        gap_months: Option<u32>,
     },
 }
 
@@ -169,15 +293,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jsonl,
             question,
         } => {
-            let answerer = open(&paths)?;
+            // One-shot questions go through the dialogue engine with a fresh in-memory session
+            // each, so a complete calculation question gets its result.
+            let rt = tokio::runtime::Runtime::new()?;
+            let engine = rt.block_on(engine(&paths, "memory"))?;
+            let mut n = 0u64;
+            let mut fresh = |text: &str| {
+                n += 1;
+                rt.block_on(engine.handle(&format!("ask-{n}"), text))
+            };
             if jsonl {
                 let stdin = std::io::stdin().lock();
                 let stdout = std::io::stdout().lock();
-                channels::cli::ask_jsonl(stdin, stdout, |t| answerer.ask(t))?;
+                channels::cli::ask_jsonl(stdin, stdout, fresh)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let q = question.join(" ");
-            let reply = answerer.ask(&q);
+            let reply = fresh(&q);
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut out, &reply)?;
@@ -192,8 +324,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr } => serve(&paths, &addr),
+        Command::Chat {
+            jsonl,
+            session,
+            sessions,
+        } => chat(&paths, jsonl, &session, &sessions),
+        Command::Serve { addr, sessions } => serve(&paths, &addr, &sessions),
         Command::Eval { set, floors, json } => eval(&paths, &set, floors, json),
+        Command::Calc { command, json } => calc(&paths, command, json),
     }
 }
 
@@ -227,6 +365,135 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
                 writeln!(out)?;
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
+    use bujiao::channels::calc_cli as c;
+    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
+    problems.retain(|p| p.message.starts_with("policy:"));
+    let Some(policies) = kb.policy_set.clone() else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        anyhow::bail!(
+            "the policy tables in {} have problems",
+            paths.knowledge.display()
+        );
+    };
+    let result = match command {
+        CalcCommand::Contribution {
+            base,
+            rate,
+            months,
+            region,
+            insurance,
+            category,
+            annual_amount,
+            as_of,
+        } => c::contribution(
+            &c::ContributionArgs {
+                base,
+                rate,
+                months,
+                region,
+                insurance,
+                category,
+                annual_amount,
+                as_of,
+            },
+            &policies,
+        ),
+        CalcCommand::LateFee {
+            amount,
+            days,
+            from,
+            to,
+            monthly,
+            months,
+            due_day,
+        } => c::late_fee(
+            &c::LateFeeArgs {
+                amount,
+                days,
+                from,
+                to,
+                monthly,
+                months,
+                due_day,
+            },
+            &policies,
+        ),
+        CalcCommand::RetireeTopup {
+            region,
+            gender,
+            required_years,
+            paid_years,
+            deemed_years,
+            base,
+            rate,
+            as_of,
+        } => c::retiree(
+            &c::RetireeArgs {
+                region,
+                gender,
+                required_years,
+                paid_years,
+                deemed_years,
+                base,
+                rate,
+                as_of,
+            },
+            &policies,
+        ),
+        CalcCommand::WaitingPeriod {
+            category,
+            region,
+            gap_years,
+            years_repaid,
+            exempt,
+            during_collection_period,
+            pay_date,
+            gap_from,
+            gap_days,
+            gap_months,
+        } => c::waiting(
+            &c::WaitingArgs {
+                category,
+                region,
+                gap_years,
+                years_repaid,
+                exempt,
+                during_collection_period,
+                pay_date,
+                gap_from,
+                gap_days,
+                gap_months,
+            },
+            &policies,
+        ),
+    };
+    let mut out = std::io::stdout().lock();
+    match result {
+        Ok(r) => {
+            if json {
+                serde_json::to_writer_pretty(&mut out, &r)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}", r.to_text())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                let v = serde_json::json!({"error": {"slot": e.slot(), "message": e.to_string()}});
+                serde_json::to_writer(&mut out, &v)?;
+                writeln!(out)?;
+            } else {
+                eprintln!("{e}");
+            }
+            Ok(ExitCode::from(2))
         }
     }
 }
@@ -324,11 +591,58 @@ fn open(paths: &Paths) -> Result<Answerer> {
     Ok(Answerer::new(snap))
 }
 
-fn serve(paths: &Paths, addr: &str) -> Result<ExitCode> {
+/// The dialogue engine over the knowledge base and the chosen session store.
+async fn engine(paths: &Paths, sessions: &str) -> Result<bujiao::dialogue::Engine> {
     let answerer = Arc::new(open(paths)?);
+    let store = bujiao::session::open_store(sessions, &paths.data)
+        .await
+        .with_context(|| format!("cannot open session store {sessions:?}"))?;
+    let sessions = bujiao::session::Sessions::new(store, bujiao::dialogue::STATE_VERSION);
+    Ok(bujiao::dialogue::Engine::new(answerer, sessions))
+}
+
+fn chat(paths: &Paths, jsonl: bool, session: &str, sessions: &str) -> Result<ExitCode> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let engine = rt.block_on(engine(paths, sessions))?;
+    if jsonl {
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::stdout().lock();
+        channels::cli::chat_jsonl(stdin, stdout, |id, text| {
+            rt.block_on(engine.handle(id, text))
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut editor = rustyline::DefaultEditor::new()?;
+    println!("补缴咨询助手（输入“帮助”查看示例，Ctrl-D 退出）");
+    loop {
+        match editor.readline("您> ") {
+            Ok(line) => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(line.as_str());
+                let reply = rt.block_on(engine.handle(session, &line));
+                println!("助手> {}", reply.text);
+                if !reply.options.is_empty() && reply.kind != ReplyKind::Clarify {
+                    println!("      可选：{}", reply.options.join(" / "));
+                }
+            }
+            Err(rustyline::error::ReadlineError::Interrupted) => continue,
+            Err(rustyline::error::ReadlineError::Eof) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(paths: &Paths, addr: &str, sessions: &str) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let state = channels::http::AppState { answerer };
+        let engine = Arc::new(engine(paths, sessions).await?);
+        let purger = engine
+            .sessions()
+            .spawn_purger(std::time::Duration::from_secs(300));
+        let state = channels::http::AppState::new(engine);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -336,6 +650,7 @@ fn serve(paths: &Paths, addr: &str) -> Result<ExitCode> {
         axum::serve(listener, channels::http::app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        purger.abort();
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

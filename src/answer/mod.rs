@@ -229,3 +229,17 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
 pub fn answerable(kind: Kind) -> bool {
     matches!(kind, Kind::Faq | Kind::Article | Kind::Law)
 }
+
+/// The answer reply for one entry by id (a citizen picking an option of a clarification).
+pub fn answer_entry(snap: &Snapshot, id: &str) -> Option<Reply> {
+    let idx = snap.entries.iter().position(|e| e.id == id)?;
+    let c = crate::search::Candidate {
+        entry: idx,
+        score: 1.0,
+        bm25: 0.0,
+        phrasing: 0,
+        similarity: 1.0,
+        coverage: 1.0,
+    };
+    Some(reply::answer_reply(snap, &c))
+}

@@ -30,6 +30,38 @@ pub fn ask_jsonl(
     Ok(())
 }
 
+/// Read `{"session": "...", "text": "..."}` per line and write one reply per line, flushed per line.
+/// Sessions are independent and may interleave freely; bad lines get an error reply.
+pub fn chat_jsonl(
+    input: impl BufRead,
+    mut output: impl Write,
+    mut handle: impl FnMut(&str, &str) -> Reply,
+) -> std::io::Result<()> {
+    for line in input.split(b'\n') {
+        let line = line?;
+        let reply = match std::str::from_utf8(&line) {
+            Err(_) => Reply::error("输入不是有效的 UTF-8 文本。"),
+            Ok(s) if s.trim().is_empty() => continue,
+            Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Err(e) => Reply::error(&format!("输入不是有效的 JSON：{e}")),
+                Ok(v) => match (
+                    v.get("session").and_then(|t| t.as_str()),
+                    v.get("text").and_then(|t| t.as_str()),
+                ) {
+                    (Some(session), Some(text)) if !session.trim().is_empty() => {
+                        handle(session, text)
+                    }
+                    _ => Reply::error("需要字符串字段 \"session\"（非空）和 \"text\"。"),
+                },
+            },
+        };
+        serde_json::to_writer(&mut output, &reply)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! on the blocking pool so a slow query never stalls the runtime.
 
 use crate::answer::{Answerer, Reply};
+use crate::dialogue::Engine;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -19,7 +20,22 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub answerer: Arc<Answerer>,
+    pub engine: Arc<Engine>,
+    next_ask: Arc<std::sync::atomic::AtomicU64>,
 }
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        AppState {
+            answerer: engine.answerer().clone(),
+            engine,
+            next_ask: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+}
+
+/// Longest accepted session id, in bytes.
+pub const MAX_SESSION_BYTES: usize = 128;
 
 /// Longest accepted question, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -93,6 +109,12 @@ pub struct AskBody {
     text: String,
 }
 
+#[derive(Deserialize)]
+pub struct ChatBody {
+    session: String,
+    text: String,
+}
+
 fn check_text(text: &str, field: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::bad_request(
@@ -154,11 +176,30 @@ async fn ask(
 ) -> Result<Json<Reply>, ApiError> {
     let Json(body) = body?;
     check_text(&body.text, "text")?;
-    let answerer = state.answerer.clone();
-    let reply = tokio::task::spawn_blocking(move || answerer.ask(&body.text))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    // One-shot: a fresh session each time, through the same engine as the chat.
+    let n = state
+        .next_ask
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = format!("ask:{}:{n}", std::process::id());
+    let reply = state.engine.handle(&id, &body.text).await;
+    let _ = state.engine.sessions().reset(&id).await;
     Ok(Json(reply))
+}
+
+async fn chat(
+    State(state): State<AppState>,
+    body: Result<Json<ChatBody>, JsonRejection>,
+) -> Result<Json<Reply>, ApiError> {
+    let Json(body) = body?;
+    check_text(&body.text, "text")?;
+    let session = body.session.trim();
+    if session.is_empty() || session.len() > MAX_SESSION_BYTES {
+        return Err(ApiError::bad_request(
+            "invalid_session",
+            format!("`session` must be 1 to {MAX_SESSION_BYTES} bytes"),
+        ));
+    }
+    Ok(Json(state.engine.handle(session, &body.text).await))
 }
 
 async fn not_found() -> ApiError {
@@ -175,6 +216,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/search", get(search))
         .route("/v1/ask", post(ask))
+        .route("/v1/chat", post(chat))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())

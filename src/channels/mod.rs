@@ -3,5 +3,6 @@
 //! `cli` holds the line-oriented loops behind `bujiao ask --jsonl` (kept here, not in `main.rs`, so
 //! tests drive them with in-memory readers); `http` builds the axum router with `fn app(state)`.
 
+pub mod calc_cli;
 pub mod cli;
 pub mod http;

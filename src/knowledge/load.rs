@@ -296,6 +296,7 @@ pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>)> {
         let text = read(&path)?;
         kb.policies.push(PolicyFile { file: path, text });
     }
+    load_policies(&mut kb, &mut problems);
     load_dicts(&dir.join("dict"), &mut kb, &mut problems)?;
     kb.fingerprint = fingerprint(dir)?;
     Ok((kb, problems))
@@ -479,6 +480,30 @@ fn load_docs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
     }
 }
 
+/// Parse the regional policy tables with the calculation module's own checks.
+fn load_policies(kb: &mut Knowledge, problems: &mut Vec<Problem>) {
+    if kb.policies.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = kb
+        .policies
+        .iter()
+        .map(|p| p.file.to_string_lossy().to_string())
+        .collect();
+    let files: Vec<(&str, &str)> = labels
+        .iter()
+        .zip(&kb.policies)
+        .map(|(l, p)| (l.as_str(), p.text.as_str()))
+        .collect();
+    match crate::calc::PolicySet::from_strs(&files) {
+        Ok(set) => kb.policy_set = Some(std::sync::Arc::new(set)),
+        Err(list) => problems.extend(
+            list.into_iter()
+                .map(|p| Problem::new(p.file, p.line, format!("policy: {}", p.message))),
+        ),
+    }
+}
+
 fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Result<()> {
     let user = dir.join("user.dict");
     if user.is_file() {
@@ -551,6 +576,12 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
             path.file_name().unwrap_or_default().to_string_lossy()
         );
         let text = read(&path)?;
+        if rel == "dict/regions.toml" {
+            match crate::dialogue::regions::RegionTable::from_toml(&text) {
+                Ok(t) => kb.region_table = Some(std::sync::Arc::new(t)),
+                Err(e) => problems.push(Problem::new(&path, 1, format!("regions: {e}"))),
+            }
+        }
         kb.extra.push((rel, text));
     }
     Ok(())

@@ -162,3 +162,147 @@ fn missing_knowledge_dir_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn calc_contribution_json_total_is_a_two_decimal_string() {
+    let out = bujiao()
+        .args([
+            "calc",
+            "contribution",
+            "--base",
+            "5000",
+            "--rate",
+            "20%",
+            "--months",
+            "3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], "3000.00");
+    assert_eq!(v["lines"][0]["formula"], "5000.00 × 20% × 3");
+}
+
+#[test]
+fn calc_late_fee_by_days_and_by_dates() {
+    let out = bujiao()
+        .args([
+            "calc", "late-fee", "--amount", "10000", "--days", "30", "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], "150.00");
+    let out = bujiao()
+        .args([
+            "calc",
+            "late-fee",
+            "--amount",
+            "一万",
+            "--from",
+            "2024-01-15",
+            "--to",
+            "2024-03-01",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], "230.00", "46 days: {v}");
+}
+
+#[test]
+fn calc_percentages_in_words_and_clear_errors() {
+    let out = bujiao()
+        .args([
+            "calc",
+            "contribution",
+            "--base",
+            "3000",
+            "--rate",
+            "百分之二十",
+            "--months",
+            "6",
+            "--insurance",
+            "养老",
+            "--category",
+            "灵活就业",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], "3600.00", "{v}");
+    let out = bujiao()
+        .args([
+            "calc",
+            "contribution",
+            "--base",
+            "3000",
+            "--rate",
+            "150%",
+            "--months",
+            "6",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("超过了 100%"), "{err}");
+}
+
+#[test]
+fn one_shot_ask_gives_a_calculation_result() {
+    let r = ask_json("灵活就业,基数3000,按20%补缴养老保险6个月");
+    assert_eq!(r["kind"], "result", "{r}");
+    assert_eq!(r["result"]["total"], "3600.00");
+}
+
+#[test]
+fn chat_jsonl_interleaves_sessions_and_resumes_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("s.sqlite3").display());
+    let run = |input: &str| -> Vec<Value> {
+        let out = bujiao()
+            .args(["chat", "--jsonl", "--sessions", &store])
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let first = run(concat!(
+        "{\"session\":\"a\",\"text\":\"我想算一下补缴养老保险要多少钱\"}\n",
+        "{\"session\":\"b\",\"text\":\"欠了1万社保费，滞纳金怎么算\"}\n",
+        "{\"session\":\"a\",\"text\":\"灵活就业\"}\n",
+        "oops\n",
+    ));
+    assert_eq!(first.len(), 4);
+    assert_eq!(first[0]["slot"], "category");
+    assert_eq!(first[1]["slot"], "days");
+    assert_eq!(first[2]["slot"], "base");
+    assert_eq!(first[3]["kind"], "error");
+    // A new process on the same store picks both conversations up where they stopped.
+    let second = run(concat!(
+        "{\"session\":\"b\",\"text\":\"30天\"}\n",
+        "{\"session\":\"a\",\"text\":\"3000\"}\n",
+        "{\"session\":\"a\",\"text\":\"6个月\"}\n",
+    ));
+    assert_eq!(second[0]["result"]["total"], "150.00", "{}", second[0]);
+    assert_eq!(second[1]["slot"], "months");
+    assert_eq!(second[2]["result"]["total"], "3600.00");
+}

@@ -5,18 +5,18 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bujiao::answer::Answerer;
 use bujiao::channels::http::{app, AppState};
+use bujiao::dialogue::{Engine, STATE_VERSION};
+use bujiao::session::{MemoryStore, Sessions};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 fn state() -> AppState {
-    // Share the process-wide answerer through a cheap wrapper snapshot.
-    let snap = repo_answerer().snapshot();
-    let answerer = Answerer::new_shared(snap);
-    AppState {
-        answerer: Arc::new(answerer),
-    }
+    // Share the process-wide snapshot; sessions in memory.
+    let answerer = Arc::new(Answerer::new_shared(repo_answerer().snapshot()));
+    let sessions = Sessions::new(Arc::new(MemoryStore::new()), STATE_VERSION);
+    AppState::new(Arc::new(Engine::new(answerer, sessions)))
 }
 
 async fn call(req: Request<Body>) -> (StatusCode, Value) {
@@ -53,6 +53,42 @@ async fn ask_answers() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["kind"], "answer", "{v}");
     assert!(v["text"].as_str().unwrap().contains("兼并方"), "{v}");
+}
+
+#[tokio::test]
+async fn ask_runs_a_complete_calculation_in_one_shot() {
+    let body = r#"{"text":"灵活就业,基数3000,按20%补缴养老保险6个月"}"#;
+    let (s, v) = call(post("/v1/ask", body, true)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["kind"], "result", "{v}");
+    assert_eq!(v["result"]["total"], "3600.00");
+}
+
+#[tokio::test]
+async fn chat_keeps_state_per_session() {
+    let router = app(state());
+    let send = |session: &str, text: &str| {
+        let body = serde_json::json!({"session": session, "text": text}).to_string();
+        router.clone().oneshot(post("/v1/chat", &body, true))
+    };
+    let to_json = |res: axum::response::Response| async move {
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<Value>(&bytes).unwrap()
+    };
+    let v = to_json(send("s1", "欠了一万社保费，滞纳金怎么算").await.unwrap()).await;
+    assert_eq!(v["kind"], "ask", "{v}");
+    assert_eq!(v["slot"], "days");
+    let v = to_json(send("s2", "晚了30天").await.unwrap()).await;
+    assert_ne!(
+        v["kind"], "result",
+        "another session must not see s1's amount: {v}"
+    );
+    let v = to_json(send("s1", "晚了30天").await.unwrap()).await;
+    assert_eq!(v["kind"], "result", "{v}");
+    assert_eq!(v["result"]["total"], "150.00");
+    let (s, v) = call(post("/v1/chat", r#"{"session":"","text":"你好"}"#, true)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["code"], "invalid_session");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 mod common;
 
 mod cli;
+mod dialogue;
 mod eval;
 mod http;
 mod index;

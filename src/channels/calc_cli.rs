@@ -1,0 +1,178 @@
+//! `bujiao calc …`: the calculators from the command line. Arguments are parsed with the same
+//! readers the dialogue uses (`calc::input`), so "20%", "0.2" and "百分之二十" mean one thing everywhere.
+
+use crate::calc::{self, input, CalcError, CalcResult, PolicySet};
+use chrono::NaiveDate;
+
+/// Raw string arguments of `calc contribution`.
+#[derive(Debug, Default, Clone)]
+pub struct ContributionArgs {
+    pub base: Option<String>,
+    pub rate: Option<String>,
+    pub months: Option<String>,
+    pub region: Option<String>,
+    pub insurance: Option<String>,
+    pub category: Option<String>,
+    pub annual_amount: Option<String>,
+    pub as_of: Option<String>,
+}
+
+/// Raw string arguments of `calc late-fee`.
+#[derive(Debug, Default, Clone)]
+pub struct LateFeeArgs {
+    pub amount: Option<String>,
+    pub days: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Month-by-month schedule: arrears per month over `months` (a period), due on `due_day`.
+    pub monthly: Option<String>,
+    pub months: Option<String>,
+    pub due_day: Option<u32>,
+}
+
+/// Raw string arguments of `calc retiree-topup`.
+#[derive(Debug, Default, Clone)]
+pub struct RetireeArgs {
+    pub region: Option<String>,
+    pub gender: Option<String>,
+    pub required_years: Option<u32>,
+    pub paid_years: Option<String>,
+    pub deemed_years: Option<String>,
+    pub base: Option<String>,
+    pub rate: Option<String>,
+    pub as_of: Option<String>,
+}
+
+/// Raw string arguments of `calc waiting-period`.
+#[derive(Debug, Default, Clone)]
+pub struct WaitingArgs {
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub gap_years: Option<u32>,
+    pub years_repaid: Option<u32>,
+    pub exempt: bool,
+    pub during_collection_period: bool,
+    pub pay_date: Option<String>,
+    pub gap_from: Option<String>,
+    pub gap_days: Option<u32>,
+    pub gap_months: Option<u32>,
+}
+
+fn opt<T>(
+    v: &Option<String>,
+    f: impl Fn(&str) -> Result<T, CalcError>,
+) -> Result<Option<T>, CalcError> {
+    v.as_deref().map(f).transpose()
+}
+
+fn years(
+    v: &Option<String>,
+    field: &'static str,
+) -> Result<Option<rust_decimal::Decimal>, CalcError> {
+    opt(v, |s| {
+        s.trim()
+            .trim_end_matches('年')
+            .parse()
+            .map_err(|_| CalcError::Parse {
+                field,
+                input: s.to_string(),
+                expected: "请写年数，例如 18 或 18.5".into(),
+            })
+    })
+}
+
+pub fn contribution(a: &ContributionArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
+    let i = calc::ContributionInput {
+        base: opt(&a.base, input::parse_base)?,
+        rate: opt(&a.rate, input::parse_rate)?,
+        months: opt(&a.months, input::parse_months)?,
+        region: a.region.clone(),
+        insurance: opt(&a.insurance, input::parse_insurance)?,
+        category: opt(&a.category, input::parse_category)?,
+        annual_amount: opt(&a.annual_amount, input::parse_amount)?,
+        as_of: opt(&a.as_of, input::parse_date)?.or_else(today),
+    };
+    calc::contribution(&i, p)
+}
+
+pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
+    if let Some(monthly) = &a.monthly {
+        let amount = input::parse_amount(monthly)?;
+        let Some(period) = opt(&a.months, input::parse_months)? else {
+            return Err(CalcError::Missing {
+                field: "months",
+                hint: "按月明细需要起止月份，例如 --months 2024-01至2024-06。".into(),
+            });
+        };
+        let calc::MonthsSpec::Period { from, to } = period else {
+            return Err(CalcError::Parse {
+                field: "months",
+                input: a.months.clone().unwrap_or_default(),
+                expected: "按月明细需要起止月份，例如 2024-01至2024-06".into(),
+            });
+        };
+        let Some(pay) = opt(&a.to, input::parse_date)? else {
+            return Err(CalcError::Missing {
+                field: "to",
+                hint: "请用 --to 给出缴纳日期，例如 --to 2024-09-01。".into(),
+            });
+        };
+        let s = calc::LateFeeScheduleInput::uniform(from, to, amount, a.due_day.unwrap_or(15), pay);
+        return calc::late_fee_schedule(&s, p);
+    }
+    let days = match &a.days {
+        Some(d) => Some(
+            d.trim()
+                .trim_end_matches('天')
+                .parse::<u32>()
+                .map_err(|_| CalcError::Parse {
+                    field: "days",
+                    input: d.clone(),
+                    expected: "请写天数，例如 30".into(),
+                })?,
+        ),
+        None => None,
+    };
+    let i = calc::LateFeeInput {
+        amount: opt(&a.amount, input::parse_amount)?,
+        days,
+        due_date: opt(&a.from, input::parse_date)?,
+        pay_date: opt(&a.to, input::parse_date)?,
+    };
+    calc::late_fee(&i, p)
+}
+
+pub fn retiree(a: &RetireeArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
+    let i = calc::RetireeInput {
+        region: a.region.clone(),
+        gender: opt(&a.gender, input::parse_gender)?,
+        required_years: a.required_years,
+        paid_years: years(&a.paid_years, "years")?,
+        deemed_years: years(&a.deemed_years, "years")?,
+        base: opt(&a.base, input::parse_base)?,
+        rate: opt(&a.rate, input::parse_rate)?,
+        as_of: opt(&a.as_of, input::parse_date)?.or_else(today),
+    };
+    calc::retiree_topup(&i, p)
+}
+
+pub fn waiting(a: &WaitingArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
+    let i = calc::WaitingInput {
+        category: opt(&a.category, input::parse_category)?,
+        region: a.region.clone(),
+        gap_years: a.gap_years,
+        years_repaid: a.years_repaid,
+        exempt: a.exempt,
+        during_collection_period: a.during_collection_period,
+        pay_date: opt(&a.pay_date, input::parse_date)?.or_else(today),
+        gap_from: opt(&a.gap_from, input::parse_date)?,
+        gap_days: a.gap_days,
+        gap_months: a.gap_months,
+    };
+    calc::waiting_period(&i, p)
+}
+
+/// Today's date (local), the default "as of" for policy figures.
+pub fn today() -> Option<NaiveDate> {
+    Some(chrono::Local::now().date_naive())
+}

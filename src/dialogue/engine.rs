@@ -1,0 +1,604 @@
+//! The channel-agnostic dialogue engine: `handle(session_id, text) -> Reply`.
+//!
+//! One serde-able [`State`] per session (stored through [`Sessions`], so a restart resumes the form)
+//! holds the slots collected so far, the calculation form in progress, the slot just asked for and
+//! how often the answer to it failed. Each turn: commands first (cancel, reset, help, …), then the
+//! slots in the message, then the intent — a calculation, a follow-up, or a question for the
+//! knowledge base (answered even in the middle of a form, after which the pending question is asked
+//! again). The calculators decide which inputs they still need (`CalcError::Missing`), so the engine
+//! asks exactly for those, one at a time, with an example.
+
+use super::intent::{self, Command, FormKind};
+use super::regions::RegionTable;
+use super::slots::{extract, Extraction, SlotName, Slots};
+use crate::answer::{self, Answerer, DecisionParams, Reply, ReplyKind, SourceRef};
+use crate::calc::{self, CalcError, CalcResult, Category, Insurance, MonthsSpec, PolicySet};
+use crate::session::{LoadStatus, Sessions};
+use crate::text::normalize;
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Version of the stored [`State`]; bump on any incompatible change (older state then starts fresh).
+pub const STATE_VERSION: u32 = 1;
+
+/// After this many failed answers to the same question the engine offers a way out; one more and
+/// it leaves the form, so a conversation can never loop forever.
+const MAX_FAILURES: u8 = 3;
+
+/// The last finished calculation, for follow-ups ("那滞纳金呢？").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LastResult {
+    pub form: FormKind,
+    pub total: Option<rust_decimal::Decimal>,
+}
+
+/// Everything the engine remembers about one conversation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct State {
+    pub form: Option<FormKind>,
+    pub slots: Slots,
+    pub pending: Option<SlotName>,
+    pub failures: u8,
+    /// Entry ids offered by the last clarification, in order.
+    pub options: Vec<String>,
+    pub last: Option<LastResult>,
+}
+
+/// Where the knowledge and calculators come from, and where sessions live.
+pub struct Engine {
+    answerer: Arc<Answerer>,
+    sessions: Sessions,
+    today: Box<dyn Fn() -> NaiveDate + Send + Sync>,
+}
+
+impl Engine {
+    pub fn new(answerer: Arc<Answerer>, sessions: Sessions) -> Self {
+        Engine {
+            answerer,
+            sessions,
+            today: Box::new(|| chrono::Local::now().date_naive()),
+        }
+    }
+
+    /// Fix "today" (used as the payment date and policy date when the citizen gives none).
+    pub fn with_today(mut self, today: impl Fn() -> NaiveDate + Send + Sync + 'static) -> Self {
+        self.today = Box::new(today);
+        self
+    }
+
+    pub fn answerer(&self) -> &Arc<Answerer> {
+        &self.answerer
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// One turn of one conversation. Never fails: storage problems are logged and the reply is
+    /// still given (the turn's state is then not remembered).
+    pub async fn handle(&self, session_id: &str, text: &str) -> Reply {
+        let _guard = self.sessions.lock(session_id).await;
+        let (mut state, status) = match self.sessions.load::<State>(session_id).await {
+            Ok(l) => (l.state, l.status),
+            Err(e) => {
+                tracing::error!(session = session_id, error = %e, "could not load session; starting fresh");
+                (State::default(), LoadStatus::Fresh)
+            }
+        };
+        let mut reply = self.turn(&mut state, text);
+        if status == LoadStatus::Expired && reply.kind == ReplyKind::Ask {
+            reply.text = format!("（上次的对话已超时，我们重新开始。）\n{}", reply.text);
+        }
+        if let Err(e) = self.sessions.save(session_id, &state).await {
+            tracing::error!(session = session_id, error = %e, "could not save session");
+        }
+        reply
+    }
+
+    /// One turn on an in-memory state (no storage): the whole conversation logic.
+    pub fn turn(&self, st: &mut State, text: &str) -> Reply {
+        let snap = self.answerer.snapshot();
+        let kb = &snap.kb;
+        let empty_regions = RegionTable::default();
+        let regions = kb.region_table.as_deref().unwrap_or(&empty_regions);
+        let norm = normalize(text);
+        if norm.is_empty() {
+            return with_pending(
+                st,
+                Reply::new(
+                    ReplyKind::Info,
+                    "请输入您想咨询的问题，例如“医保断缴三个月还能补吗”。",
+                ),
+            );
+        }
+        if let Some(cmd) = intent::command(&norm) {
+            return self.command(st, cmd);
+        }
+        if let Some(reply) = self.pick_option(st, &snap, &norm) {
+            return reply;
+        }
+        let ex = extract(&norm, st.pending, regions);
+        let previous = st.form.or(st.last.as_ref().map(|l| l.form));
+        let wanted = intent::calculation(&norm, &ex, previous);
+
+        if let Some(form) = st.form {
+            let answered_pending = st.pending.is_some_and(|p| slot_answered(&ex, p));
+            let gives_values = ex.slots.filled().iter().any(|s| {
+                !matches!(
+                    s,
+                    SlotName::Insurance | SlotName::Category | SlotName::Region
+                )
+            });
+            // A question in the middle of a calculation is still a question: answer it and ask
+            // the pending question again, without letting its words ("医保…吗？") change the form.
+            if wanted.is_none()
+                && !answered_pending
+                && !ex.correction
+                && !gives_values
+                && intent::looks_like_question(&norm)
+            {
+                if let Ok(d) = answer::decide(&snap, text, &DecisionParams::default()) {
+                    if matches!(d.reply.kind, ReplyKind::Answer | ReplyKind::Clarify) {
+                        remember_options(st, &d.reply);
+                        let mut r = d.reply;
+                        if let Some(p) = st.pending {
+                            r.text.push_str(&format!(
+                                "\n\n——回到刚才的{}：{}",
+                                form.label(),
+                                ask_text(p, form)
+                            ));
+                            r.slot = Some(p.as_str().to_string());
+                        }
+                        return r;
+                    }
+                }
+            }
+            if wanted.is_none()
+                && !answered_pending
+                && ex.slots.is_empty()
+                && ex.problems.is_empty()
+            {
+                return self.failed_answer(st, text, None);
+            }
+            if let Some(problem) = ex.problems.iter().find(|p| Some(p.slot) == st.pending) {
+                return self.failed_answer(st, text, Some(problem.message()));
+            }
+            st.slots.merge(&ex.slots);
+            if let Some(w) = wanted {
+                if w != form {
+                    st.form = Some(w);
+                }
+            }
+            return self.compute(st, &kb.policy_set);
+        }
+
+        // "不对，是5个月" right after a result: correct the slot and recompute that calculation.
+        let wanted = wanted.or_else(|| {
+            (ex.correction && !ex.slots.is_empty())
+                .then(|| st.last.as_ref().map(|l| l.form))
+                .flatten()
+        });
+        if let Some(form) = wanted {
+            st.form = Some(form);
+            st.pending = None;
+            st.failures = 0;
+            st.options.clear();
+            st.slots.merge(&ex.slots);
+            if form == FormKind::LateFee && st.slots.amount.is_none() {
+                if let Some(LastResult { total: Some(t), .. }) = &st.last {
+                    st.slots.amount = Some(*t);
+                }
+            }
+            return self.compute(st, &kb.policy_set);
+        }
+
+        // A question for the knowledge base. Keep what it told us for later calculations.
+        st.slots.merge(&ex.slots);
+        match answer::decide(&snap, text, &DecisionParams::default()) {
+            Ok(d) => {
+                remember_options(st, &d.reply);
+                d.reply
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "answering failed");
+                Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
+            }
+        }
+    }
+
+    fn command(&self, st: &mut State, cmd: Command) -> Reply {
+        match cmd {
+            Command::Reset => {
+                *st = State::default();
+                Reply::new(
+                    ReplyKind::Info,
+                    format!("好的，已重新开始，之前的信息都已清空。\n{HELP}"),
+                )
+            }
+            Command::Cancel => {
+                let had = st.form.take();
+                st.pending = None;
+                st.failures = 0;
+                let text = match had {
+                    Some(f) => format!("好的，已取消这次{}。还有其他问题可以直接问我。", f.label()),
+                    None => "好的。还有其他问题可以直接问我。".to_string(),
+                };
+                Reply::new(ReplyKind::Info, text)
+            }
+            Command::Human => with_pending(st, Reply::new(ReplyKind::Info, HUMAN)),
+            Command::Help => with_pending(st, Reply::new(ReplyKind::Info, HELP)),
+            Command::Greeting => with_pending(
+                st,
+                Reply::new(ReplyKind::Info, format!("您好！我是补缴咨询助手。\n{HELP}")),
+            ),
+            Command::Thanks => with_pending(
+                st,
+                Reply::new(
+                    ReplyKind::Info,
+                    "不客气！还有其他社保、医保补缴的问题，随时问我。",
+                ),
+            ),
+        }
+    }
+
+    /// "1" / "第二个" after a clarification picks that entry.
+    fn pick_option(
+        &self,
+        st: &mut State,
+        snap: &crate::search::Snapshot,
+        norm: &str,
+    ) -> Option<Reply> {
+        if st.options.is_empty() {
+            return None;
+        }
+        let t = norm.trim();
+        let idx = match t {
+            "1" | "一" | "第一个" | "第1个" | "第一" => 0,
+            "2" | "二" | "第二个" | "第2个" | "第二" => 1,
+            "3" | "三" | "第三个" | "第3个" | "第三" => 2,
+            _ => return None,
+        };
+        let id = st.options.get(idx)?.clone();
+        st.options.clear();
+        answer::answer_entry(snap, &id)
+    }
+
+    /// A reply that did not fill the pending slot: say what was expected, quoting the user; offer
+    /// an example and a way out after two failures; leave the form after the third.
+    fn failed_answer(&self, st: &mut State, input: &str, message: Option<String>) -> Reply {
+        let Some(pending) = st.pending else {
+            return Reply::fallback(
+                "抱歉，我没听明白。您可以换个说法，或回复“帮助”看看我能做什么。",
+            );
+        };
+        let form = st.form.unwrap_or(FormKind::Contribution);
+        st.failures += 1;
+        if st.failures >= MAX_FAILURES {
+            let label = form.label();
+            st.form = None;
+            st.pending = None;
+            st.failures = 0;
+            return Reply::new(
+                ReplyKind::Info,
+                format!("这一项我一直没能弄明白，先结束这次{label}。您可以换个方式重新描述，或拨打 12333（人社）/12393（医保）咨询。"),
+            );
+        }
+        let quoted: String = input.trim().chars().take(30).collect();
+        let mut text =
+            message.unwrap_or_else(|| format!("我没看懂“{quoted}”，请说{}。", pending.expected()));
+        text.push('\n');
+        text.push_str(&ask_text(pending, form));
+        let mut r = Reply::new(ReplyKind::Ask, text);
+        r.slot = Some(pending.as_str().to_string());
+        r.options = slot_options(pending);
+        if st.failures >= 2 {
+            r.text.push_str(&format!(
+                "\n可以直接回复例如“{}”；不想算了请回复“取消”，也可以拨打 12333 咨询。",
+                example(pending)
+            ));
+            r.options.push("取消".into());
+        }
+        r
+    }
+
+    /// Call the calculator for the current form with everything known; ask for what is missing.
+    fn compute(&self, st: &mut State, policies: &Option<Arc<PolicySet>>) -> Reply {
+        let Some(form) = st.form else {
+            return Reply::fallback("抱歉，我没听明白。");
+        };
+        let Some(policies) = policies.as_deref() else {
+            st.form = None;
+            return Reply::error("计算所需的政策数据没有加载，请稍后再试或拨打 12333 咨询。");
+        };
+        let today = (self.today)();
+        let s = &st.slots;
+        let result = match form {
+            FormKind::Contribution => calc::contribution(
+                &calc::ContributionInput {
+                    base: s.base,
+                    rate: s.rate,
+                    months: s.months,
+                    region: s.region.clone(),
+                    insurance: s.insurance,
+                    category: s.category,
+                    annual_amount: (s.category == Some(Category::Resident))
+                        .then_some(s.amount)
+                        .flatten(),
+                    as_of: Some(today),
+                },
+                policies,
+            ),
+            FormKind::LateFee => calc::late_fee(
+                &calc::LateFeeInput {
+                    amount: s.amount,
+                    days: s.days,
+                    due_date: s.from,
+                    pay_date: s.to,
+                },
+                policies,
+            ),
+            FormKind::RetireeTopup => calc::retiree_topup(
+                &calc::RetireeInput {
+                    region: s.region.clone(),
+                    gender: s.gender,
+                    required_years: None,
+                    paid_years: s.paid_years.or(s.years),
+                    deemed_years: None,
+                    base: s.base,
+                    rate: s.rate,
+                    as_of: Some(today),
+                },
+                policies,
+            ),
+            FormKind::WaitingPeriod => {
+                let category = s.category.or_else(|| {
+                    (s.insurance == Some(Insurance::Medical) && s.gap_years.is_some())
+                        .then_some(Category::Resident)
+                });
+                let gap_months = match s.months {
+                    Some(MonthsSpec::Count { months }) => Some(months),
+                    _ => None,
+                };
+                calc::waiting_period(
+                    &calc::WaitingInput {
+                        category,
+                        region: s.region.clone(),
+                        gap_years: s.gap_years.or(s.years).and_then(|y| y.to_u32()),
+                        years_repaid: s.repaid_years.and_then(|y| y.to_u32()),
+                        exempt: false,
+                        during_collection_period: false,
+                        pay_date: s.to.or(Some(today)),
+                        gap_from: s.from,
+                        gap_days: s.days,
+                        gap_months,
+                    },
+                    policies,
+                )
+            }
+        };
+        match result {
+            Ok(r) => self.result_reply(st, form, r),
+            Err(CalcError::Missing { field, hint }) => {
+                let slot = slot_for(form, field);
+                if st.pending != Some(slot) {
+                    st.failures = 0;
+                }
+                st.pending = Some(slot);
+                let mut r = Reply::new(
+                    ReplyKind::Ask,
+                    format!("{}{}", ask_text(slot, form), hint_suffix(&hint)),
+                );
+                r.slot = Some(slot.as_str().to_string());
+                r.options = slot_options(slot);
+                r
+            }
+            Err(CalcError::Unsupported(msg)) => {
+                st.form = None;
+                st.pending = None;
+                Reply::new(ReplyKind::Info, msg)
+            }
+            Err(e) => {
+                // An invalid value: forget it and ask again, quoting what was wrong.
+                let slot = e.slot().map(|f| slot_for(form, f));
+                if let Some(slot) = slot {
+                    clear_slot(&mut st.slots, slot);
+                    st.pending = Some(slot);
+                    st.failures += 1;
+                    if st.failures >= MAX_FAILURES {
+                        st.form = None;
+                        st.pending = None;
+                        st.failures = 0;
+                        return Reply::new(ReplyKind::Info, format!("{e}\n这一项多次没能确认，先结束这次{}。您可以重新描述，或拨打 12333 咨询。", form.label()));
+                    }
+                    let mut r =
+                        Reply::new(ReplyKind::Ask, format!("{e}\n{}", ask_text(slot, form)));
+                    r.slot = Some(slot.as_str().to_string());
+                    r.options = slot_options(slot);
+                    r
+                } else {
+                    st.form = None;
+                    st.pending = None;
+                    Reply::new(ReplyKind::Info, e.to_string())
+                }
+            }
+        }
+    }
+
+    fn result_reply(&self, st: &mut State, form: FormKind, r: CalcResult) -> Reply {
+        st.form = None;
+        st.pending = None;
+        st.failures = 0;
+        st.last = Some(LastResult {
+            form,
+            total: r.total.map(|m| m.value()),
+        });
+        let mut reply = Reply::new(ReplyKind::Result, r.to_text());
+        reply.sources = r
+            .sources
+            .iter()
+            .map(|s| SourceRef {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                score: 1.0,
+            })
+            .collect();
+        reply.result = serde_json::to_value(&r).ok();
+        if form == FormKind::Contribution {
+            reply.options = vec!["那滞纳金呢？".into()];
+        }
+        reply
+    }
+}
+
+/// Keep the entry ids of a clarification so "1"/"2"/"3" can pick one.
+fn remember_options(st: &mut State, reply: &Reply) {
+    st.options = if reply.kind == ReplyKind::Clarify {
+        reply.sources.iter().map(|s| s.id.clone()).collect()
+    } else {
+        Vec::new()
+    };
+}
+
+/// Mid-form, a command or help reply repeats the pending question so the form is not lost.
+fn with_pending(st: &State, mut r: Reply) -> Reply {
+    if let (Some(p), Some(f)) = (st.pending, st.form) {
+        r.text
+            .push_str(&format!("\n\n——{}还在进行：{}", f.label(), ask_text(p, f)));
+        r.slot = Some(p.as_str().to_string());
+    }
+    r
+}
+
+fn slot_answered(ex: &Extraction, slot: SlotName) -> bool {
+    ex.slots.is_filled(slot)
+        || (slot == SlotName::PaidYears && ex.slots.years.is_some())
+        || (slot == SlotName::GapYears && ex.slots.years.is_some())
+}
+
+/// The dialogue slot behind a calculator's missing field, in the context of the form.
+fn slot_for(form: FormKind, field: &str) -> SlotName {
+    match (form, field) {
+        (_, "insurance") => SlotName::Insurance,
+        (_, "category") => SlotName::Category,
+        (_, "region") => SlotName::Region,
+        (_, "base") => SlotName::Base,
+        (_, "rate") => SlotName::Rate,
+        (_, "months") => SlotName::Months,
+        (_, "amount") => SlotName::Amount,
+        (_, "days") => SlotName::Days,
+        (FormKind::RetireeTopup, "years") => SlotName::PaidYears,
+        (FormKind::WaitingPeriod, "years") => SlotName::GapYears,
+        (_, "years") => SlotName::Years,
+        (_, "gender") => SlotName::Gender,
+        (_, "from") => SlotName::From,
+        (_, "to") => SlotName::To,
+        _ => SlotName::Years,
+    }
+}
+
+fn clear_slot(s: &mut Slots, slot: SlotName) {
+    match slot {
+        SlotName::Insurance => s.insurance = None,
+        SlotName::Category => s.category = None,
+        SlotName::Region => s.region = None,
+        SlotName::Base => s.base = None,
+        SlotName::Rate => s.rate = None,
+        SlotName::Months => s.months = None,
+        SlotName::Amount => s.amount = None,
+        SlotName::Days => s.days = None,
+        SlotName::Years => s.years = None,
+        SlotName::PaidYears => {
+            s.paid_years = None;
+            s.years = None;
+        }
+        SlotName::MissingYears => s.missing_years = None,
+        SlotName::GapYears => {
+            s.gap_years = None;
+            s.years = None;
+        }
+        SlotName::RepaidYears => s.repaid_years = None,
+        SlotName::Gender => s.gender = None,
+        SlotName::From => s.from = None,
+        SlotName::To => s.to = None,
+    }
+}
+
+/// The question for a slot, with an example of a valid answer.
+fn ask_text(slot: SlotName, form: FormKind) -> String {
+    let q = match slot {
+        SlotName::Insurance => "请问要算的是养老保险还是医疗保险？",
+        SlotName::Category => "请问您的参保身份是？（单位职工 / 灵活就业 / 城乡居民）",
+        SlotName::Region => "请问在哪个城市参保？（例如：北京、武汉）",
+        SlotName::Base => "请问缴费基数是多少？（例如：5000，或“最低档”“60%档”）",
+        SlotName::Rate => "请问缴费比例是多少？（例如：20%）",
+        SlotName::Months => "请问要补缴几个月？（例如：6个月，或“2024年3月到8月”）",
+        SlotName::Amount if form == FormKind::LateFee => {
+            "请问欠缴的金额（本金）是多少？（例如：10000元）"
+        }
+        SlotName::Amount => "请问金额是多少？（例如：400元）",
+        SlotName::Days => "请问晚缴了多少天？（例如：30天；也可以告诉我应缴日期和缴纳日期）",
+        SlotName::Years | SlotName::PaidYears if form == FormKind::RetireeTopup => {
+            "请问职工医保已经缴了多少年？（例如：18年）"
+        }
+        SlotName::GapYears | SlotName::Years if form == FormKind::WaitingPeriod => {
+            "请问断保了几年？（例如：断了2年）"
+        }
+        SlotName::Years | SlotName::PaidYears => "请问缴了多少年？（例如：15年）",
+        SlotName::MissingYears => "请问还差几年？（例如：5年）",
+        SlotName::GapYears => "请问断了几年？（例如：2年）",
+        SlotName::RepaidYears => "请问补缴了几年？（例如：1年）",
+        SlotName::Gender => "请问您的性别？（男 / 女）",
+        SlotName::From if form == FormKind::LateFee => {
+            "请问这笔费用原本应在哪天缴纳？（例如：2024年1月15日）"
+        }
+        SlotName::From => "请问从哪天开始断缴的？（例如：2024年1月1日）",
+        SlotName::To if form == FormKind::LateFee => {
+            "请问哪天缴纳（或打算哪天缴纳）？（例如：2024年3月1日）"
+        }
+        SlotName::To => "请问哪天补缴的？（例如：2024年3月1日）",
+    };
+    q.to_string()
+}
+
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!("\n（{}）", hint.trim_end_matches('。'))
+    }
+}
+
+fn example(slot: SlotName) -> &'static str {
+    match slot {
+        SlotName::Insurance => "养老保险",
+        SlotName::Category => "灵活就业",
+        SlotName::Region => "武汉",
+        SlotName::Base => "5000",
+        SlotName::Rate => "20%",
+        SlotName::Months => "6个月",
+        SlotName::Amount => "10000元",
+        SlotName::Days => "30天",
+        SlotName::Years | SlotName::PaidYears | SlotName::MissingYears => "15年",
+        SlotName::GapYears | SlotName::RepaidYears => "2年",
+        SlotName::Gender => "女",
+        SlotName::From | SlotName::To => "2024年3月1日",
+    }
+}
+
+fn slot_options(slot: SlotName) -> Vec<String> {
+    let v: &[&str] = match slot {
+        SlotName::Insurance => &["养老保险", "医疗保险"],
+        SlotName::Category => &["单位职工", "灵活就业", "城乡居民"],
+        SlotName::Gender => &["男", "女"],
+        SlotName::Base => &["最低档", "60%档", "100%档"],
+        _ => &[],
+    };
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+const HELP: &str = "我可以帮您：\n1. 解答社保、医保、养老保险补缴的政策问题，例如“医保断缴三个月还能补吗”；\n2. 计算补缴金额，例如“灵活就业，基数3000，按20%补缴养老保险6个月”；\n3. 计算滞纳金，例如“欠了1万，晚了30天，滞纳金多少”；\n4. 计算退休时医保年限不足要补多少，例如“北京，女，职工医保交了15年，退休要补多少”；\n5. 计算居民医保待遇等待期，例如“居民医保断了2年，补缴1年，要等多久能报销”。\n计算中随时可以说“取消”，说“重新开始”清空重来。";
+
+const HUMAN: &str = "需要人工服务的话：社保（养老、失业、工伤等）请拨打 12333 人社服务热线；医保请拨打 12393 医保服务热线；缴费扣款、票据问题可拨打 12366 纳税服务热线。也可以带上身份证、社保卡到当地社保或医保经办机构服务窗口办理。";

@@ -1,0 +1,260 @@
+//! What the citizen wants from this message: a command (cancel, reset, help…), a calculation, or a
+//! question for the knowledge base. Decided from the words; the engine adds the retrieval scores.
+
+use super::slots::{Extraction, Slots};
+use serde::{Deserialize, Serialize};
+
+/// The calculation forms the engine can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    Contribution,
+    LateFee,
+    RetireeTopup,
+    WaitingPeriod,
+}
+
+impl FormKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            FormKind::Contribution => "补缴金额测算",
+            FormKind::LateFee => "滞纳金测算",
+            FormKind::RetireeTopup => "退休医保补缴测算",
+            FormKind::WaitingPeriod => "待遇等待期测算",
+        }
+    }
+}
+
+/// Conversation commands that do not depend on the knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Cancel,
+    Reset,
+    Greeting,
+    Help,
+    Thanks,
+    Human,
+}
+
+fn short(text: &str, max_chars: usize) -> bool {
+    text.chars().filter(|c| !c.is_whitespace()).count() <= max_chars
+}
+
+fn any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+/// A command, if the (normalised) message is one. Commands are short messages; a long sentence that
+/// happens to contain "取消" ("取消灵活就业参保怎么办") is a question, not a command.
+pub fn command(text: &str) -> Option<Command> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if short(t, 8) && any(t, &["重新开始", "从头开始", "重来", "重置", "清空"]) {
+        return Some(Command::Reset);
+    }
+    if short(t, 6)
+        && any(
+            t,
+            &[
+                "不算了",
+                "算了",
+                "取消",
+                "不用了",
+                "不问了",
+                "退出",
+                "停止",
+                "cancel",
+                "quit",
+            ],
+        )
+    {
+        return Some(Command::Cancel);
+    }
+    if short(t, 10) && any(t, &["转人工", "人工", "真人", "客服", "人工服务"]) {
+        return Some(Command::Human);
+    }
+    if short(t, 12)
+        && any(
+            t,
+            &[
+                "你能做什么",
+                "你会什么",
+                "能干啥",
+                "能干什么",
+                "怎么用",
+                "帮助",
+                "help",
+                "菜单",
+                "功能",
+            ],
+        )
+    {
+        return Some(Command::Help);
+    }
+    if short(t, 6) && any(t, &["谢谢", "多谢", "感谢", "thanks", "thx", "好的谢"]) {
+        return Some(Command::Thanks);
+    }
+    if short(t, 6)
+        && any(
+            t,
+            &[
+                "你好",
+                "您好",
+                "hi",
+                "hello",
+                "在吗",
+                "在不在",
+                "早上好",
+                "晚上好",
+                "下午好",
+                "哈喽",
+            ],
+        )
+    {
+        return Some(Command::Greeting);
+    }
+    None
+}
+
+/// Words asking for a number to be worked out.
+const CALC_WORDS: &[&str] = &[
+    "算一下",
+    "算算",
+    "帮我算",
+    "计算",
+    "测算",
+    "算下",
+    "怎么算",
+    "多少钱",
+    "交多少",
+    "缴多少",
+    "补多少",
+    "要多少",
+    "得多少",
+    "需要多少",
+    "一共",
+    "总共",
+    "合计",
+    "多少元",
+    "多少块",
+];
+
+/// A calculation the message asks for, if any. `previous` is the form the conversation is in or
+/// last finished, so "那滞纳金呢？" after a back-payment result is understood as a follow-up.
+pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> Option<FormKind> {
+    let s = &ex.slots;
+    let calc_words = any(text, CALC_WORDS);
+    let numbers = count_numbers(s);
+    if text.contains("滞纳金") {
+        let follow_up = previous.is_some() && short(text, 12) && any(text, &["呢", "那", "还有"]);
+        // "一天收多少" asks for the rate, not a calculation: days alone need a calculation word.
+        let dated = (s.days.is_some() || s.from.is_some()) && calc_words;
+        if follow_up || s.amount.is_some() || dated {
+            return Some(FormKind::LateFee);
+        }
+        return None;
+    }
+    let medical =
+        s.insurance == Some(crate::calc::Insurance::Medical) || any(text, &["医保", "医疗"]);
+    if text.contains("退休")
+        && medical
+        && (s.paid_years.is_some() || s.years.is_some() || s.missing_years.is_some())
+        && (calc_words || any(text, &["补", "差", "不够", "不足"]))
+    {
+        return Some(FormKind::RetireeTopup);
+    }
+    let waiting_words = any(
+        text,
+        &[
+            "等待期",
+            "等多久",
+            "多久能报",
+            "多久才能报",
+            "什么时候能报",
+            "啥时候能报",
+            "何时能报",
+            "多久可以报",
+            "什么时候恢复",
+            "多久恢复",
+            "啥时候恢复",
+            "什么时候可以报",
+            "要等几个月",
+            "等几个月",
+        ],
+    );
+    let gap_given =
+        s.gap_years.is_some() || s.days.is_some() || s.months.is_some() || s.from.is_some();
+    if waiting_words && gap_given {
+        return Some(FormKind::WaitingPeriod);
+    }
+    if (s.base.is_some() || s.rate.is_some() || s.months.is_some()) && (calc_words || numbers >= 2)
+    {
+        return Some(FormKind::Contribution);
+    }
+    // "我想算一下补缴养老保险要多少钱": a calculation request even before any number is given.
+    let pays = any(
+        text,
+        &[
+            "补缴",
+            "补交",
+            "交社保",
+            "交养老",
+            "交医保",
+            "缴社保",
+            "缴养老",
+            "缴医保",
+            "补齐",
+        ],
+    );
+    if calc_words && pays && !any(text, &["怎么算", "如何算", "算法", "公式"]) {
+        return Some(FormKind::Contribution);
+    }
+    if calc_words && pays && numbers >= 1 {
+        return Some(FormKind::Contribution);
+    }
+    None
+}
+
+fn count_numbers(s: &Slots) -> usize {
+    [
+        s.base.is_some(),
+        s.rate.is_some(),
+        s.months.is_some(),
+        s.amount.is_some(),
+        s.days.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count()
+}
+
+/// Whether a message reads like a question (so, mid-form, it is a digression to answer).
+pub fn looks_like_question(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "吗",
+            "呢",
+            "怎么",
+            "怎样",
+            "如何",
+            "什么",
+            "啥",
+            "哪",
+            "多少",
+            "能不能",
+            "可不可以",
+            "是否",
+            "有没有",
+            "为什么",
+            "咋",
+            "几",
+            "谁",
+            "么",
+            "?",
+            "？",
+        ],
+    )
+}
