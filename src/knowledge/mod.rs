@@ -53,8 +53,7 @@ pub struct ExportRecord {
 }
 
 impl Knowledge {
-    /// Every published item as an export record (FAQ, article, law; policies are added by the caller
-    /// that knows the policy tables).
+    /// Every published item as an export record: FAQ entries, articles, policy tables, laws.
     pub fn export_records(&self) -> Vec<ExportRecord> {
         let mut out = Vec::new();
         for f in self.faqs.iter().filter(|f| f.status == Status::Published) {
@@ -85,6 +84,11 @@ impl Knowledge {
                 sources: a.sources.clone(),
             });
         }
+        for pf in &self.policies {
+            if let Some(r) = policy_record(pf) {
+                out.push(r);
+            }
+        }
         for l in &self.laws {
             out.push(ExportRecord {
                 id: l.id.clone(),
@@ -108,4 +112,43 @@ impl Knowledge {
             _ => None,
         }
     }
+}
+
+/// A policy table as an export record: region and year as the title, the file as the body.
+fn policy_record(pf: &PolicyFile) -> Option<ExportRecord> {
+    let table = pf.text.parse::<toml::Table>().ok()?;
+    let region = table.get("region")?.as_str()?.to_string();
+    let year = table
+        .get("year")
+        .and_then(|y| y.as_integer())
+        .unwrap_or_default();
+    let national = table
+        .get("national")
+        .and_then(|n| n.as_bool())
+        .unwrap_or(false);
+    let stem = pf.file.file_stem()?.to_string_lossy().to_string();
+    let mut sources = Vec::new();
+    for group in table.values() {
+        let items: Vec<&toml::Value> = match group {
+            toml::Value::Array(a) => a.iter().collect(),
+            v @ toml::Value::Table(_) => vec![v],
+            _ => continue,
+        };
+        for item in items {
+            if let Some(s) = item.get("source").and_then(|s| s.as_str()) {
+                if !sources.iter().any(|x: &String| x == s) {
+                    sources.push(s.to_string());
+                }
+            }
+        }
+    }
+    Some(ExportRecord {
+        id: format!("policy-{stem}"),
+        kind: "policy",
+        title: format!("{region} 社保医保政策数据（{year}年）"),
+        questions: vec![],
+        body: pf.text.clone(),
+        regions: if national { vec![] } else { vec![region] },
+        sources,
+    })
 }

@@ -171,6 +171,28 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
             }
         }
     }
+    // Policy tables cite their figures' sources too; `law:`/`doc:` ones must resolve.
+    for pf in &kb.policies {
+        let Ok(value) = pf.text.parse::<toml::Table>() else {
+            continue; // syntax problems are reported by the policy loader
+        };
+        let mut refs = Vec::new();
+        collect_sources(&toml::Value::Table(value), &mut refs);
+        for r in refs {
+            if (r.starts_with("law:") || r.starts_with("doc:")) && resolve(&r).is_err() {
+                let line = pf
+                    .text
+                    .find(&format!("\"{r}\""))
+                    .map(|at| pf.text[..at].matches('\n').count() + 1)
+                    .unwrap_or(1);
+                push(
+                    &pf.file,
+                    line,
+                    format!("policy: unknown source reference {r:?}"),
+                );
+            }
+        }
+    }
     for a in &kb.articles {
         let what = format!("article {}", a.id);
         if a.title.trim().is_empty() {
@@ -182,6 +204,25 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         check_sources(&a.sources, &a.regions, &a.file, a.line, &what, &mut push);
     }
     out
+}
+
+/// Every string under a `source` key, anywhere in a policy table.
+fn collect_sources(v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                match (k.as_str(), v) {
+                    ("source", toml::Value::String(s)) => out.push(s.clone()),
+                    ("sources", toml::Value::Array(a)) => {
+                        out.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)))
+                    }
+                    _ => collect_sources(v, out),
+                }
+            }
+        }
+        toml::Value::Array(a) => a.iter().for_each(|x| collect_sources(x, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

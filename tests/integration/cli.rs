@@ -148,7 +148,12 @@ fn export_jsonl_has_every_kind() {
         }
         kinds.insert(v["kind"].as_str().unwrap().to_string());
     }
-    assert!(kinds.contains("faq") && kinds.contains("article") && kinds.contains("law"));
+    assert!(
+        kinds.contains("faq")
+            && kinds.contains("article")
+            && kinds.contains("law")
+            && kinds.contains("policy")
+    );
 }
 
 #[test]

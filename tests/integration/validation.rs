@@ -188,3 +188,62 @@ fn the_real_knowledge_base_is_clean() {
     assert!(kb.faqs.len() >= 200, "only {} FAQ entries", kb.faqs.len());
     assert!(kb.laws.len() >= 10);
 }
+
+fn with_policies(beijing: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fixture_kb(dir.path());
+    let real = crate::common::repo_knowledge().join("policies");
+    write(
+        dir.path(),
+        "policies/national.toml",
+        &std::fs::read_to_string(real.join("national.toml")).unwrap(),
+    );
+    write(dir.path(), "policies/beijing.toml", beijing);
+    // The real tables cite documents from the real sources directory.
+    for f in std::fs::read_dir(crate::common::repo_knowledge().join("sources")).unwrap() {
+        let f = f.unwrap().path();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        write(
+            dir.path(),
+            &format!("sources/real-{name}"),
+            &std::fs::read_to_string(&f).unwrap(),
+        );
+    }
+    dir
+}
+
+fn real_beijing() -> String {
+    std::fs::read_to_string(crate::common::repo_knowledge().join("policies/beijing.toml")).unwrap()
+}
+
+#[test]
+fn policy_with_unknown_source_reference() {
+    let text = real_beijing().replacen(
+        "source = \"doc:beijing-base-2024\"",
+        "source = \"doc:nope\"",
+        1,
+    );
+    let line = text.lines().position(|l| l.contains("doc:nope")).unwrap() + 1;
+    let dir = with_policies(&text);
+    assert_one(
+        &problems_of(&dir),
+        "policy: unknown source reference \"doc:nope\"",
+        "policies/beijing.toml",
+        line,
+    );
+}
+
+#[test]
+fn policy_with_floor_above_ceiling_reports_its_line() {
+    let text = real_beijing().replacen("floor = 6821", "floor = 99999", 1);
+    let dir = with_policies(&text);
+    let problems = problems_of(&dir);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file.ends_with("policies/beijing.toml")
+                && p.message.starts_with("policy:")
+                && p.line > 1),
+        "{problems:#?}"
+    );
+}
