@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Minimum number of alternative phrasings an FAQ entry must carry.
-pub const MIN_SIMILAR: usize = 3;
+pub const MIN_SIMILAR: usize = 4;
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
