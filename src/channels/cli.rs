@@ -3,63 +3,61 @@
 use crate::answer::Reply;
 use std::io::{BufRead, Write};
 
-/// Read `{"text": "..."}` per line and write one reply per line, flushed per line. A line that is not
-/// valid UTF-8 or JSON, or has no `text`, gets an error reply and the loop continues.
-pub fn ask_jsonl(
+/// The shared loop: one JSON object per line in, one reply per line out (flushed per line). Lines
+/// that are not UTF-8 or JSON get an error reply; `reply` handles the parsed object.
+fn jsonl_loop(
     input: impl BufRead,
     mut output: impl Write,
-    mut ask: impl FnMut(&str) -> Reply,
+    mut reply: impl FnMut(&serde_json::Value) -> Reply,
 ) -> std::io::Result<()> {
     for line in input.split(b'\n') {
         let line = line?;
-        let reply = match std::str::from_utf8(&line) {
+        let r = match std::str::from_utf8(&line) {
             Err(_) => Reply::error("输入不是有效的 UTF-8 文本。"),
             Ok(s) if s.trim().is_empty() => continue,
             Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
                 Err(e) => Reply::error(&format!("输入不是有效的 JSON：{e}")),
-                Ok(v) => match v.get("text").and_then(|t| t.as_str()) {
-                    Some(text) => ask(text),
-                    None => Reply::error("缺少字符串字段 \"text\"。"),
-                },
+                Ok(v) => reply(&v),
             },
         };
-        serde_json::to_writer(&mut output, &reply)?;
+        serde_json::to_writer(&mut output, &r)?;
         output.write_all(b"\n")?;
         output.flush()?;
     }
     Ok(())
 }
 
-/// Read `{"session": "...", "text": "..."}` per line and write one reply per line, flushed per line.
-/// Sessions are independent and may interleave freely; bad lines get an error reply.
+/// Read `{"text": "..."}` per line and write one reply per line. A line that is not valid UTF-8 or
+/// JSON, or has no `text`, gets an error reply and the loop continues.
+pub fn ask_jsonl(
+    input: impl BufRead,
+    output: impl Write,
+    mut ask: impl FnMut(&str) -> Reply,
+) -> std::io::Result<()> {
+    jsonl_loop(input, output, |v| {
+        match v.get("text").and_then(|t| t.as_str()) {
+            Some(text) => ask(text),
+            None => Reply::error("缺少字符串字段 \"text\"。"),
+        }
+    })
+}
+
+/// Read `{"session": "...", "text": "..."}` per line and write one reply per line. Sessions are
+/// independent and may interleave freely; bad lines get an error reply.
 pub fn chat_jsonl(
     input: impl BufRead,
-    mut output: impl Write,
+    output: impl Write,
     mut handle: impl FnMut(&str, &str) -> Reply,
 ) -> std::io::Result<()> {
-    for line in input.split(b'\n') {
-        let line = line?;
-        let reply = match std::str::from_utf8(&line) {
-            Err(_) => Reply::error("输入不是有效的 UTF-8 文本。"),
-            Ok(s) if s.trim().is_empty() => continue,
-            Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Err(e) => Reply::error(&format!("输入不是有效的 JSON：{e}")),
-                Ok(v) => match (
-                    v.get("session").and_then(|t| t.as_str()),
-                    v.get("text").and_then(|t| t.as_str()),
-                ) {
-                    (Some(session), Some(text)) if !session.trim().is_empty() => {
-                        handle(session, text)
-                    }
-                    _ => Reply::error("需要字符串字段 \"session\"（非空）和 \"text\"。"),
-                },
-            },
-        };
-        serde_json::to_writer(&mut output, &reply)?;
-        output.write_all(b"\n")?;
-        output.flush()?;
-    }
-    Ok(())
+    jsonl_loop(input, output, |v| {
+        match (
+            v.get("session").and_then(|t| t.as_str()),
+            v.get("text").and_then(|t| t.as_str()),
+        ) {
+            (Some(session), Some(text)) if !session.trim().is_empty() => handle(session, text),
+            _ => Reply::error("需要字符串字段 \"session\"（非空）和 \"text\"。"),
+        }
+    })
 }
 
 #[cfg(test)]

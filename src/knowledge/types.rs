@@ -60,19 +60,6 @@ pub enum Status {
     Draft,
 }
 
-/// Metadata shared by FAQ entries and articles.
-#[derive(Debug, Clone)]
-pub struct Meta {
-    pub tags: Vec<String>,
-    pub insurance: InsuranceScope,
-    pub audience: Vec<Audience>,
-    pub regions: Vec<String>,
-    pub sources: Vec<String>,
-    pub effective: NaiveDate,
-    pub updated: NaiveDate,
-    pub status: Status,
-}
-
 /// A question with its answer and the other ways people ask it.
 #[derive(Debug, Clone)]
 pub struct Faq {
