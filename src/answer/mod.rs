@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 ///
 /// For a question with our vocabulary: below `clarify` → fallback; a top entry with other entries
 /// within `margin` and below `answer` → clarify; otherwise the top entry is answered. A question
-/// with no vocabulary either way needs `answer + no_signal_extra` and `no_signal_terms` terms.
+/// with no vocabulary either way needs `no_signal_min` and `no_signal_terms` terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DecisionParams {
     /// Score at or above which the top entry is answered even when others are close.
@@ -33,8 +33,8 @@ pub struct DecisionParams {
     pub margin: f32,
     /// Down-weighting of articles against FAQ entries when answering citizens.
     pub article_weight: f32,
-    /// Extra score needed to answer a question with no domain vocabulary at all.
-    pub no_signal_extra: f32,
+    /// Score needed to answer a question with no domain vocabulary at all.
+    pub no_signal_min: f32,
     /// Fewest meaningful terms a question with no domain vocabulary needs to be answered.
     pub no_signal_terms: usize,
 }
@@ -42,11 +42,11 @@ pub struct DecisionParams {
 impl Default for DecisionParams {
     fn default() -> Self {
         DecisionParams {
-            answer: 0.50,
-            clarify: 0.30,
-            margin: 0.03,
+            answer: 0.40,
+            clarify: 0.12,
+            margin: 0.01,
             article_weight: 0.85,
-            no_signal_extra: 0.05,
+            no_signal_min: 0.40,
             no_signal_terms: 3,
         }
     }
@@ -214,7 +214,7 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     // No vocabulary of ours: answer only a confident match of a question with some substance, so
     // chit-chat ("你是谁") never reaches an FAQ through one shared character.
     if verdict == DomainVerdict::NoSignal
-        && (top.score < p.answer + p.no_signal_extra || ranked.terms.len() < p.no_signal_terms)
+        && (top.score < p.no_signal_min || ranked.terms.len() < p.no_signal_terms)
     {
         return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
     }
