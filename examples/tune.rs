@@ -1,60 +1,98 @@
-//! Grid search over rerank weights and decision thresholds on the development set.
-//! Run: cargo run --release --example tune -- tests/eval
-//! Prints the best settings by a combined objective; copy them into the defaults by hand.
+//! Search over rerank weights on the development set, scored by ranking alone (hit@1, hit@3),
+//! then over decision thresholds with the best weights.
+//! Run: cargo run --release --example tune -- tests/eval [random-trials]
+//! Prints the best settings; copy them into the defaults by hand. Beware of overfitting: prefer
+//! round values from a broad plateau over the single best point.
 use bujiao::answer::DecisionParams;
 use bujiao::eval::{evaluate, load_set};
 use bujiao::search::RankParams;
 
+/// A small deterministic generator (no dependency for a tuning script).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as f32) / (1u64 << 31) as f32
+    }
+    fn around(&mut self, x: f32, spread: f32) -> f32 {
+        (x + (self.next() - 0.5) * 2.0 * spread).max(0.0)
+    }
+}
+
 fn main() {
-    let set = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "tests/eval".into());
+    let mut args = std::env::args().skip(1);
+    let set = args.next().unwrap_or_else(|| "tests/eval".into());
+    let trials: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
     let cases = load_set(std::path::Path::new(&set)).expect("eval set");
     let paths = bujiao::config::Paths::resolve(None, None, None);
     let mut snap = bujiao::answer::load_snapshot(&paths, &|_, _| {}).expect("knowledge");
-    let mut best: Vec<(f64, String)> = Vec::new();
-    for wq in [0.35f32, 0.45, 0.55] {
-        for wp in [0.15f32, 0.25, 0.35] {
-            for wsim in [0.5f32, 0.62, 0.75] {
-                for wbm in [0.05f32, 0.15, 0.25] {
-                    let rp = RankParams {
-                        w_query_cov: wq,
-                        w_phrasing_cov: wp,
-                        w_dice: (1.0 - wq - wp).max(0.0),
-                        w_similarity: wsim,
-                        w_coverage: (1.0 - wsim - wbm).max(0.0),
-                        w_bm25: wbm,
-                        ..RankParams::default()
-                    };
-                    snap.params = rp;
-                    for answer in [0.40f32, 0.45, 0.50] {
-                        for margin in [0.02f32, 0.04] {
-                            let dp = DecisionParams {
-                                answer,
-                                clarify: answer - 0.12,
-                                margin,
-                                ..DecisionParams::default()
-                            };
-                            let r = evaluate(&snap, &cases, &dp).unwrap();
-                            let obj = r.hit_at_1 + 0.5 * r.hit_at_3 + r.fallback_recall
-                                - 3.0 * r.wrong_fallback
-                                + 0.5 * r.answered_correctly;
-                            best.push((
-                                obj,
-                                format!(
-                                    "obj {obj:.3} h1 {:.3} h3 {:.3} fbR {:.3} fbP {:.3} wrongfb {:.3} ans {:.3} | {rp:?} {dp:?}",
-                                    r.hit_at_1, r.hit_at_3, r.fallback_recall, r.fallback_precision,
-                                    r.wrong_fallback, r.answered_correctly
-                                ),
-                            ));
-                        }
-                    }
-                }
+    let dp = DecisionParams::default();
+    let rank_obj = |r: &bujiao::eval::Report| r.rank_hit_at_1 + 0.5 * r.rank_hit_at_3;
+    let mut best_p = RankParams::default();
+    snap.params = best_p;
+    let r = evaluate(&snap, &cases, &dp).unwrap();
+    let mut best = rank_obj(&r);
+    println!(
+        "default: h1 {:.3} h3 {:.3} | {best_p:?}",
+        r.rank_hit_at_1, r.rank_hit_at_3
+    );
+    let mut rng = Lcg(42);
+    for i in 0..trials {
+        let spread = if i < trials / 2 { 0.15 } else { 0.06 };
+        let p = RankParams {
+            w_query_cov: rng.around(best_p.w_query_cov, spread),
+            w_phrasing_cov: rng.around(best_p.w_phrasing_cov, spread),
+            w_dice: rng.around(best_p.w_dice, spread),
+            w_similarity: rng.around(best_p.w_similarity, spread),
+            w_coverage: rng.around(best_p.w_coverage, spread),
+            w_bm25: rng.around(best_p.w_bm25, spread),
+            w_tags: rng.around(best_p.w_tags, spread),
+            w_union: rng.around(best_p.w_union, spread),
+            last_clause: rng.around(best_p.last_clause, spread * 2.0),
+            unmentioned_region: rng.around(best_p.unmentioned_region, spread / 2.0).min(1.0),
+        };
+        snap.params = p;
+        let r = evaluate(&snap, &cases, &dp).unwrap();
+        let obj = rank_obj(&r);
+        if obj > best + 1e-9 {
+            best = obj;
+            best_p = p;
+            println!(
+                "trial {i}: h1 {:.3} h3 {:.3} | {p:?}",
+                r.rank_hit_at_1, r.rank_hit_at_3
+            );
+        }
+    }
+    snap.params = best_p;
+    let mut rows = Vec::new();
+    for clarify in [0.20f32, 0.25, 0.30, 0.35] {
+        for answer in [0.45f32, 0.55, 0.65, 1.0] {
+            for margin in [0.0f32, 0.02, 0.04] {
+                let dp = DecisionParams {
+                    answer,
+                    clarify,
+                    margin,
+                    ..DecisionParams::default()
+                };
+                let r = evaluate(&snap, &cases, &dp).unwrap();
+                let obj = r.hit_at_1 + r.fallback_recall - 3.0 * r.wrong_fallback
+                    + 0.5 * r.answered_correctly;
+                rows.push((
+                    obj,
+                    format!(
+                        "obj {obj:.3} h1 {:.3} h3 {:.3} fbR {:.3} fbP {:.3} wrongfb {:.3} ans {:.3} | {dp:?}",
+                        r.hit_at_1, r.hit_at_3, r.fallback_recall, r.fallback_precision,
+                        r.wrong_fallback, r.answered_correctly
+                    ),
+                ));
             }
         }
     }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (_, line) in best.iter().take(8) {
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, line) in rows.iter().take(8) {
         println!("{line}");
     }
 }

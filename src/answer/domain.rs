@@ -32,10 +32,26 @@ impl<'a> Domain<'a> {
     pub fn check(&self, snap: &Snapshot, question: &str) -> DomainVerdict {
         let norm = normalize(question);
         let has = |w: &String| snap.analyzer.contains_word(&norm, w);
-        if self.dict.out_of_domain_phrases.iter().any(has) {
+        if self.dict.out_of_domain_phrases.iter().any(has)
+            && !self.dict.phrase_exceptions.iter().any(has)
+        {
             return DomainVerdict::Other { referral: None };
         }
-        let core = self.dict.core.iter().any(has);
+        // A core word inside another system's word (医疗保险 in 商业医疗保险) does not name ours.
+        let mut masked = norm.clone();
+        for other in &self.dict.other_systems {
+            for w in &other.words {
+                let w = normalize(w);
+                if !w.is_empty() && masked.contains(&w) {
+                    masked = masked.replace(&w, " ");
+                }
+            }
+        }
+        let core = self
+            .dict
+            .core
+            .iter()
+            .any(|w| snap.analyzer.contains_word(&masked, w));
         for other in &self.dict.other_systems {
             if (other.strong || !core) && other.words.iter().any(has) {
                 return DomainVerdict::Other {

@@ -19,28 +19,35 @@ use crate::{Error, Result};
 use std::sync::{Arc, RwLock};
 
 /// Thresholds of the answer / clarify / fallback decision, calibrated on the development set.
+///
+/// For a question with our vocabulary: below `clarify` → fallback; a top entry with other entries
+/// within `margin` and below `answer` → clarify; otherwise the top entry is answered. A question
+/// with no vocabulary either way needs `no_signal_min` and `no_signal_terms` terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DecisionParams {
-    /// Score at or above which the top entry is answered outright when clearly ahead.
+    /// Score at or above which the top entry is answered even when others are close.
     pub answer: f32,
-    /// Score at or above which close candidates are offered as a clarification.
+    /// Lowest score answered from the knowledge base at all.
     pub clarify: f32,
     /// Candidates within this distance of the top one count as "close".
     pub margin: f32,
     /// Down-weighting of articles against FAQ entries when answering citizens.
     pub article_weight: f32,
-    /// Extra score needed to answer a question with no domain vocabulary at all.
-    pub no_signal_extra: f32,
+    /// Score needed to answer a question with no domain vocabulary at all.
+    pub no_signal_min: f32,
+    /// Fewest meaningful terms a question with no domain vocabulary needs to be answered.
+    pub no_signal_terms: usize,
 }
 
 impl Default for DecisionParams {
     fn default() -> Self {
         DecisionParams {
-            answer: 0.50,
-            clarify: 0.36,
-            margin: 0.05,
+            answer: 0.40,
+            clarify: 0.12,
+            margin: 0.01,
             article_weight: 0.85,
-            no_signal_extra: 0.15,
+            no_signal_min: 0.40,
+            no_signal_terms: 3,
         }
     }
 }
@@ -204,8 +211,15 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     let Some(top) = ranked.candidates.first() else {
         return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
     };
-    if verdict == DomainVerdict::NoSignal && top.score < p.answer + p.no_signal_extra {
+    // No vocabulary of ours: answer only a confident match of a question with some substance, so
+    // chit-chat ("你是谁") never reaches an FAQ through one shared character.
+    if verdict == DomainVerdict::NoSignal
+        && (top.score < p.no_signal_min || ranked.terms.len() < p.no_signal_terms)
+    {
         return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
+    }
+    if top.score < p.clarify {
+        return Ok(decided(Reply::fallback(&reply::unknown_text())));
     }
     let close: Vec<_> = ranked
         .candidates
@@ -213,14 +227,10 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
         .filter(|c| top.score - c.score <= p.margin && c.score >= p.clarify)
         .take(3)
         .collect();
-    let reply = if top.score >= p.answer && close.len() <= 1 {
-        reply::answer_reply(snap, top)
-    } else if top.score >= p.clarify && close.len() >= 2 {
+    let reply = if close.len() >= 2 && top.score < p.answer {
         reply::clarify_reply(snap, &close)
-    } else if top.score >= p.answer {
-        reply::answer_reply(snap, top)
     } else {
-        Reply::fallback(&reply::unknown_text())
+        reply::answer_reply(snap, top)
     };
     Ok(decided(reply))
 }

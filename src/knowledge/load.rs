@@ -115,6 +115,8 @@ struct DomainFile {
     #[serde(default)]
     out_of_domain_phrases: Vec<String>,
     #[serde(default)]
+    phrase_exceptions: Vec<String>,
+    #[serde(default)]
     other: Vec<OtherSystem>,
 }
 
@@ -556,6 +558,7 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
                 kb.dict.core = d.core;
                 kb.dict.other_systems = d.other;
                 kb.dict.out_of_domain_phrases = d.out_of_domain_phrases;
+                kb.dict.phrase_exceptions = d.phrase_exceptions;
             }
             Err(e) => {
                 let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);

@@ -159,6 +159,9 @@ pub struct Dictionaries {
     pub other_systems: Vec<OtherSystem>,
     /// Phrases that mean "not our business" even though in-domain words appear (养老金补发…).
     pub out_of_domain_phrases: Vec<String>,
+    /// Words that keep a question ours despite an out-of-domain phrase: "养老金补发要我再交钱吗" asks
+    /// about paying in (补缴), "养老金补发什么时候到账" does not.
+    pub phrase_exceptions: Vec<String>,
 }
 
 /// Another system's vocabulary (tax, housing fund, commercial insurance…) and the referral to give.

@@ -56,6 +56,8 @@ pub struct Entry {
     pub insurance: InsuranceScope,
     pub tags: Vec<String>,
     body_terms: HashSet<String>,
+    /// Canonical terms of the tags (short, hand-picked topic words).
+    tag_terms: HashSet<String>,
 }
 
 /// One way of asking for an entry.
@@ -149,6 +151,11 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
         }
     };
     let body_terms = |s: &str| analyzer.query_terms(s).into_iter().collect::<HashSet<_>>();
+    let tag_terms = |tags: &[String]| {
+        tags.iter()
+            .flat_map(|t| analyzer.query_terms(t))
+            .collect::<HashSet<_>>()
+    };
     for f in kb.faqs.iter().filter(|f| f.status == Status::Published) {
         let mut texts = vec![f.question.clone()];
         texts.extend(f.similar.iter().cloned());
@@ -163,6 +170,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: f.insurance,
                 tags: f.tags.clone(),
                 body_terms: body_terms(&f.answer),
+                tag_terms: tag_terms(&f.tags),
             },
             texts,
         );
@@ -181,6 +189,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: a.insurance,
                 tags: a.tags.clone(),
                 body_terms: body_terms(&a.body),
+                tag_terms: tag_terms(&a.tags),
             },
             texts,
         );
@@ -207,6 +216,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: InsuranceScope::Any,
                 tags: l.tags.clone(),
                 body_terms: body_terms(&l.text),
+                tag_terms: tag_terms(&l.tags),
             },
             texts,
         );

@@ -1,9 +1,12 @@
-//! Candidate retrieval with BM25 and a rerank by coverage and phrasing overlap.
+//! Candidate retrieval with BM25 and a rerank of the top entries by in-memory features.
 //!
 //! BM25 alone favours long answers that repeat common words; the rerank asks the questions a human
-//! would: how much of the user's question does the best phrasing cover (weighted by rarity), how much
-//! of that phrasing is in the question, and how many character pairs do they share (robust to jieba
-//! cutting a word differently). Scores land in 0..=1 so the answer layer can use fixed thresholds.
+//! would. Per phrasing: how much of the user's question it covers (weighted by rarity), how much of
+//! it is in the question, and how many character pairs they share (Dice; robust to jieba cutting a
+//! colloquial word differently). An entry is scored by its best phrasing, plus how much of the
+//! question all its phrasings cover together, how much its tags cover, how much phrasing + answer
+//! body cover, and a little normalised BM25. With the default weights (tuned on the development set
+//! with `examples/tune.rs`) scores land in 0..=1 so the answer layer can use fixed thresholds.
 
 use super::{Kind, Snapshot, NATIONAL};
 use crate::text::{normalize, Analyzer, ZhTokenizer};
@@ -38,18 +41,28 @@ pub struct RankParams {
     pub w_bm25: f32,
     /// Multiplier for regional entries whose region the question does not mention.
     pub unmentioned_region: f32,
+    /// Weight of the question's coverage by the entry's tags.
+    pub w_tags: f32,
+    /// Weight of the question's coverage by all phrasings of the entry together.
+    pub w_union: f32,
+    /// Extra weight of terms in the last clause of a multi-clause question (the actual question
+    /// after the story).
+    pub last_clause: f32,
 }
 
 impl Default for RankParams {
     fn default() -> Self {
         RankParams {
-            w_query_cov: 0.45,
-            w_phrasing_cov: 0.25,
-            w_dice: 0.30,
-            w_similarity: 0.62,
-            w_coverage: 0.23,
-            w_bm25: 0.15,
-            unmentioned_region: 0.85,
+            w_query_cov: 0.29,
+            w_phrasing_cov: 0.04,
+            w_dice: 0.67,
+            w_similarity: 0.38,
+            w_coverage: 0.03,
+            w_bm25: 0.03,
+            unmentioned_region: 0.75,
+            w_tags: 0.23,
+            w_union: 0.33,
+            last_clause: 0.0,
         }
     }
 }
@@ -169,7 +182,24 @@ impl Snapshot {
         let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
 
         let norm_q = normalize(question);
-        let weights: Vec<f32> = terms.iter().map(|t| self.idf(t)).collect();
+        let last: HashSet<String> = if params.last_clause > 0.0 {
+            last_clause(question)
+                .map(|c| self.analyzer.query_terms(c).into_iter().collect())
+                .unwrap_or_default()
+        } else {
+            HashSet::new()
+        };
+        let weights: Vec<f32> = terms
+            .iter()
+            .map(|t| {
+                let w = self.idf(t);
+                if last.contains(t) {
+                    w * (1.0 + params.last_clause)
+                } else {
+                    w
+                }
+            })
+            .collect();
         let total_w: f32 = weights.iter().sum::<f32>().max(1e-6);
         let mut candidates: Vec<Candidate> = pool
             .into_iter()
@@ -178,8 +208,14 @@ impl Snapshot {
                 let mut best_sim = -1.0f32;
                 let mut best_p = 0;
                 let mut best_terms: &[String] = &[];
+                let mut in_any = vec![false; terms.len()];
                 for pi in self.ranges[entry].clone() {
                     let p = &self.phrasings[pi];
+                    for (i, t) in terms.iter().enumerate() {
+                        if !in_any[i] && p.terms.contains(t) {
+                            in_any[i] = true;
+                        }
+                    }
                     let cov_q: f32 = terms
                         .iter()
                         .zip(&weights)
@@ -211,9 +247,25 @@ impl Snapshot {
                     .map(|(_, w)| w)
                     .sum::<f32>()
                     / total_w;
+                let union: f32 = weights
+                    .iter()
+                    .zip(&in_any)
+                    .filter(|(_, &hit)| hit)
+                    .map(|(w, _)| w)
+                    .sum::<f32>()
+                    / total_w;
+                let tags: f32 = terms
+                    .iter()
+                    .zip(&weights)
+                    .filter(|(t, _)| e.tag_terms.contains(*t))
+                    .map(|(_, w)| w)
+                    .sum::<f32>()
+                    / total_w;
                 let mut score = params.w_similarity * best_sim.max(0.0)
                     + params.w_coverage * coverage
-                    + params.w_bm25 * (bm25 / max_bm25);
+                    + params.w_bm25 * (bm25 / max_bm25)
+                    + params.w_tags * tags
+                    + params.w_union * union;
                 score *= match e.kind {
                     Kind::Faq => 1.0,
                     Kind::Law => 0.92,
@@ -257,6 +309,20 @@ impl Snapshot {
         } else {
             snippet.to_html()
         }
+    }
+}
+
+/// The last clause of a question with several clauses ("我去年离职……，现在补上以后能报吗" → "现在补上以后能报吗").
+fn last_clause(question: &str) -> Option<&str> {
+    let is_sep = |c: char| "，,。.？?！!；;\n ".contains(c);
+    let parts: Vec<&str> = question
+        .split(is_sep)
+        .filter(|p| p.chars().count() >= 2)
+        .collect();
+    if parts.len() >= 2 {
+        parts.last().copied()
+    } else {
+        None
     }
 }
 

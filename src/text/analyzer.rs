@@ -30,7 +30,7 @@ impl std::fmt::Debug for Analyzer {
     }
 }
 
-/// Function words that carry no meaning for matching.
+/// Function words and story filler that carry no meaning for matching.
 const DEFAULT_STOPWORDS: &[&str] = &[
     "的",
     "了",
@@ -87,6 +87,46 @@ const DEFAULT_STOPWORDS: &[&str] = &[
     "问问",
     "问",
     "下",
+    // Story filler of long colloquial questions: it says nothing about which entry fits.
+    "现在",
+    "就是",
+    "到底",
+    "俺",
+    "俺们",
+    "咱",
+    "咱们",
+    "他们",
+    "人家",
+    "那时候",
+    "这样",
+    "那样",
+    "一直",
+    "已经",
+    "然后",
+    "但是",
+    "可是",
+    "因为",
+    "所以",
+    "如果",
+    "的话",
+    "一般",
+    "大概",
+    "真的",
+    "听说",
+    "说",
+    "觉得",
+    "这种",
+    "那种",
+    "这些",
+    "那些",
+    "什么",
+    "啥",
+    "一些",
+    "有点",
+    "比较",
+    "还是",
+    "自个儿",
+    "自个",
 ];
 
 impl Analyzer {
