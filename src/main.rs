@@ -35,6 +35,14 @@ struct PathArgs {
     /// Data directory for sessions and logs [env: BUJIAO_DATA_DIR] [default: ./data]
     #[arg(long, global = true)]
     data: Option<PathBuf>,
+    /// Minutes a conversation may stay idle before it starts over
+    #[arg(
+        long,
+        global = true,
+        env = "BUJIAO_SESSION_TTL_MINUTES",
+        default_value_t = 30
+    )]
+    session_ttl_minutes: u64,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +259,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let paths = Paths::resolve(cli.paths.knowledge, cli.paths.index, cli.paths.data);
+    let ttl = std::time::Duration::from_secs(cli.paths.session_ttl_minutes.max(1) * 60);
     match cli.command {
         Command::Kb { command } => kb(&paths, command),
         Command::Index {
@@ -296,7 +305,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // One-shot questions go through the dialogue engine with a fresh in-memory session
             // each, so a complete calculation question gets its result.
             let rt = tokio::runtime::Runtime::new()?;
-            let engine = rt.block_on(engine(&paths, "memory"))?;
+            let engine = rt.block_on(engine(&paths, "memory", ttl))?;
             let mut n = 0u64;
             let mut fresh = |text: &str| {
                 n += 1;
@@ -328,8 +337,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jsonl,
             session,
             sessions,
-        } => chat(&paths, jsonl, &session, &sessions),
-        Command::Serve { addr, sessions } => serve(&paths, &addr, &sessions),
+        } => chat(&paths, jsonl, &session, &sessions, ttl),
+        Command::Serve { addr, sessions } => serve(&paths, &addr, &sessions, ttl),
         Command::Eval { set, floors, json } => eval(&paths, &set, floors, json),
         Command::Calc { command, json } => calc(&paths, command, json),
     }
@@ -592,18 +601,29 @@ fn open(paths: &Paths) -> Result<Answerer> {
 }
 
 /// The dialogue engine over the knowledge base and the chosen session store.
-async fn engine(paths: &Paths, sessions: &str) -> Result<bujiao::dialogue::Engine> {
+async fn engine(
+    paths: &Paths,
+    sessions: &str,
+    ttl: std::time::Duration,
+) -> Result<bujiao::dialogue::Engine> {
     let answerer = Arc::new(open(paths)?);
     let store = bujiao::session::open_store(sessions, &paths.data)
         .await
         .with_context(|| format!("cannot open session store {sessions:?}"))?;
-    let sessions = bujiao::session::Sessions::new(store, bujiao::dialogue::STATE_VERSION);
+    let sessions =
+        bujiao::session::Sessions::new(store, bujiao::dialogue::STATE_VERSION).with_ttl(ttl);
     Ok(bujiao::dialogue::Engine::new(answerer, sessions))
 }
 
-fn chat(paths: &Paths, jsonl: bool, session: &str, sessions: &str) -> Result<ExitCode> {
+fn chat(
+    paths: &Paths,
+    jsonl: bool,
+    session: &str,
+    sessions: &str,
+    ttl: std::time::Duration,
+) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
-    let engine = rt.block_on(engine(paths, sessions))?;
+    let engine = rt.block_on(engine(paths, sessions, ttl))?;
     if jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -635,10 +655,10 @@ fn chat(paths: &Paths, jsonl: bool, session: &str, sessions: &str) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(paths: &Paths, addr: &str, sessions: &str) -> Result<ExitCode> {
+fn serve(paths: &Paths, addr: &str, sessions: &str, ttl: std::time::Duration) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let engine = Arc::new(engine(paths, sessions).await?);
+        let engine = Arc::new(engine(paths, sessions, ttl).await?);
         let purger = engine
             .sessions()
             .spawn_purger(std::time::Duration::from_secs(300));
