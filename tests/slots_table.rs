@@ -68,6 +68,7 @@ fn describe(e: &Extraction) -> String {
         ("missing", s.missing_years),
         ("gap", s.gap_years),
         ("repaid", s.repaid_years),
+        ("required", s.required_years),
     ] {
         if let Some(v) = v {
             out.push(format!("{name}={}", v.normalize()));
@@ -102,6 +103,35 @@ use SlotName as S;
 /// (message, slot the engine just asked for, expected description)
 const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     // ---- full sentences ----
+    (
+        "灵活就业 补缴养老 基数0.6万 半年",
+        None,
+        "insurance=pension category=flexible base=6000 months=6",
+    ),
+    (
+        "当地要求交满25年,我医保交了20年",
+        None,
+        "insurance=medical paid=20 required=25",
+    ),
+    ("医保需要交满25年吗", None, "insurance=medical"),
+    (
+        "2024年1月15号应交,3月1号才交",
+        None,
+        "from=2024-01-15 to=2024-03-01",
+    ),
+    (
+        "2024年11月20日到1月5日",
+        None,
+        "from=2024-11-20 to=2025-01-05",
+    ),
+    ("3000和20%", Some(S::Base), "base=3000 rate=0.2"),
+    ("5000 6个月", Some(S::Base), "base=5000 months=6"),
+    ("一年380", Some(S::Amount), "amount=380"),
+    ("每人每年400元", Some(S::Amount), "amount=400"),
+    ("25年", Some(S::RequiredYears), "required=25"),
+    ("3k", Some(S::Base), "base=3000"),
+    ("1.2w", Some(S::Amount), "amount=12000"),
+    ("应该2025年10月1日交的", Some(S::Days), "from=2025-10-01"),
     (
         "灵活就业,基数3000,按20%补缴养老保险6个月",
         None,

@@ -5,14 +5,20 @@
 //! how often the answer to it failed. Each turn: commands first (cancel, reset, help, …), then the
 //! slots in the message, then the intent — a calculation, a follow-up, or a question for the
 //! knowledge base (answered even in the middle of a form, after which the pending question is asked
-//! again). The calculators decide which inputs they still need (`CalcError::Missing`), so the engine
-//! asks exactly for those, one at a time, with an example.
+//! again; a question the knowledge base cannot answer is said so, not read as a bad answer). Asking
+//! for another calculation mid-form ("那滞纳金呢？") switches to it with the slots known so far;
+//! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it. The calculators
+//! decide which inputs they still need (`CalcError::Missing`), so the engine asks exactly for
+//! those, one at a time, with an example. Years to back-pay ("补一年半", "还差5年") become months
+//! for a back-payment, and the result says so.
 
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
 use super::slots::{extract, Extraction, SlotName, Slots};
 use crate::answer::{self, Answerer, DecisionParams, Reply, ReplyKind, SourceRef};
-use crate::calc::{self, CalcError, CalcResult, Category, Insurance, MonthsSpec, PolicySet};
+use crate::calc::{
+    self, CalcError, CalcResult, Category, Gender, Insurance, MonthsSpec, PolicySet,
+};
 use crate::session::{LoadStatus, Sessions};
 use crate::text::normalize;
 use chrono::NaiveDate;
@@ -120,11 +126,22 @@ impl Engine {
         if let Some(reply) = self.pick_option(st, &snap, &norm) {
             return reply;
         }
-        let ex = extract(&norm, st.pending, regions);
+        let mut ex = extract(&norm, st.pending, regions);
+        if ex.until_now {
+            // "从2024年3月1日拖到现在": the end of the period is today.
+            ex.slots.to.get_or_insert((self.today)());
+            ex.problems
+                .retain(|p| !matches!(p.slot, SlotName::To | SlotName::Days));
+        }
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
         let wanted = intent::calculation(&norm, &ex, previous);
 
         if let Some(form) = st.form {
+            // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
+            // keeping what is known, instead of reading the request as a bad answer.
+            if let Some(w) = wanted.filter(|&w| w != form) {
+                return self.start_form(st, w, &ex, &kb.policy_set);
+            }
             let answered_pending = st.pending.is_some_and(|p| slot_answered(&ex, p));
             let gives_values = ex.slots.filled().iter().any(|s| {
                 !matches!(
@@ -132,28 +149,43 @@ impl Engine {
                     SlotName::Insurance | SlotName::Category | SlotName::Region
                 )
             });
+            let pending_problem = ex.problems.iter().any(|p| Some(p.slot) == st.pending);
             // A question in the middle of a calculation is still a question: answer it and ask
             // the pending question again, without letting its words ("医保…吗？") change the form.
+            // "灵活就业怎么参保？" names a category but asks something: it is a digression when the
+            // knowledge base has a confident answer.
+            let only_keywords = answered_pending && !gives_values;
             if wanted.is_none()
-                && !answered_pending
                 && !ex.correction
                 && !gives_values
+                && !pending_problem
                 && intent::looks_like_question(&norm)
+                && (!answered_pending || (only_keywords && intent::asks_something(&norm)))
             {
-                if let Ok(d) = answer::decide(&snap, text, &DecisionParams::default()) {
-                    if matches!(d.reply.kind, ReplyKind::Answer | ReplyKind::Clarify) {
-                        remember_options(st, &d.reply);
-                        let mut r = d.reply;
-                        if let Some(p) = st.pending {
-                            r.text.push_str(&format!(
-                                "\n\n——回到刚才的{}：{}",
-                                form.label(),
-                                ask_text(p, form)
-                            ));
-                            r.slot = Some(p.as_str().to_string());
+                let decided = answer::decide(&snap, text, &DecisionParams::default()).ok();
+                let confident = decided.as_ref().is_some_and(|d| {
+                    d.reply.kind == ReplyKind::Answer
+                        || (!answered_pending && d.reply.kind == ReplyKind::Clarify)
+                });
+                if confident || !answered_pending {
+                    let mut r = match decided {
+                        Some(d) if confident => {
+                            remember_options(st, &d.reply);
+                            d.reply
                         }
-                        return r;
+                        _ => Reply::fallback(
+                            "这个问题我暂时没找到可靠的答案，可以拨打 12333（人社）或 12393（医保）咨询。",
+                        ),
+                    };
+                    if let Some(p) = st.pending {
+                        r.text.push_str(&format!(
+                            "\n\n——回到刚才的{}：{}",
+                            form.label(),
+                            ask_text(p, form)
+                        ));
+                        r.slot = Some(p.as_str().to_string());
                     }
+                    return r;
                 }
             }
             if wanted.is_none()
@@ -167,32 +199,23 @@ impl Engine {
                 return self.failed_answer(st, text, Some(problem.message()));
             }
             st.slots.merge(&ex.slots);
-            if let Some(w) = wanted {
-                if w != form {
-                    st.form = Some(w);
-                }
-            }
-            return self.compute(st, &kb.policy_set);
+            return self.compute_noting(st, &ex, &kb.policy_set);
         }
 
-        // "不对，是5个月" right after a result: correct the slot and recompute that calculation.
-        let wanted = wanted.or_else(|| {
-            (ex.correction && !ex.slots.is_empty())
-                .then(|| st.last.as_ref().map(|l| l.form))
-                .flatten()
-        });
+        // "不对，是5个月" or "那如果是8个月呢" right after a result: update the slot and recompute
+        // that calculation.
+        let what_if =
+            (ex.correction || intent::what_if(&norm)) && !ex.slots.is_empty() && st.last.is_some();
+        let wanted = wanted.or_else(|| what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten());
         if let Some(form) = wanted {
-            st.form = Some(form);
-            st.pending = None;
-            st.failures = 0;
-            st.options.clear();
-            st.slots.merge(&ex.slots);
-            if form == FormKind::LateFee && st.slots.amount.is_none() {
-                if let Some(LastResult { total: Some(t), .. }) = &st.last {
-                    st.slots.amount = Some(*t);
-                }
-            }
-            return self.compute(st, &kb.policy_set);
+            return self.start_form(st, form, &ex, &kb.policy_set);
+        }
+
+        // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
+        if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
+            let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
+            r.options = CALCULATION_OPTIONS.iter().map(|s| s.to_string()).collect();
+            return r;
         }
 
         // A question for the knowledge base. Keep what it told us for later calculations.
@@ -207,6 +230,49 @@ impl Engine {
                 Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
             }
         }
+    }
+
+    /// Start (or switch to) a calculation with what the message said added to what is known.
+    fn start_form(
+        &self,
+        st: &mut State,
+        form: FormKind,
+        ex: &Extraction,
+        policies: &Option<Arc<PolicySet>>,
+    ) -> Reply {
+        st.form = Some(form);
+        st.pending = None;
+        st.failures = 0;
+        st.options.clear();
+        st.slots.merge(&ex.slots);
+        if form == FormKind::LateFee && st.slots.amount.is_none() {
+            if let Some(LastResult { total: Some(t), .. }) = &st.last {
+                st.slots.amount = Some(*t);
+            }
+        }
+        self.compute_noting(st, ex, policies)
+    }
+
+    /// [`compute`](Self::compute), and when the citizen gave months where a late fee needs days
+    /// ("晚交了两个月"), say why the days are asked for instead of silently ignoring the months.
+    fn compute_noting(
+        &self,
+        st: &mut State,
+        ex: &Extraction,
+        policies: &Option<Arc<PolicySet>>,
+    ) -> Reply {
+        let mut r = self.compute(st, policies);
+        if let (Some(MonthsSpec::Count { months }), Some("days")) =
+            (ex.slots.months, r.slot.as_deref())
+        {
+            if st.form == Some(FormKind::LateFee) && ex.slots.days.is_none() {
+                r.text = format!(
+                    "您说的是 {months} 个月；每个月天数不同，滞纳金按实际天数计算。\n{}",
+                    r.text
+                );
+            }
+        }
+        r
     }
 
     fn command(&self, st: &mut State, cmd: Command) -> Reply {
@@ -315,12 +381,51 @@ impl Engine {
         };
         let today = (self.today)();
         let s = &st.slots;
+        // "补缴两年" / "还差5年" in a back-payment: whole months of years, said in the result.
+        let months_from_years = s
+            .months
+            .is_none()
+            .then(|| s.repaid_years.or(s.missing_years))
+            .flatten()
+            .and_then(|y| {
+                (y * rust_decimal::Decimal::from(12))
+                    .to_u32()
+                    .map(|m| (y, m))
+            })
+            .filter(|&(y, m)| {
+                m > 0 && rust_decimal::Decimal::from(m) == y * rust_decimal::Decimal::from(12)
+            });
+        // "还差5年" in a retiree top-up: the years paid are the required years minus those.
+        let paid_from_missing =
+            (form == FormKind::RetireeTopup && s.paid_years.is_none() && s.years.is_none())
+                .then_some(s.missing_years)
+                .flatten()
+                .and_then(|missing| {
+                    let required = match s.required_years {
+                        Some(y) => y,
+                        None => {
+                            let t = policies
+                                .region(s.region.as_deref()?)?
+                                .retiree_medical
+                                .as_ref()?;
+                            let g = if t.gendered() {
+                                s.gender?
+                            } else {
+                                Gender::Male
+                            };
+                            rust_decimal::Decimal::from(t.years_for(g))
+                        }
+                    };
+                    (required >= missing).then(|| required - missing)
+                });
         let result = match form {
             FormKind::Contribution => calc::contribution(
                 &calc::ContributionInput {
                     base: s.base,
                     rate: s.rate,
-                    months: s.months,
+                    months: s
+                        .months
+                        .or(months_from_years.map(|(_, months)| MonthsSpec::Count { months })),
                     region: s.region.clone(),
                     insurance: s.insurance,
                     category: s.category,
@@ -344,8 +449,8 @@ impl Engine {
                 &calc::RetireeInput {
                     region: s.region.clone(),
                     gender: s.gender,
-                    required_years: None,
-                    paid_years: s.paid_years.or(s.years),
+                    required_years: s.required_years.and_then(|y| y.to_u32()),
+                    paid_years: s.paid_years.or(s.years).or(paid_from_missing),
                     deemed_years: None,
                     base: s.base,
                     rate: s.rate,
@@ -379,10 +484,40 @@ impl Engine {
                 )
             }
         };
+        // The retiree calculator asks for "years" both for the locally required years (region
+        // without a table on file, checked first) and for the years paid.
+        let required_unknown = form == FormKind::RetireeTopup
+            && st.slots.required_years.is_none()
+            && st
+                .slots
+                .region
+                .as_deref()
+                .and_then(|r| policies.region(r))
+                .is_some_and(|r| r.retiree_medical.is_none());
         match result {
-            Ok(r) => self.result_reply(st, form, r),
+            Ok(mut r) => {
+                if let (FormKind::Contribution, Some((y, m))) = (form, months_from_years) {
+                    r.assumptions
+                        .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
+                }
+                if let (Some(p), Some(m)) = (paid_from_missing, st.slots.missing_years) {
+                    r.assumptions.insert(
+                        0,
+                        format!(
+                            "按您说的还差 {} 年，推算已缴 {} 年。",
+                            m.normalize(),
+                            p.normalize()
+                        ),
+                    );
+                }
+                self.result_reply(st, form, r)
+            }
             Err(CalcError::Missing { field, hint }) => {
-                let slot = slot_for(form, field);
+                let slot = if field == "years" && required_unknown {
+                    SlotName::RequiredYears
+                } else {
+                    slot_for(form, field)
+                };
                 if st.pending != Some(slot) {
                     st.failures = 0;
                 }
@@ -520,6 +655,7 @@ fn clear_slot(s: &mut Slots, slot: SlotName) {
             s.years = None;
         }
         SlotName::RepaidYears => s.repaid_years = None,
+        SlotName::RequiredYears => s.required_years = None,
         SlotName::Gender => s.gender = None,
         SlotName::From => s.from = None,
         SlotName::To => s.to = None,
@@ -550,6 +686,7 @@ fn ask_text(slot: SlotName, form: FormKind) -> String {
         SlotName::MissingYears => "请问还差几年？（例如：5年）",
         SlotName::GapYears => "请问断了几年？（例如：2年）",
         SlotName::RepaidYears => "请问补缴了几年？（例如：1年）",
+        SlotName::RequiredYears => "请问当地规定职工医保要缴满多少年？（例如：25年）",
         SlotName::Gender => "请问您的性别？（男 / 女）",
         SlotName::From if form == FormKind::LateFee => {
             "请问这笔费用原本应在哪天缴纳？（例如：2024年1月15日）"
@@ -583,6 +720,7 @@ fn example(slot: SlotName) -> &'static str {
         SlotName::Days => "30天",
         SlotName::Years | SlotName::PaidYears | SlotName::MissingYears => "15年",
         SlotName::GapYears | SlotName::RepaidYears => "2年",
+        SlotName::RequiredYears => "25年",
         SlotName::Gender => "女",
         SlotName::From | SlotName::To => "2024年3月1日",
     }
@@ -600,5 +738,14 @@ fn slot_options(slot: SlotName) -> Vec<String> {
 }
 
 const HELP: &str = "我可以帮您：\n1. 解答社保、医保、养老保险补缴的政策问题，例如“医保断缴三个月还能补吗”；\n2. 计算补缴金额，例如“灵活就业，基数3000，按20%补缴养老保险6个月”；\n3. 计算滞纳金，例如“欠了1万，晚了30天，滞纳金多少”；\n4. 计算退休时医保年限不足要补多少，例如“北京，女，职工医保交了15年，退休要补多少”；\n5. 计算居民医保待遇等待期，例如“居民医保断了2年，补缴1年，要等多久能报销”。\n计算中随时可以说“取消”，说“重新开始”清空重来。";
+
+const WHICH_CALCULATION: &str = "好的，请问想算哪一项？\n1. 补缴金额，例如“灵活就业，基数3000，补缴养老保险6个月”；\n2. 滞纳金，例如“欠了1万，晚了30天”；\n3. 退休时医保年限不够要补多少；\n4. 医保断缴后要等多久才能报销。\n可以直接把情况一句话告诉我。";
+
+const CALCULATION_OPTIONS: [&str; 4] = [
+    "算一下补缴多少钱",
+    "算一下滞纳金",
+    "算一下退休医保补多少钱",
+    "算一下医保等待期",
+];
 
 const HUMAN: &str = "需要人工服务的话：社保（养老、失业、工伤等）请拨打 12333 人社服务热线；医保请拨打 12393 医保服务热线；缴费扣款、票据问题可拨打 12366 纳税服务热线。也可以带上身份证、社保卡到当地社保或医保经办机构服务窗口办理。";

@@ -1,5 +1,6 @@
 //! What the citizen wants from this message: a command (cancel, reset, help…), a calculation, or a
 //! question for the knowledge base. Decided from the words; the engine adds the retrieval scores.
+//! "滞纳金怎么算" asks for the rule (retrieval); "我想算滞纳金" asks the bot to compute (a form).
 
 use super::slots::{Extraction, Slots};
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,41 @@ const CALC_WORDS: &[&str] = &[
     "多少块",
 ];
 
+/// Words with which a citizen asks the bot itself to work a number out ("帮我算", "我想算").
+const ASK_TO_COMPUTE: &[&str] = &[
+    "帮我算",
+    "给我算",
+    "帮忙算",
+    "我想算",
+    "想算一下",
+    "想算下",
+    "算一下",
+    "算算",
+    "算下",
+    "测算",
+    "计算一下",
+    "帮我计算",
+    "我要算",
+    "算滞纳金",
+];
+
+/// "怎么算", "如何计算", "计算公式": the method is asked, not a figure.
+fn asks_for_method(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "怎么算",
+            "如何算",
+            "怎么计算",
+            "如何计算",
+            "算法",
+            "公式",
+            "标准",
+            "规定",
+        ],
+    )
+}
+
 /// A calculation the message asks for, if any. `previous` is the form the conversation is in or
 /// last finished, so "那滞纳金呢？" after a back-payment result is understood as a follow-up.
 pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> Option<FormKind> {
@@ -151,17 +187,35 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         let follow_up = previous.is_some() && short(text, 12) && any(text, &["呢", "那", "还有"]);
         // "一天收多少" asks for the rate, not a calculation: days alone need a calculation word.
         let dated = (s.days.is_some() || s.from.is_some()) && calc_words;
-        if follow_up || s.amount.is_some() || dated {
+        // "我想算滞纳金" / "帮我算一下滞纳金": a request to compute, even before any number;
+        // "滞纳金怎么算" asks for the rule and stays a question.
+        let asks_to_compute = any(text, ASK_TO_COMPUTE) && !asks_for_method(text);
+        if follow_up || s.amount.is_some() || dated || asks_to_compute {
             return Some(FormKind::LateFee);
         }
         return None;
     }
     let medical =
         s.insurance == Some(crate::calc::Insurance::Medical) || any(text, &["医保", "医疗"]);
+    let years_known = s.paid_years.is_some() || s.years.is_some() || s.missing_years.is_some();
+    // "算一下退休医保补多少钱": money asked even before the years; "退休医保要交多少年" asks the rule.
+    let money_asked = any(
+        text,
+        &[
+            "多少钱",
+            "补多少",
+            "要多少",
+            "一共",
+            "总共",
+            "多少元",
+            "多少块",
+        ],
+    ) && !asks_for_method(text)
+        && !any(text, &["多少年", "几年"]);
     if text.contains("退休")
         && medical
-        && (s.paid_years.is_some() || s.years.is_some() || s.missing_years.is_some())
-        && (calc_words || any(text, &["补", "差", "不够", "不足"]))
+        && ((years_known && (calc_words || any(text, &["补", "差", "不够", "不足"])))
+            || money_asked)
     {
         return Some(FormKind::RetireeTopup);
     }
@@ -186,7 +240,7 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
     );
     let gap_given =
         s.gap_years.is_some() || s.days.is_some() || s.months.is_some() || s.from.is_some();
-    if waiting_words && gap_given {
+    if waiting_words && (gap_given || any(text, ASK_TO_COMPUTE)) {
         return Some(FormKind::WaitingPeriod);
     }
     if (s.base.is_some() || s.rate.is_some() || s.months.is_some()) && (calc_words || numbers >= 2)
@@ -257,4 +311,74 @@ pub fn looks_like_question(text: &str) -> bool {
             "？",
         ],
     )
+}
+
+/// Whether a message clearly asks something (a how/why/whether question), beyond merely ending in
+/// a particle: "灵活就业怎么参保？" asks; "灵活就业吧" does not.
+pub fn asks_something(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "吗",
+            "怎么",
+            "怎样",
+            "如何",
+            "什么",
+            "为什么",
+            "为啥",
+            "哪里",
+            "哪儿",
+            "在哪",
+            "能不能",
+            "可不可以",
+            "是否",
+            "有没有",
+            "要不要",
+            "咋",
+            "?",
+            "？",
+        ],
+    )
+}
+
+/// "那如果是8个月呢", "要是基数5000呢", "换成医保呢": a variation on the last calculation. A real
+/// question ("那医保断交三个月还能报销吗") is not one.
+pub fn what_if(text: &str) -> bool {
+    let t = text.trim();
+    let hypothetical = any(t, &["如果", "要是", "假如", "假设", "换成", "改成", "改为"]);
+    let then_what = short(t, 14) && t.starts_with('那') && t.trim_end().ends_with('呢');
+    (hypothetical || then_what)
+        && !any(
+            t,
+            &[
+                "吗",
+                "怎么",
+                "如何",
+                "能不能",
+                "可不可以",
+                "为什么",
+                "什么时候",
+                "报销",
+            ],
+        )
+}
+
+/// "帮我算算", "算一下": a calculation asked for without saying which one.
+pub fn bare_calc_request(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    short(&t, 8)
+        && any(&t, ASK_TO_COMPUTE)
+        && !any(
+            &t,
+            &[
+                "补缴",
+                "补交",
+                "滞纳金",
+                "退休",
+                "等待期",
+                "养老",
+                "医保",
+                "社保",
+            ],
+        )
 }

@@ -334,14 +334,23 @@ pub fn parse_count(s: &str) -> Option<u32> {
     n.to_u32()
 }
 
-/// A money amount: a number optionally followed by 元 / 块 / 块钱 ("12,000元", "1.2万元").
+/// A money amount: a number optionally followed by 元 / 块 / 块钱 ("12,000元", "1.2万元"), or the
+/// chat shorthand "3k" / "1.2w".
 pub fn parse_money(s: &str) -> Option<Decimal> {
     let s = s.trim();
     let s = ["块钱", "元钱", "元", "块", "圆"]
         .iter()
         .find_map(|u| s.strip_suffix(u))
         .unwrap_or(s);
-    parse_number(s.trim())
+    let s = s.trim();
+    // "3k", "1.2w": the shorthand of chat apps for 千 and 万.
+    if let Some(n) = s.strip_suffix(['k', 'K']).filter(|n| ARABIC.is_match(n)) {
+        return parse_number(n).map(|v| (v * Decimal::from(1000)).normalize());
+    }
+    if let Some(n) = s.strip_suffix(['w', 'W']).filter(|n| ARABIC.is_match(n)) {
+        return parse_number(n).map(|v| (v * Decimal::from(10_000)).normalize());
+    }
+    parse_number(s)
 }
 
 /// Parses a rate as a fraction: "20%" → 0.2, "百分之八" → 0.08, "百分之八点五" → 0.085,

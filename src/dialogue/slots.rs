@@ -18,7 +18,9 @@
 //!
 //! When the engine has just asked for a slot (`expecting`), a bare answer ("5", "五个", "3000",
 //! "20", "女", "最低") fills that slot: 20 for a rate means 20%, 5 for months means 5 months. An
-//! answer that cannot be that slot ("abc", "两个月" for days) becomes a problem.
+//! answer that cannot be that slot ("abc", "两个月" for days) becomes a problem. An answer of
+//! several bare values ("3000和20%") fills the asked-for slot from the part that fits it and the
+//! rate from a percentage; a yearly amount may be said per year ("一年380").
 //!
 //! # Decisions
 //! - `insurance`: 养老/养老金/退休金 → pension, 医保/医疗/看病/住院/新农合 → medical; 社保 alone stays
@@ -41,11 +43,16 @@
 //!   not the citizen's own years, and is skipped unless it says 已经. 差5年退休 is the time to
 //!   retirement, not a shortfall, and is skipped. "交了5年…又交了3年" adds up to 8.
 //!   "补缴两年" is `repaid_years = 2`; the engine turns it into 24 months when it needs months.
+//!   要求/规定/需要(交满) N年 → `required_years` (the local rule for retiree medical top-ups),
+//!   unless its clause asks about the rule ("需要交满25年吗").
 //! - `days` is filled only from days (30天) or weeks (两周 = 14). Months given when days were asked
 //!   ("两个月") are not converted: a problem asks for the exact number of days.
+//! - "到现在", "至今", "今天才交" set `until_now`: the engine (which has the clock) makes today the
+//!   end date. "现在"/"今天" alone answer a date question the same way.
 //! - A lone date goes to `from` unless it is marked as an end (到/截至 before it, 为止 after it) or
 //!   the engine asked for `to`; two dates are `from` and `to`. A date without its year ("1月15号")
-//!   is a problem when a date is being talked about.
+//!   takes the year of a full date said before it (the next year if it would otherwise come
+//!   first: "2024年11月20日到1月5日"); alone, it is a problem when a date is being talked about.
 //! - Base: amounts of 1000 and more are yuan; 60–300 without a unit, 0.6–3, and percentages are
 //!   grades (60% → 0.6); 最低/最低档 → 0.6, 最高 → 3, 中档 → 1.
 //! - Rates must lie between 0.1% and 60%; a rate phrase in a sentence about late fees, interest,
@@ -93,13 +100,15 @@ pub enum SlotName {
     GapYears,
     /// Years paid afterwards (补了/补缴 N年).
     RepaidYears,
+    /// Years a local rule requires (当地要求缴满25年): retiree medical top-ups.
+    RequiredYears,
     Gender,
     From,
     To,
 }
 
 impl SlotName {
-    pub const ALL: [SlotName; 16] = [
+    pub const ALL: [SlotName; 17] = [
         SlotName::Insurance,
         SlotName::Category,
         SlotName::Region,
@@ -113,6 +122,7 @@ impl SlotName {
         SlotName::MissingYears,
         SlotName::GapYears,
         SlotName::RepaidYears,
+        SlotName::RequiredYears,
         SlotName::Gender,
         SlotName::From,
         SlotName::To,
@@ -134,6 +144,7 @@ impl SlotName {
             SlotName::MissingYears => "missing_years",
             SlotName::GapYears => "gap_years",
             SlotName::RepaidYears => "repaid_years",
+            SlotName::RequiredYears => "required_years",
             SlotName::Gender => "gender",
             SlotName::From => "from",
             SlotName::To => "to",
@@ -155,7 +166,8 @@ impl SlotName {
             | SlotName::PaidYears
             | SlotName::MissingYears
             | SlotName::GapYears
-            | SlotName::RepaidYears => "年数，如 15年",
+            | SlotName::RepaidYears
+            | SlotName::RequiredYears => "年数，如 15年",
             SlotName::Gender => "性别：男或女",
             SlotName::From | SlotName::To => "带年份的日期，如 2024年1月15日",
         }
@@ -188,6 +200,8 @@ pub struct Slots {
     pub gap_years: Option<Decimal>,
     /// Years paid afterwards: waiting-period repair (−1 month per year), or years to back-pay.
     pub repaid_years: Option<Decimal>,
+    /// Years the local rule requires (当地要求缴满25年): retiree medical top-ups.
+    pub required_years: Option<Decimal>,
     pub gender: Option<Gender>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -213,6 +227,7 @@ impl Slots {
             SlotName::MissingYears => self.missing_years.is_some(),
             SlotName::GapYears => self.gap_years.is_some(),
             SlotName::RepaidYears => self.repaid_years.is_some(),
+            SlotName::RequiredYears => self.required_years.is_some(),
             SlotName::Gender => self.gender.is_some(),
             SlotName::From => self.from.is_some(),
             SlotName::To => self.to.is_some(),
@@ -246,6 +261,7 @@ impl Slots {
             missing_years,
             gap_years,
             repaid_years,
+            required_years,
             gender,
             from,
             to
@@ -290,6 +306,10 @@ pub struct Extraction {
     /// The message corrects an earlier answer ("不对,是5个月", "基数改成6000"); its slots should
     /// replace the ones it names.
     pub correction: bool,
+    /// The message puts the end of a period at today ("从2024年3月1日拖到现在", "至今没交"); the
+    /// extractor has no clock, so the engine fills the date.
+    #[serde(default)]
+    pub until_now: bool,
 }
 
 const NEED_YEAR_FOR_PERIOD: &str = "带年份的起止月份，如 2024年3月到8月";
@@ -303,6 +323,7 @@ const NEED_DAYS_NOT_MONTHS: &str = "具体天数，如 61天（按月说的天�
 pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -> Extraction {
     let prepared = prepare(text);
     let correction = CORRECTION.is_match(&prepared) || starts_with_negation(&prepared);
+    let until_now = UNTIL_NOW.is_match(&prepared);
     if let Some(slot) = expecting {
         let core = strip_fillers(&prepared);
         match bare_answer(slot, core) {
@@ -311,6 +332,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     slots,
                     problems: Vec::new(),
                     correction,
+                    until_now,
                 }
             }
             Some(Err(problem)) => {
@@ -318,6 +340,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     slots: Slots::default(),
                     problems: vec![problem],
                     correction,
+                    until_now,
                 }
             }
             None => {}
@@ -327,7 +350,18 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
     scan.run(regions);
     let mut extraction = scan.finish();
     extraction.correction = correction;
+    extraction.until_now = until_now;
     if let Some(slot) = expecting {
+        if !extraction.slots.is_filled(slot) {
+            let mut more = Slots::default();
+            split_answers(slot, strip_fillers(&prepared), &mut more);
+            if more.is_filled(slot) {
+                let mut slots = more;
+                slots.merge(&extraction.slots);
+                extraction.slots = slots;
+                extraction.problems.retain(|p| p.slot != slot);
+            }
+        }
         let tried = extraction.problems.iter().any(|p| p.slot == slot);
         if !extraction.slots.is_filled(slot) && extraction.slots.is_empty() {
             // Nothing usable: only what went wrong with the asked-for slot matters.
@@ -469,6 +503,8 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
             })?;
             s.months = Some(n);
         }
+        // A date answers "晚了多少天？" too ("应该2025年10月1日交的"): the scan reads it.
+        SlotName::Days if DATE_FULL.is_match(core) || DATE_NO_YEAR.is_match(core) => return None,
         SlotName::Days if core.contains('月') || core.ends_with('年') => {
             return Some(Err(SlotProblem::with(slot, core, NEED_DAYS_NOT_MONTHS)));
         }
@@ -486,12 +522,13 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
             s.rate = Some(r);
         }
         SlotName::Base => s.base = Some(base_value(core)?),
-        SlotName::Amount => s.amount = Some(numbers::parse_money(core)?),
+        SlotName::Amount => s.amount = Some(numbers::parse_money(per_year_amount(core))?),
         SlotName::Years
         | SlotName::PaidYears
         | SlotName::MissingYears
         | SlotName::GapYears
-        | SlotName::RepaidYears => {
+        | SlotName::RepaidYears
+        | SlotName::RequiredYears => {
             let y = numbers::parse_years(core)?;
             *years_field(&mut s, slot) = Some(y);
         }
@@ -513,12 +550,74 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
     Some(Ok(s))
 }
 
+/// "一年380", "每人每年380元", "380一年": the yearly amount asked for (a resident's contribution).
+fn per_year_amount(core: &str) -> &str {
+    let mut v = core.trim();
+    for p in [
+        "每人每年",
+        "一人一年",
+        "每年",
+        "一年",
+        "年缴",
+        "每人",
+        "一个人",
+    ] {
+        if let Some(rest) = v.strip_prefix(p) {
+            v = rest.trim_start();
+            break;
+        }
+    }
+    for p in [
+        "每人每年",
+        "一人一年",
+        "一年",
+        "每年",
+        "/年",
+        "/人",
+        "一个人",
+        "每人",
+    ] {
+        if let Some(rest) = v.strip_suffix(p) {
+            v = rest.trim_end();
+            break;
+        }
+    }
+    v
+}
+
+/// "3000和20%", "5000 6个月": several bare values in one answer. Each part that the asked-for slot
+/// can read fills it; a percentage fills the rate. Used only when the whole answer filled nothing
+/// for the asked-for slot.
+fn split_answers(slot: SlotName, core: &str, into: &mut Slots) {
+    static SEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\s,，、/和跟及与还有]+").unwrap());
+    let parts: Vec<&str> = SEP.split(core).filter(|p| !p.is_empty()).collect();
+    if parts.len() < 2 {
+        return;
+    }
+    for part in parts {
+        let part = strip_fillers(part);
+        if !into.is_filled(slot) {
+            if let Some(Ok(found)) = bare_answer(slot, part) {
+                into.merge(&found);
+                continue;
+            }
+        }
+        let pct = part.contains('%') || part.starts_with("百分之");
+        if pct && into.rate.is_none() {
+            if let Some(r) = numbers::parse_percent(part).filter(|&r| rate_in_range(r)) {
+                into.rate = Some(r.normalize());
+            }
+        }
+    }
+}
+
 fn years_field(s: &mut Slots, slot: SlotName) -> &mut Option<Decimal> {
     match slot {
         SlotName::PaidYears => &mut s.paid_years,
         SlotName::MissingYears => &mut s.missing_years,
         SlotName::GapYears => &mut s.gap_years,
         SlotName::RepaidYears => &mut s.repaid_years,
+        SlotName::RequiredYears => &mut s.required_years,
         _ => &mut s.years,
     }
 }
@@ -614,6 +713,10 @@ lazy_re!(
     r"吗|么|怎么|怎样|如何|什么|多少|几|是否|能不能|可不可以|要不要|为什么|为啥|咋|请问|\?"
 );
 lazy_re!(
+    UNTIL_NOW,
+    r"(?:到|至|拖到|截至|截止到|截止|直到|一直到)\s*(?:现在|今天|目前|当前|如今)|至今|现在才(?:交|缴|补)|今天(?:才)?(?:交|缴|补)|^\s*(?:现在|今天|马上|立刻)(?:交|缴|补)?\s*$"
+);
+lazy_re!(
     CORRECTION,
     r"不对|错了|说错|搞错|写错|打错|弄错|改成|改为|改一下|换成|更正|纠正|应该是|我是说|重新说|修改"
 );
@@ -654,7 +757,7 @@ lazy_re!(YEAR_BEFORE, r"((?:19|20)[0-9]{2})年(?:的)?\s*$");
 
 lazy_re!(
     BASE_AFTER_KEYWORD,
-    r"(?:缴费)?基数(?:(?:改成|改为|换成|变成|调成|调到|调整为|是|为|按照|按|选择|选的|选|用|定为|定在|设为|就)\s*)*(?P<v>⟨PCT⟩(?:档)?|⟨NUM⟩\s*⟨MONEY⟩?(?:档)?|最低档?|最高档?|中档|中间档)"
+    r"(?:缴费)?基数(?:(?:改成|改为|换成|变成|调成|调到|调整为|是|为|按照|按|选择|选的|选|用|定为|定在|设为|就)\s*)*(?P<v>[0-9]+\.[0-9]+\s*[千万]\s*⟨MONEY⟩?|⟨PCT⟩(?:档)?|⟨NUM⟩\s*⟨MONEY⟩?(?:档)?|最低档?|最高档?|中档|中间档)"
 );
 lazy_re!(
     BASE_BEFORE_KEYWORD,
@@ -702,6 +805,10 @@ lazy_re!(
 lazy_re!(
     YEARS_REPAID,
     r"(?:补缴|补交|补)(?:了)?\s*(?:养老保险|医疗保险|养老|医保|社保|保险)?\s*(?:了)?\s*(?P<v>⟨YEARS⟩)"
+);
+lazy_re!(
+    YEARS_REQUIRED,
+    r"(?:当地|本地|这边|那边|我们那|政策)?(?:要求|规定|需要|需)(?:要)?(?:缴费|缴纳|交费|缴|交)?(?:满|够|足)?\s*(?P<v>⟨YEARS⟩)"
 );
 lazy_re!(
     QUESTION,
@@ -793,6 +900,7 @@ struct Found {
     missing_years: At<Decimal>,
     gap_years: At<Decimal>,
     repaid_years: At<Decimal>,
+    required_years: At<Decimal>,
     dates: Vec<(usize, NaiveDate, DateCue)>,
 }
 
@@ -944,7 +1052,29 @@ impl<'a> Scan<'a> {
         let talking_dates = matches!(self.expecting, Some(SlotName::From | SlotName::To))
             || DATE_CUE.is_match(self.text);
         for (whole, _) in self.matches(&DATE_NO_YEAR, "") {
-            if talking_dates {
+            // "2024年1月15号应交，3月1号才交": the second date shares the first one's year (or is
+            // in the next year when it would otherwise come first).
+            let earlier = self
+                .found
+                .dates
+                .iter()
+                .rev()
+                .find(|(pos, _, _)| *pos < whole.start)
+                .map(|(_, d, _)| *d);
+            let inferred = earlier.and_then(|prev| {
+                use chrono::Datelike;
+                let (m, d) = numbers::parse_month_day(&self.text[whole.clone()])?;
+                let same = NaiveDate::from_ymd_opt(prev.year(), m, d)?;
+                if same >= prev {
+                    Some(same)
+                } else {
+                    NaiveDate::from_ymd_opt(prev.year() + 1, m, d)
+                }
+            });
+            if let Some(d) = inferred {
+                let cue = self.date_cue(whole.clone());
+                self.found.dates.push((whole.start, d, cue));
+            } else if talking_dates {
                 let slot = self.date_slot(self.date_cue(whole.clone()));
                 let m = &self.text[whole.clone()];
                 self.problem(whole.start, SlotProblem::new(slot, m));
@@ -956,7 +1086,13 @@ impl<'a> Scan<'a> {
     fn date_cue(&self, r: Range<usize>) -> DateCue {
         let before = self.before(r.start, 3);
         let after = self.after(r.end, 3);
-        if ["到", "至", "截止", "截至"]
+        // "应该2025年10月1日交的": the due date, the start of a late period.
+        let due = ["应该", "应在", "应于", "应当", "本应", "原本", "本来"]
+            .iter()
+            .any(|w| self.before(r.start, 4).contains(w));
+        if due {
+            DateCue::Start
+        } else if ["到", "至", "截止", "截至"]
             .iter()
             .any(|w| before.contains(w))
             || ["为止", "截止", "之前", "才交", "交的", "补上"]
@@ -1173,6 +1309,18 @@ impl<'a> Scan<'a> {
             }
             self.take(whole);
         }
+        // "当地要求交满25年" is the rule the citizen was told, not their own years; a question
+        // about the rule ("需要交满25年吗") is left to the paid/rule logic below.
+        for (whole, v) in self.matches(&YEARS_REQUIRED, "v") {
+            let clause = self.clause(whole.start);
+            let asks_rule = ["吗", "么", "是不是", "对不对", "才能", "才可以"]
+                .iter()
+                .any(|w| clause.contains(w));
+            if !asks_rule {
+                self.put_years(SlotName::RequiredYears, v);
+                self.take(whole);
+            }
+        }
         for (whole, v) in self.matches(&YEARS_REPAID, "v") {
             self.put_years(SlotName::RepaidYears, v);
             self.take(whole);
@@ -1239,6 +1387,7 @@ impl<'a> Scan<'a> {
             SlotName::PaidYears => &mut self.found.paid_years,
             SlotName::MissingYears => &mut self.found.missing_years,
             SlotName::GapYears => &mut self.found.gap_years,
+            SlotName::RequiredYears => &mut self.found.required_years,
             _ => &mut self.found.repaid_years,
         };
         put(field, v.start, y);
@@ -1508,6 +1657,7 @@ impl<'a> Scan<'a> {
         slots.missing_years = f.missing_years.map(|x| x.1);
         slots.gap_years = f.gap_years.map(|x| x.1);
         slots.repaid_years = f.repaid_years.map(|x| x.1);
+        slots.required_years = f.required_years.map(|x| x.1);
 
         match f.dates.as_slice() {
             [] => {}
@@ -1544,6 +1694,7 @@ impl<'a> Scan<'a> {
             slots,
             problems,
             correction: false,
+            until_now: false,
         }
     }
 }

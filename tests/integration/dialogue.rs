@@ -399,3 +399,262 @@ async fn old_state_versions_start_fresh() {
     assert_ne!(r.kind, ReplyKind::Result);
     assert_ne!(r.kind, ReplyKind::Error);
 }
+
+#[tokio::test]
+async fn years_to_back_pay_become_months() {
+    let e = engine();
+    let r = e
+        .handle(
+            "s",
+            "我是自由职业，想补交养老保险，基数5千，补一年半，比例百分之二十，要多少钱",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "18000.00", "5000 × 20% × 18");
+    assert!(
+        r.text.contains("18 个月"),
+        "says how years became months: {}",
+        r.text
+    );
+    script(
+        &e,
+        "t",
+        &[
+            (
+                "养老保险交了10年，还差5年，补缴要多少钱",
+                ReplyKind::Ask,
+                "category",
+            ),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("4000", ReplyKind::Result, "48000.00"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn another_calculation_mid_form_switches_instead_of_failing() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("我想算下补缴", ReplyKind::Ask, "insurance"),
+            ("养老", ReplyKind::Ask, "category"),
+            ("那滞纳金呢?", ReplyKind::Ask, "amount"),
+            ("1万2", ReplyKind::Ask, "days"),
+            ("60天", ReplyKind::Result, "12000.00 × 0.05% × 60"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn asking_to_compute_a_late_fee_starts_the_form() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("我想算滞纳金", ReplyKind::Ask, "amount"),
+            ("1万2", ReplyKind::Ask, "days"),
+            ("两个月", ReplyKind::Ask, "两个月"),
+            ("61天", ReplyKind::Result, "366.00"),
+        ],
+    )
+    .await;
+    // The rule itself is still a question for the knowledge base.
+    let r = e.handle("q", "滞纳金怎么算").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+    // Months given for a late fee: the days question says why.
+    let r = e
+        .handle("m", "欠了一万二的社保，晚交了两个月，滞纳金多少")
+        .await;
+    assert_eq!(r.slot.as_deref(), Some("days"), "{r:#?}");
+    assert!(r.text.contains("2 个月"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn retiree_top_up_asks_the_local_required_years_when_not_on_file() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            (
+                "男，武汉，职工医保交了20年，马上退休，还要补几年，多少钱",
+                ReplyKind::Ask,
+                "required_years",
+            ),
+            ("25年", ReplyKind::Ask, "base"),
+            ("5000", ReplyKind::Ask, "rate"),
+            ("10%", ReplyKind::Result, "30000.00"),
+        ],
+    )
+    .await;
+    // Said up front, the required years are not mistaken for the years paid.
+    let r = e
+        .handle(
+            "t",
+            "武汉男职工，当地要求交满25年，我医保交了20年，基数5000，比例10%，退休要补多少",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "30000.00");
+}
+
+#[tokio::test]
+async fn a_question_mid_form_is_answered_even_without_a_good_answer() {
+    let e = engine();
+    let rs = script(
+        &e,
+        "s",
+        &[
+            ("我想算一下补缴养老保险要多少钱", ReplyKind::Ask, "category"),
+            ("基数多少合适？", ReplyKind::Fallback, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            // Two values in one answer: the base asked for, and the rate.
+            ("3000和20%", ReplyKind::Ask, "months"),
+            ("6个月", ReplyKind::Result, "3600.00"),
+        ],
+    )
+    .await;
+    assert!(!rs[1].text.contains("没看懂"), "{}", rs[1].text);
+}
+
+#[tokio::test]
+async fn resident_yearly_amount_said_per_year() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算一下医保补缴", ReplyKind::Ask, "category"),
+            ("城乡居民", ReplyKind::Ask, "amount"),
+            ("一年380", ReplyKind::Ask, "months"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn what_if_after_a_result_recomputes_but_a_question_does_not() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            (
+                "灵活就业,基数3000,按20%补缴养老保险6个月",
+                ReplyKind::Result,
+                "3600.00",
+            ),
+            ("那如果是8个月呢", ReplyKind::Result, "4800.00"),
+        ],
+    )
+    .await;
+    let r = e.handle("s", "那医保断交三个月还能报销吗").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+}
+
+#[tokio::test]
+async fn late_fee_dates_share_the_year_of_the_first_date() {
+    let e = engine();
+    let r = e
+        .handle(
+            "s",
+            "单位应在2024年1月15号交社保，结果3月1号才交，欠了1万，滞纳金多少",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "230.00", "46 days");
+}
+
+#[tokio::test]
+async fn until_now_makes_today_the_end_date() {
+    let e = engine();
+    let r = e
+        .handle(
+            "s",
+            "公司欠缴了我们的社保2万块，从2024年3月1日拖到现在，滞纳金多少",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    // 2024-03-01 .. 2026-11-25 (the test's today) = 999 days.
+    assert_eq!(total(&r), "9990.00");
+    // A date and "现在" answer the days question too.
+    script(
+        &e,
+        "t",
+        &[
+            ("我想算滞纳金", ReplyKind::Ask, "amount"),
+            ("2万", ReplyKind::Ask, "days"),
+            ("应该2026年10月1日交的", ReplyKind::Ask, "to"),
+            ("现在", ReplyKind::Result, "20000.00 × 0.05% × 55"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_bare_calculation_request_offers_the_calculations() {
+    let e = engine();
+    let r = e.handle("s", "帮我算算").await;
+    assert_eq!(r.kind, ReplyKind::Info, "{r:#?}");
+    assert_eq!(r.options.len(), 4);
+    // Every offered option starts its calculation.
+    for (opt, slot) in r
+        .options
+        .iter()
+        .zip(["insurance", "amount", "region", "category"])
+    {
+        let r = e.handle(&format!("o-{opt}"), opt).await;
+        assert_eq!(r.kind, ReplyKind::Ask, "{opt}: {r:#?}");
+        assert_eq!(r.slot.as_deref(), Some(slot), "{opt}: {r:#?}");
+    }
+}
+
+#[tokio::test]
+async fn retiree_shortfall_said_as_years_missing() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("算一下退休医保补多少钱", ReplyKind::Ask, "region"),
+            ("上海", ReplyKind::Ask, "paid_years"),
+        ],
+    )
+    .await;
+    let r = e.handle("m", "北京，女，退休医保还差3年，要补多少钱").await;
+    assert_eq!(r.slot.as_deref(), Some("base"), "{r:#?}");
+    assert!(r.text.contains("还差 36 个月"), "{}", r.text);
+    // The rule question stays a question.
+    let r = e.handle("q", "退休医保要交满多少年").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+}
+
+#[tokio::test]
+async fn chat_shorthand_for_thousands() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("补缴养老金要多少钱", ReplyKind::Ask, "category"),
+            ("个人交", ReplyKind::Ask, "base"),
+            ("3k", ReplyKind::Ask, "months"),
+            ("5个月", ReplyKind::Result, "3000.00"),
+        ],
+    )
+    .await;
+}
