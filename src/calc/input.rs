@@ -6,7 +6,6 @@
 //! **How a bare rate number is read** (decided here, once): a number below 1 is a fraction
 //! (`"0.2"` = 20%), a number from 1 to 100 is a percentage (`"20"` = 20%, `"8.5"` = 8.5%,
 //! `"1"` = 1%), anything above 100 is refused as a rate over 100%. Write `"100%"` for one hundred per cent.
-use std::str::FromStr;
 
 use chinese_number::{ChineseCountMethod, ChineseToNumber};
 use chrono::NaiveDate;
@@ -38,63 +37,11 @@ fn normalize(s: &str) -> String {
     out
 }
 
-fn chinese_digit(c: char) -> Option<u32> {
-    Some(match c {
-        '零' | '〇' | 'O' | 'o' => 0,
-        '一' | '壹' => 1,
-        '二' | '贰' | '两' => 2,
-        '三' | '叁' => 3,
-        '四' | '肆' => 4,
-        '五' | '伍' => 5,
-        '六' | '陆' => 6,
-        '七' | '柒' => 7,
-        '八' | '捌' => 8,
-        '九' | '玖' => 9,
-        _ => return None,
-    })
-}
-
 /// Reads a non-negative number written in Arabic or Chinese numerals, with an optional
-/// 万 multiplier ("1.5万", "一万二", "八点五", "3333.33"). Returns None when it is not a number.
+/// 万 multiplier ("1.5万", "一万二", "八点五", "3333.33"): the shared reader in `text::numbers`,
+/// so a calculator argument and a chat message mean the same number.
 fn number(s: &str) -> Option<Decimal> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if let Some(head) = s.strip_suffix('万') {
-        if let Ok(d) = Decimal::from_str(head) {
-            return Some(d * dec!(10000));
-        }
-    }
-    if let Ok(d) = Decimal::from_str(s) {
-        return Some(d);
-    }
-    if s.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    // Chinese numerals: integer part with units, then digits after 点.
-    let (int_part, frac_part) = match s.split_once('点') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s, None),
-    };
-    let int: u64 = if int_part.is_empty() {
-        0
-    } else {
-        int_part.to_number(ChineseCountMethod::TenThousand).ok()?
-    };
-    let mut value = Decimal::from(int);
-    if let Some(frac) = frac_part {
-        if frac.is_empty() {
-            return None;
-        }
-        let mut scale = Decimal::ONE;
-        for c in frac.chars() {
-            let d = chinese_digit(c)?;
-            scale /= Decimal::TEN;
-            value += Decimal::from(d) * scale;
-        }
-    }
-    Some(value)
+    crate::text::numbers::parse_number(s.trim()).filter(|d| !d.is_sign_negative())
 }
 
 fn parse_err(field: &'static str, input: &str, expected: &str) -> CalcError {
@@ -292,7 +239,7 @@ fn split_date_parts(n: &str) -> Option<(Vec<u32>, String)> {
         } else if i == 0 {
             // A year in Chinese digits is read digit by digit: 二〇二四.
             p.chars()
-                .map(chinese_digit)
+                .map(crate::text::numbers::digit_value)
                 .try_fold(0u32, |acc, d| d.map(|d| acc * 10 + d))?
         } else {
             p.to_number(ChineseCountMethod::TenThousand).ok()?

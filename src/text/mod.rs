@@ -9,6 +9,7 @@
 
 mod analyzer;
 mod normalize;
+pub mod numbers;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};

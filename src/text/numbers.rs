@@ -110,7 +110,8 @@ pub enum DaysSpec {
 static ARABIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?$").unwrap());
 
-fn digit_value(c: char) -> Option<u32> {
+/// The value of one Chinese digit character (零〇 → 0 … 九玖 → 9, 两俩 → 2, 仨 → 3).
+pub fn digit_value(c: char) -> Option<u32> {
     Some(match c {
         '零' | '〇' => 0,
         '一' | '壹' => 1,
