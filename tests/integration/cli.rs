@@ -311,3 +311,84 @@ fn chat_jsonl_interleaves_sessions_and_resumes_after_restart() {
     assert_eq!(second[1]["slot"], "months");
     assert_eq!(second[2]["result"]["total"], "3600.00");
 }
+
+#[test]
+fn calc_retiree_topup_and_waiting_periods() {
+    let json = |args: &[&str]| -> Value {
+        let out = bujiao().args(args).arg("--json").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Tianjin: women need 20 years; 5 short × 12 × 5000 × 10%.
+    let v = json(&[
+        "calc",
+        "retiree-topup",
+        "--region",
+        "天津",
+        "--gender",
+        "女",
+        "--paid-years",
+        "15",
+        "--base",
+        "5000",
+        "--rate",
+        "10%",
+    ]);
+    assert_eq!(v["total"], "30000.00", "{v}");
+    // Resident 2025 rules: 3 + 2 gap years − 1 repaid = 4 months.
+    let v = json(&[
+        "calc",
+        "waiting-period",
+        "--category",
+        "resident",
+        "--gap-years",
+        "2",
+        "--years-repaid",
+        "1",
+        "--pay-date",
+        "2026-01-10",
+    ]);
+    assert_eq!(v["detail"]["waiting_months"], 4, "{v}");
+    assert_eq!(v["total"], Value::Null);
+    // Yichang flexible workers: ≤ 60 days → benefits from the next month.
+    let v = json(&[
+        "calc",
+        "waiting-period",
+        "--category",
+        "flexible",
+        "--region",
+        "宜昌",
+        "--gap-days",
+        "45",
+        "--pay-date",
+        "2026-01-10",
+    ]);
+    assert_eq!(v["detail"]["coverage_from"], "2026-02-01", "{v}");
+}
+
+#[test]
+fn calc_refuses_late_fees_before_the_social_insurance_law() {
+    let out = bujiao()
+        .args([
+            "calc",
+            "late-fee",
+            "--amount",
+            "1000",
+            "--from",
+            "2010-05-01",
+            "--to",
+            "2012-01-01",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2011年7月1日") && err.contains("千分之二"),
+        "{err}"
+    );
+}
