@@ -45,7 +45,7 @@ impl Default for DecisionParams {
             answer: 0.40,
             clarify: 0.12,
             margin: 0.01,
-            article_weight: 0.85,
+            article_weight: 0.80,
             no_signal_min: 0.40,
             no_signal_terms: 3,
         }
