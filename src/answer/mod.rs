@@ -186,7 +186,7 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
         )));
     }
     let domain = Domain::new(&snap.kb.dict);
-    let verdict = domain.check(snap, question);
+    let verdict = domain.check(question);
     if let DomainVerdict::Other { referral } = &verdict {
         return Ok(early(Reply::fallback(&reply::off_topic_text(
             referral.as_deref(),
