@@ -12,7 +12,7 @@ fn main() {
     let snap = bujiao::answer::load_snapshot(&paths, &|_, _| {}).expect("knowledge");
     let domain = Domain::new(&snap.kb.dict);
     for c in &cases {
-        let v = domain.check(&snap, &c.q);
+        let v = domain.check(&c.q);
         let r = snap.rank(&c.q, None, 5).unwrap();
         let pos = r
             .candidates

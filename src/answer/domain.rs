@@ -5,7 +5,6 @@
 //! insurance) sends the citizen elsewhere unless the question names one of our systems outright.
 
 use crate::knowledge::Dictionaries;
-use crate::search::Snapshot;
 use crate::text::normalize;
 
 /// The verdict of the domain check.
@@ -29,29 +28,32 @@ impl<'a> Domain<'a> {
         Domain { dict }
     }
 
-    pub fn check(&self, snap: &Snapshot, question: &str) -> DomainVerdict {
+    pub fn check(&self, question: &str) -> DomainVerdict {
+        // The vocabulary is normalised when the knowledge is loaded; no per-word work here.
         let norm = normalize(question);
-        let has = |w: &String| snap.analyzer.contains_word(&norm, w);
+        let has = |w: &String| !w.is_empty() && norm.contains(w.as_str());
         if self.dict.out_of_domain_phrases.iter().any(has)
             && !self.dict.phrase_exceptions.iter().any(has)
         {
             return DomainVerdict::Other { referral: None };
         }
         // A core word inside another system's word (医疗保险 in 商业医疗保险) does not name ours.
-        let mut masked = norm.clone();
-        for other in &self.dict.other_systems {
-            for w in &other.words {
-                let w = normalize(w);
-                if !w.is_empty() && masked.contains(&w) {
-                    masked = masked.replace(&w, " ");
-                }
+        let mut masked = None::<String>;
+        for w in self.dict.other_systems.iter().flat_map(|o| &o.words) {
+            if has(w) {
+                masked = Some(
+                    masked
+                        .unwrap_or_else(|| norm.clone())
+                        .replace(w.as_str(), " "),
+                );
             }
         }
+        let masked = masked.as_deref().unwrap_or(&norm);
         let core = self
             .dict
             .core
             .iter()
-            .any(|w| snap.analyzer.contains_word(&masked, w));
+            .any(|w| !w.is_empty() && masked.contains(w.as_str()));
         for other in &self.dict.other_systems {
             if (other.strong || !core) && other.words.iter().any(has) {
                 return DomainVerdict::Other {

@@ -45,7 +45,7 @@ impl Default for DecisionParams {
             answer: 0.40,
             clarify: 0.12,
             margin: 0.01,
-            article_weight: 0.85,
+            article_weight: 0.80,
             no_signal_min: 0.40,
             no_signal_terms: 3,
         }
@@ -186,7 +186,7 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
         )));
     }
     let domain = Domain::new(&snap.kb.dict);
-    let verdict = domain.check(snap, question);
+    let verdict = domain.check(question);
     if let DomainVerdict::Other { referral } = &verdict {
         return Ok(early(Reply::fallback(&reply::off_topic_text(
             referral.as_deref(),

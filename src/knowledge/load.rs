@@ -554,11 +554,26 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
         let text = read(&domain)?;
         match toml::from_str::<DomainFile>(&text) {
             Ok(d) => {
-                kb.dict.in_domain = d.in_domain;
-                kb.dict.core = d.core;
-                kb.dict.other_systems = d.other;
-                kb.dict.out_of_domain_phrases = d.out_of_domain_phrases;
-                kb.dict.phrase_exceptions = d.phrase_exceptions;
+                // Stored normalised, so the per-question check is plain substring search.
+                let norm = |words: Vec<String>| -> Vec<String> {
+                    words
+                        .iter()
+                        .map(|w| crate::text::normalize(w))
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                };
+                kb.dict.in_domain = norm(d.in_domain);
+                kb.dict.core = norm(d.core);
+                kb.dict.other_systems = d
+                    .other
+                    .into_iter()
+                    .map(|o| OtherSystem {
+                        words: norm(o.words),
+                        ..o
+                    })
+                    .collect();
+                kb.dict.out_of_domain_phrases = norm(d.out_of_domain_phrases);
+                kb.dict.phrase_exceptions = norm(d.phrase_exceptions);
             }
             Err(e) => {
                 let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);

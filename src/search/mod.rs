@@ -66,7 +66,34 @@ pub struct Phrasing {
     pub entry: usize,
     pub text: String,
     terms: Vec<String>,
-    bigrams: HashSet<String>,
+    /// idf of each of `terms`, and their sum (filled in when the snapshot is built).
+    term_idf: Vec<f32>,
+    idf_total: f32,
+    /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query).
+    bigram_keys: Vec<u64>,
+}
+
+/// Sorted, deduplicated 64-bit keys of bigram strings: a CJK bigram packs its two characters,
+/// anything else is hashed.
+pub(crate) fn bigram_keys<'a>(bigrams: impl Iterator<Item = &'a str>) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut keys: Vec<u64> = bigrams
+        .map(|b| {
+            let mut it = b.chars();
+            match (it.next(), it.next(), it.next()) {
+                (Some(a), Some(c), None) => (1u64 << 63) | ((a as u64) << 21) | c as u64,
+                (Some(a), None, None) => (1u64 << 62) | a as u64,
+                _ => {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    b.hash(&mut h);
+                    h.finish() & !(3u64 << 62)
+                }
+            }
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -141,12 +168,14 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 .into_iter()
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
-            let bigrams = Analyzer::bigrams(&text).into_iter().collect();
+            let bigrams = Analyzer::bigrams(&text);
             phrasings.push(Phrasing {
                 entry: idx,
                 text,
                 terms,
-                bigrams,
+                term_idf: vec![],
+                idf_total: 1.0,
+                bigram_keys: bigram_keys(bigrams.iter().map(String::as_str)),
             });
         }
     };
@@ -273,7 +302,7 @@ impl Snapshot {
     ) -> Result<Snapshot> {
         register_tokenizers(&index, &analyzer);
         let (_, fields) = schema();
-        let (entries, phrasings) = collect(&kb, &analyzer);
+        let (entries, mut phrasings) = collect(&kb, &analyzer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -302,6 +331,14 @@ impl Snapshot {
             .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
             .collect();
         let max_idf = (1.0 + n / 0.5).ln();
+        for p in &mut phrasings {
+            p.term_idf = p
+                .terms
+                .iter()
+                .map(|t| idf.get(t).copied().unwrap_or(max_idf))
+                .collect();
+            p.idf_total = p.term_idf.iter().sum::<f32>().max(1e-6);
+        }
         let mut ranges = vec![0..0; entries.len()];
         for (i, p) in phrasings.iter().enumerate() {
             let r = &mut ranges[p.entry];

@@ -93,11 +93,23 @@ pub struct Ranked {
     pub candidates: Vec<Candidate>,
 }
 
-fn dice(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+/// Dice coefficient of two sorted, deduplicated key lists.
+fn dice(a: &[u64], b: &[u64]) -> f32 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let inter = a.iter().filter(|x| b.contains(*x)).count();
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     2.0 * inter as f32 / (a.len() + b.len()) as f32
 }
 
@@ -136,7 +148,6 @@ impl Snapshot {
         }
         for b in &bigrams {
             clauses.push(self.term_clause(f.phrasing_bi, b, 1.0));
-            clauses.push(self.term_clause(f.body_bi, b, 0.25));
         }
         let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let query: Box<dyn Query> = match region {
@@ -182,6 +193,7 @@ impl Snapshot {
         let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
 
         let norm_q = normalize(question);
+        let bigram_keys = super::bigram_keys(bigrams.iter().map(String::as_str));
         let last: HashSet<String> = if params.last_clause > 0.0 {
             last_clause(question)
                 .map(|c| self.analyzer.query_terms(c).into_iter().collect())
@@ -223,17 +235,17 @@ impl Snapshot {
                         .map(|(_, w)| w)
                         .sum::<f32>()
                         / total_w;
-                    let p_total: f32 = p.terms.iter().map(|t| self.idf(t)).sum::<f32>().max(1e-6);
                     let cov_p: f32 = p
                         .terms
                         .iter()
-                        .filter(|t| terms.contains(t))
-                        .map(|t| self.idf(t))
+                        .zip(&p.term_idf)
+                        .filter(|(t, _)| terms.contains(t))
+                        .map(|(_, w)| w)
                         .sum::<f32>()
-                        / p_total;
+                        / p.idf_total;
                     let sim = params.w_query_cov * cov_q
                         + params.w_phrasing_cov * cov_p
-                        + params.w_dice * dice(&bigrams, &p.bigrams);
+                        + params.w_dice * dice(&bigram_keys, &p.bigram_keys);
                     if sim > best_sim {
                         best_sim = sim;
                         best_p = pi;
