@@ -130,6 +130,13 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("每人每年400元", Some(S::Amount), "amount=400"),
     ("25年", Some(S::RequiredYears), "required=25"),
     ("3k", Some(S::Base), "base=3000"),
+    (
+        "基数是3000,不对,是4000",
+        Some(S::Base),
+        "base=4000 correction",
+    ),
+    ("基数是3000,不对,是4000", None, "base=4000 correction"),
+    ("欠了5000,不对,是6000", None, "amount=6000 correction"),
     ("1.2w", Some(S::Amount), "amount=12000"),
     ("应该2025年10月1日交的", Some(S::Days), "from=2025-10-01"),
     (

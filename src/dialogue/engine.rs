@@ -10,7 +10,9 @@
 //! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it. The calculators
 //! decide which inputs they still need (`CalcError::Missing`), so the engine asks exactly for
 //! those, one at a time, with an example. Years to back-pay ("补一年半", "还差5年") become months
-//! for a back-payment, and the result says so.
+//! for a back-payment, and the result says so; a waiting-period gap may be answered in months or
+//! days. A bare value with no form in progress ("三千五") gets an explanation and the list of
+//! calculations rather than a search.
 
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
@@ -126,7 +128,20 @@ impl Engine {
         if let Some(reply) = self.pick_option(st, &snap, &norm) {
             return reply;
         }
-        let mut ex = extract(&norm, st.pending, regions);
+        // A gap for a waiting period may be said in months ("断了2个月"): the calculator takes
+        // months or days, so the answer is read as a duration, not strictly as days.
+        let expecting = match (st.form, st.pending) {
+            (Some(FormKind::WaitingPeriod), Some(SlotName::Days)) => Some(SlotName::Months),
+            _ => st.pending,
+        };
+        let mut ex = extract(&norm, expecting, regions);
+        if expecting != st.pending {
+            for p in &mut ex.problems {
+                if Some(p.slot) == expecting {
+                    p.slot = SlotName::Days;
+                }
+            }
+        }
         if ex.until_now {
             // "从2024年3月1日拖到现在": the end of the period is today.
             ex.slots.to.get_or_insert((self.today)());
@@ -139,6 +154,7 @@ impl Engine {
         if let Some(form) = st.form {
             // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
             // keeping what is known, instead of reading the request as a bad answer.
+            let wanted = wanted.filter(|&w| w == form || intent::names_form(&norm, w));
             if let Some(w) = wanted.filter(|&w| w != form) {
                 return self.start_form(st, w, &ex, &kb.policy_set);
             }
@@ -154,20 +170,24 @@ impl Engine {
             // the pending question again, without letting its words ("医保…吗？") change the form.
             // "灵活就业怎么参保？" names a category but asks something: it is a digression when the
             // knowledge base has a confident answer.
+            // Only particles of doubt ("好几个月吧") make it a question when the knowledge base
+            // has a real answer; otherwise it is a (failed) answer to the pending question.
             let only_keywords = answered_pending && !gives_values;
+            // (Normalising drops the question mark, so it is looked for in the raw text.)
+            let asks = intent::asks_something(&norm) || text.contains(['?', '？']);
             if wanted.is_none()
                 && !ex.correction
                 && !gives_values
                 && !pending_problem
                 && intent::looks_like_question(&norm)
-                && (!answered_pending || (only_keywords && intent::asks_something(&norm)))
+                && (!answered_pending || (only_keywords && asks))
             {
                 let decided = answer::decide(&snap, text, &DecisionParams::default()).ok();
                 let confident = decided.as_ref().is_some_and(|d| {
                     d.reply.kind == ReplyKind::Answer
-                        || (!answered_pending && d.reply.kind == ReplyKind::Clarify)
+                        || (!answered_pending && asks && d.reply.kind == ReplyKind::Clarify)
                 });
-                if confident || !answered_pending {
+                if confident || (!answered_pending && asks) {
                     let mut r = match decided {
                         Some(d) if confident => {
                             remember_options(st, &d.reply);
@@ -202,10 +222,19 @@ impl Engine {
             return self.compute_noting(st, &ex, &kb.policy_set);
         }
 
-        // "不对，是5个月" or "那如果是8个月呢" right after a result: update the slot and recompute
-        // that calculation.
-        let what_if =
-            (ex.correction || intent::what_if(&norm)) && !ex.slots.is_empty() && st.last.is_some();
+        // "不对，是5个月", "那如果是8个月呢" or just "8个月" right after a result: update the slot
+        // and recompute that calculation.
+        // A short statement of values ("费率按16%") after a result is a variation on it too.
+        let values_only = ex.slots.filled().iter().any(|s| {
+            !matches!(
+                s,
+                SlotName::Insurance | SlotName::Category | SlotName::Region
+            )
+        }) && !intent::looks_like_question(&norm)
+            && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16;
+        let what_if = (ex.correction || intent::what_if(&norm) || values_only)
+            && !ex.slots.is_empty()
+            && st.last.is_some();
         let wanted = wanted.or_else(|| what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten());
         if let Some(form) = wanted {
             return self.start_form(st, form, &ex, &kb.policy_set);
@@ -214,6 +243,13 @@ impl Engine {
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
         if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
             let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
+            r.options = CALCULATION_OPTIONS.iter().map(|s| s.to_string()).collect();
+            return r;
+        }
+
+        // "三千五", "6个月" with no form in progress: say what is missing instead of searching.
+        if intent::bare_value(&norm) {
+            let mut r = Reply::new(ReplyKind::Info, BARE_VALUE);
             r.options = CALCULATION_OPTIONS.iter().map(|s| s.to_string()).collect();
             return r;
         }
@@ -262,6 +298,13 @@ impl Engine {
         policies: &Option<Arc<PolicySet>>,
     ) -> Reply {
         let mut r = self.compute(st, policies);
+        // "断了三年多": the question for the slot says what was wrong with the first try.
+        if r.kind == ReplyKind::Ask {
+            let asked = r.slot.as_deref();
+            if let Some(p) = ex.problems.iter().find(|p| Some(p.slot.as_str()) == asked) {
+                r.text = format!("{}。\n{}", p.message().trim_end_matches('。'), r.text);
+            }
+        }
         if let (Some(MonthsSpec::Count { months }), Some("days")) =
             (ex.slots.months, r.slot.as_deref())
         {
@@ -611,6 +654,7 @@ fn slot_answered(ex: &Extraction, slot: SlotName) -> bool {
     ex.slots.is_filled(slot)
         || (slot == SlotName::PaidYears && ex.slots.years.is_some())
         || (slot == SlotName::GapYears && ex.slots.years.is_some())
+        || (slot == SlotName::Days && ex.slots.months.is_some())
 }
 
 /// The dialogue slot behind a calculator's missing field, in the context of the form.
@@ -675,6 +719,9 @@ fn ask_text(slot: SlotName, form: FormKind) -> String {
             "请问欠缴的金额（本金）是多少？（例如：10000元）"
         }
         SlotName::Amount => "请问金额是多少？（例如：400元）",
+        SlotName::Days if form == FormKind::WaitingPeriod => {
+            "请问断缴了多久？（例如：45天、2个月；也可以告诉我断缴开始日期）"
+        }
         SlotName::Days => "请问晚缴了多少天？（例如：30天；也可以告诉我应缴日期和缴纳日期）",
         SlotName::Years | SlotName::PaidYears if form == FormKind::RetireeTopup => {
             "请问职工医保已经缴了多少年？（例如：18年）"
@@ -740,6 +787,8 @@ fn slot_options(slot: SlotName) -> Vec<String> {
 const HELP: &str = "我可以帮您：\n1. 解答社保、医保、养老保险补缴的政策问题，例如“医保断缴三个月还能补吗”；\n2. 计算补缴金额，例如“灵活就业，基数3000，按20%补缴养老保险6个月”；\n3. 计算滞纳金，例如“欠了1万，晚了30天，滞纳金多少”；\n4. 计算退休时医保年限不足要补多少，例如“北京，女，职工医保交了15年，退休要补多少”；\n5. 计算居民医保待遇等待期，例如“居民医保断了2年，补缴1年，要等多久能报销”。\n计算中随时可以说“取消”，说“重新开始”清空重来。";
 
 const WHICH_CALCULATION: &str = "好的，请问想算哪一项？\n1. 补缴金额，例如“灵活就业，基数3000，补缴养老保险6个月”；\n2. 滞纳金，例如“欠了1万，晚了30天”；\n3. 退休时医保年限不够要补多少；\n4. 医保断缴后要等多久才能报销。\n可以直接把情况一句话告诉我。";
+
+const BARE_VALUE: &str = "只有一个数字，我还不知道它指的是什么。想算补缴金额或滞纳金的话，请把情况一句话告诉我，例如“灵活就业，基数3000，补缴养老保险6个月”或“欠了1万，晚了30天，滞纳金多少”；也可以选择下面要算的项目。";
 
 const CALCULATION_OPTIONS: [&str; 4] = [
     "算一下补缴多少钱",

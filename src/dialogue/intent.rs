@@ -2,7 +2,7 @@
 //! question for the knowledge base. Decided from the words; the engine adds the retrieval scores.
 //! "滞纳金怎么算" asks for the rule (retrieval); "我想算滞纳金" asks the bot to compute (a form).
 
-use super::slots::{Extraction, Slots};
+use super::slots::{Extraction, SlotName, Slots};
 use serde::{Deserialize, Serialize};
 
 /// The calculation forms the engine can fill.
@@ -236,11 +236,27 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
             "什么时候可以报",
             "要等几个月",
             "等几个月",
+            "什么时候能用",
+            "多久能用",
+            "什么时候可以用",
+            "多久可以用",
+            "什么时候生效",
+            "多久生效",
+            "多久可以报",
+            "多长时间能报",
+            "多长时间可以报",
         ],
     );
     let gap_given =
         s.gap_years.is_some() || s.days.is_some() || s.months.is_some() || s.from.is_some();
-    if waiting_words && (gap_given || any(text, ASK_TO_COMPUTE)) {
+    // "断了三年多": an inexact gap is still a gap to ask about exactly.
+    let gap_tried = ex.problems.iter().any(|p| {
+        matches!(
+            p.slot,
+            SlotName::GapYears | SlotName::Months | SlotName::Days | SlotName::From
+        )
+    });
+    if waiting_words && (gap_given || gap_tried || any(text, ASK_TO_COMPUTE)) {
         return Some(FormKind::WaitingPeriod);
     }
     if (s.base.is_some() || s.rate.is_some() || s.months.is_some()) && (calc_words || numbers >= 2)
@@ -266,6 +282,13 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         return Some(FormKind::Contribution);
     }
     if calc_words && pays && numbers >= 1 {
+        return Some(FormKind::Contribution);
+    }
+    // "补缴养老灵活就业基数3000", "养老 灵活就业 6个月": a case being described, not a question
+    // about the rules.
+    let contribution_value = s.base.is_some() || s.rate.is_some() || s.months.is_some();
+    let described = pays_back(text) || (s.insurance.is_some() && s.category.is_some());
+    if described && contribution_value && !looks_like_question(text) {
         return Some(FormKind::Contribution);
     }
     None
@@ -381,4 +404,43 @@ pub fn bare_calc_request(text: &str) -> bool {
                 "社保",
             ],
         )
+}
+
+fn pays_back(text: &str) -> bool {
+    any(
+        text,
+        &["补缴", "补交", "补齐", "补上", "补养老", "补医保", "补社保"],
+    )
+}
+
+/// A message that is nothing but a value ("三千五", "9%", "6个月"): without a form in progress
+/// nothing says what it is.
+pub fn bare_value(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let hotline = t.len() == 5 && (t.starts_with("123") || t.starts_with("95"));
+    !hotline
+        && short(&t, 10)
+        && t.chars()
+            .any(|c| c.is_ascii_digit() || "一二两三四五六七八九十百千万半".contains(c))
+        && t.chars().all(|c| {
+            c.is_ascii_digit()
+                || ".,%kw".contains(c)
+                || "零〇一二两三四五六七八九十百千万亿点个月天年元块钱半多周岁档百分之左右大概约"
+                    .contains(c)
+        })
+}
+
+/// Whether the message names the calculation `form` itself (滞纳金, 退休…医保, 等待期/多久能报,
+/// 补缴): only then does a request in the middle of another form switch to it. "本金5万，欠了3个月"
+/// while a late fee is being asked about has the shape of a back-payment but names none.
+pub fn names_form(text: &str, form: FormKind) -> bool {
+    match form {
+        FormKind::LateFee => text.contains("滞纳金"),
+        FormKind::RetireeTopup => text.contains("退休"),
+        FormKind::WaitingPeriod => any(
+            text,
+            &["等待期", "多久", "什么时候", "啥时候", "何时", "等几个月"],
+        ),
+        FormKind::Contribution => pays_back(text) || any(text, &["交多少", "缴多少"]),
+    }
 }

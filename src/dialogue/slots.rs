@@ -839,7 +839,7 @@ lazy_re!(
 
 lazy_re!(
     CHANGE_TO,
-    r"(?:改成|改为|换成|变成|调成|调到|应该是)\s*(?P<v>⟨PCT⟩|⟨NUM⟩\s*⟨MONEY⟩?)"
+    r"(?:(?:改成|改为|换成|变成|调成|调到|应该是)|(?:不对|错了|说错了|不是)\s*(?:是|应该是)?)\s*(?P<v>⟨PCT⟩|⟨NUM⟩\s*⟨MONEY⟩?)"
 );
 lazy_re!(CHANGE_KEYWORD, r"基数|费率|比例|欠|金额|本金");
 
@@ -1548,8 +1548,8 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// "费率从8%改成10%", "欠了5000,改成6000": a bare new value after 改成 belongs to the slot
-    /// whose keyword came last before it.
+    /// "费率从8%改成10%", "欠了5000,改成6000", "基数是3000,不对,是4000": a bare new value after
+    /// 改成 / 不对,是 belongs to the slot whose keyword came last before it.
     fn change_to(&mut self) {
         for (whole, v) in self.matches(&CHANGE_TO, "v") {
             let head = &self.text[..whole.start];

@@ -673,3 +673,166 @@ async fn chat_shorthand_for_thousands() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_described_case_starts_the_form_and_a_bare_value_is_not_searched() {
+    let e = engine();
+    // A case with a value and no question: the calculation starts without a calculation word.
+    script(
+        &e,
+        "s",
+        &[
+            ("灵活就业补缴养老，基数3000", ReplyKind::Ask, "months"),
+            ("6个月", ReplyKind::Result, "3600.00"),
+            // Right after a result a bare value recomputes.
+            ("8个月", ReplyKind::Result, "4800.00"),
+        ],
+    )
+    .await;
+    // With nothing going on, a bare number gets an explanation and the calculations, not a
+    // "not my domain" fallback.
+    let r = e.handle("b", "三千五").await;
+    assert_eq!(r.kind, ReplyKind::Info, "{r:#?}");
+    assert!(r.text.contains("一句话"), "{}", r.text);
+    assert!(!r.options.is_empty());
+    // Questions that contain numbers stay questions.
+    for q in [
+        "补缴3年养老保险划算吗",
+        "医保断交了三个月还能报销吗",
+        "社保滞纳金一天收多少",
+        "满15年才能领养老金吗",
+        "我2024年3月到8月没交社保，现在还能补吗",
+        "灵活就业养老保险断交了3个月能补吗",
+    ] {
+        let r = e.handle(&format!("q-{q}"), q).await;
+        assert!(
+            matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+            "{q}: {r:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn corrections_inside_one_message_and_value_statements_after_a_result() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算算补缴养老要多少钱", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("基数是3000，不对，是4000", ReplyKind::Ask, "months"),
+            ("6个月", ReplyKind::Result, "4800.00"),
+            ("费率按16%", ReplyKind::Result, "3840.00"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn vague_answers_are_reprompted_not_searched() {
+    let e = engine();
+    let rs = script(
+        &e,
+        "s",
+        &[
+            ("帮我算算补缴养老要多少钱", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("三千", ReplyKind::Ask, "months"),
+            ("三个半月", ReplyKind::Ask, "三个半月"),
+            ("好几个月吧", ReplyKind::Ask, "好几个月吧"),
+            ("3", ReplyKind::Result, "1800.00"),
+        ],
+    )
+    .await;
+    assert!(rs[4].text.contains("取消"), "way out: {}", rs[4].text);
+}
+
+#[tokio::test]
+async fn a_back_payment_shape_inside_a_late_fee_form_stays_a_late_fee() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算下滞纳金", ReplyKind::Ask, "amount"),
+            ("本金5万，欠了3个月", ReplyKind::Ask, "3 个月"),
+            ("92天", ReplyKind::Result, "2300.00"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_inexact_gap_starts_the_waiting_form_and_asks_exactly() {
+    let e = engine();
+    let rs = script(
+        &e,
+        "s",
+        &[
+            (
+                "居民医保断了三年多，现在交了多久能报销",
+                ReplyKind::Ask,
+                "gap_years",
+            ),
+            ("3年", ReplyKind::Result, "6 个月"),
+        ],
+    )
+    .await;
+    assert!(rs[0].text.contains("三年多"), "quotes: {}", rs[0].text);
+}
+
+#[tokio::test]
+async fn keywords_and_values_without_a_question_describe_a_case() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("养老 灵活就业 3000 6个月", ReplyKind::Ask, "base"),
+            ("3000", ReplyKind::Result, "3600.00"),
+        ],
+    )
+    .await;
+    let r = e
+        .handle(
+            "w",
+            "我媽媽是城鄉居民，醫保斷了兩年，今年補交了，多久可以報銷",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert!(r.text.contains("5 个月"), "{}", r.text);
+    let r = e
+        .handle("y", "职工医保断了45天，宜昌的，补缴后什么时候能用")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+}
+
+#[tokio::test]
+async fn a_waiting_period_gap_may_be_answered_in_months_or_days() {
+    let e = engine();
+    let rs = script(
+        &e,
+        "s",
+        &[
+            ("我想算一下等待期", ReplyKind::Ask, "category"),
+            ("职工", ReplyKind::Ask, "region"),
+            ("武汉", ReplyKind::Ask, "days"),
+            ("断了2个月", ReplyKind::Result, "2 个月"),
+        ],
+    )
+    .await;
+    assert!(rs[2].text.contains("断缴了多久"), "{}", rs[2].text);
+    script(
+        &e,
+        "t",
+        &[
+            ("我想算一下等待期", ReplyKind::Ask, "category"),
+            ("职工", ReplyKind::Ask, "region"),
+            ("武汉", ReplyKind::Ask, "days"),
+            ("好久了", ReplyKind::Ask, "好久了"),
+            ("45天", ReplyKind::Result, "45 天"),
+        ],
+    )
+    .await;
+}
