@@ -309,6 +309,11 @@ fn count_numbers(s: &Slots) -> usize {
 
 /// Whether a message reads like a question (so, mid-form, it is a digression to answer).
 pub fn looks_like_question(text: &str) -> bool {
+    // "好几个月" / "几千块吧" state a vague quantity; they are not questions.
+    let text = &text
+        .replace("好几", "")
+        .replace("十几", "")
+        .replace("几十", "");
     any(
         text,
         &[
