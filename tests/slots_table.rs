@@ -130,6 +130,13 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("每人每年400元", Some(S::Amount), "amount=400"),
     ("25年", Some(S::RequiredYears), "required=25"),
     ("3k", Some(S::Base), "base=3000"),
+    ("两千五一个月", Some(S::Base), "base=2500"),
+    (
+        "我是个体户,2024年全年的养老没交",
+        None,
+        "insurance=pension category=flexible months=2024-01..2024-12",
+    ),
+    ("每月3000元", Some(S::Base), "base=3000"),
     (
         "基数是3000,不对,是4000",
         Some(S::Base),

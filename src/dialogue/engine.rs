@@ -142,6 +142,17 @@ impl Engine {
                 }
             }
         }
+        // "欠缴3个月社保，每月1500，滞纳金多少": the principal is 1500 × 3.
+        let late_fee_talk = norm.contains("滞纳金") || st.form == Some(FormKind::LateFee);
+        if let (true, None, Some(per_month), Some(MonthsSpec::Count { months })) = (
+            late_fee_talk,
+            ex.slots.amount,
+            ex.monthly_amount,
+            ex.slots.months,
+        ) {
+            ex.slots.amount = Some(per_month * rust_decimal::Decimal::from(months));
+            ex.slots.months = None;
+        }
         if ex.until_now {
             // "从2024年3月1日拖到现在": the end of the period is today.
             ex.slots.to.get_or_insert((self.today)());
@@ -343,6 +354,10 @@ impl Engine {
                 st,
                 Reply::new(ReplyKind::Info, format!("您好！我是补缴咨询助手。\n{HELP}")),
             ),
+            Command::Ack => with_pending(
+                st,
+                Reply::new(ReplyKind::Info, "好的。还有其他问题可以直接问我。"),
+            ),
             Command::Thanks => with_pending(
                 st,
                 Reply::new(
@@ -506,8 +521,15 @@ impl Engine {
                     (s.insurance == Some(Insurance::Medical) && s.gap_years.is_some())
                         .then_some(Category::Resident)
                 });
+                // An employee's gap said in years ("职工医保断了一年") is a gap of 12 months.
+                let employee_gap = category.is_some_and(|c| c != Category::Resident);
                 let gap_months = match s.months {
                     Some(MonthsSpec::Count { months }) => Some(months),
+                    _ if employee_gap => s
+                        .gap_years
+                        .map(|y| y * rust_decimal::Decimal::from(12))
+                        .filter(|m| m.fract().is_zero())
+                        .and_then(|m| m.to_u32()),
                     _ => None,
                 };
                 calc::waiting_period(
@@ -717,6 +739,10 @@ fn ask_text(slot: SlotName, form: FormKind) -> String {
         SlotName::Months => "请问要补缴几个月？（例如：6个月，或“2024年3月到8月”）",
         SlotName::Amount if form == FormKind::LateFee => {
             "请问欠缴的金额（本金）是多少？（例如：10000元）"
+        }
+        // A back-payment asks for an amount only for residents: their yearly contribution.
+        SlotName::Amount if form == FormKind::Contribution => {
+            "请问每年的个人缴费金额是多少？（例如：400元）"
         }
         SlotName::Amount => "请问金额是多少？（例如：400元）",
         SlotName::Days if form == FormKind::WaitingPeriod => {

@@ -35,6 +35,8 @@ pub enum Command {
     Help,
     Thanks,
     Human,
+    /// "好的", "知道了": an acknowledgement with nothing to answer.
+    Ack,
 }
 
 fn short(text: &str, max_chars: usize) -> bool {
@@ -52,7 +54,22 @@ pub fn command(text: &str) -> Option<Command> {
     if t.is_empty() {
         return None;
     }
-    if short(t, 8) && any(t, &["重新开始", "从头开始", "重来", "重置", "清空"]) {
+    if short(t, 8)
+        && any(
+            t,
+            &[
+                "重新开始",
+                "从头开始",
+                "重来",
+                "重新来",
+                "重新算",
+                "从头来",
+                "再来一次",
+                "重置",
+                "清空",
+            ],
+        )
+    {
         return Some(Command::Reset);
     }
     if short(t, 6)
@@ -96,6 +113,26 @@ pub fn command(text: &str) -> Option<Command> {
     }
     if short(t, 6) && any(t, &["谢谢", "多谢", "感谢", "thanks", "thx", "好的谢"]) {
         return Some(Command::Thanks);
+    }
+    let bare: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    if [
+        "好的",
+        "好",
+        "好吧",
+        "嗯",
+        "嗯嗯",
+        "ok",
+        "okay",
+        "知道了",
+        "明白了",
+        "了解",
+        "收到",
+        "行",
+        "懂了",
+    ]
+    .contains(&bare.as_str())
+    {
+        return Some(Command::Ack);
     }
     if short(t, 6)
         && any(
@@ -286,7 +323,10 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
     }
     // "补缴养老灵活就业基数3000", "养老 灵活就业 6个月": a case being described, not a question
     // about the rules.
-    let contribution_value = s.base.is_some() || s.rate.is_some() || s.months.is_some();
+    let contribution_value = s.base.is_some()
+        || s.rate.is_some()
+        || s.months.is_some()
+        || (pays_back(text) && s.repaid_years.is_some());
     let described = pays_back(text) || (s.insurance.is_some() && s.category.is_some());
     if described && contribution_value && !looks_like_question(text) {
         return Some(FormKind::Contribution);

@@ -20,7 +20,8 @@
 //! "20", "女", "最低") fills that slot: 20 for a rate means 20%, 5 for months means 5 months. An
 //! answer that cannot be that slot ("abc", "两个月" for days) becomes a problem. An answer of
 //! several bare values ("3000和20%") fills the asked-for slot from the part that fits it and the
-//! rate from a percentage; a yearly amount may be said per year ("一年380").
+//! rate from a percentage; a yearly amount may be said per year ("一年380"), a base per month
+//! ("两千五一个月").
 //!
 //! # Decisions
 //! - `insurance`: 养老/养老金/退休金 → pension, 医保/医疗/看病/住院/新农合 → medical; 社保 alone stays
@@ -30,7 +31,7 @@
 //!   (城乡居民, 居民医保, 新农合) > flexible (灵活就业, 个体, 自由职业, 打零工) > employee (职工, 在职,
 //!   上班, 单位交的, 单位没给我交). "我们单位" alone says nothing about the role.
 //! - `months` comes from month-expressed durations (6个月, 半年, 1年3个月) and from periods with a
-//!   year (2024年3月到8月). A period without a year ("3月到8月") is not guessed: it is a problem
+//!   year (2024年3月到8月, 2024年全年). A period without a year ("3月到8月") is not guessed: it is a problem
 //!   asking for the year, unless "2024年的" stands right before it; so is a period in relative
 //!   years (去年3月到今年2月: the extractor has no clock). A lone month name (3月份) is never a
 //!   count. Thresholds and unit prices are not counts either: 3个月以内, 超过30天, 第3个月,
@@ -64,7 +65,9 @@
 //! - Bare numbers without a keyword are ignored in free text ("灵活就业 3000 20%" gives only the
 //!   category): outside an answer to a question, nothing says what 3000 is.
 //! - Amounts with a unit below 10 yuan are ignored ("一块儿去" is not one yuan), and so are amounts
-//!   said per month or per year, wages, reimbursements and late fees.
+//!   said per month or per year, wages, reimbursements and late fees. An amount per month
+//!   ("每月1500") is reported apart (`monthly_amount`): with a month count the engine makes it the
+//!   principal of a late fee.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -310,6 +313,10 @@ pub struct Extraction {
     /// extractor has no clock, so the engine fills the date.
     #[serde(default)]
     pub until_now: bool,
+    /// An amount said per month ("每月1500"): not a slot (it is neither a base nor a principal),
+    /// but with a month count it gives the principal of a late fee (1500 × 3个月).
+    #[serde(default)]
+    pub monthly_amount: Option<Decimal>,
 }
 
 const NEED_YEAR_FOR_PERIOD: &str = "带年份的起止月份，如 2024年3月到8月";
@@ -324,6 +331,10 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
     let prepared = prepare(text);
     let correction = CORRECTION.is_match(&prepared) || starts_with_negation(&prepared);
     let until_now = UNTIL_NOW.is_match(&prepared);
+    let monthly_amount = MONTHLY_AMOUNT
+        .captures(&prepared)
+        .and_then(|c| numbers::parse_money(c.name("v")?.as_str()))
+        .filter(|n| *n >= Decimal::TEN);
     if let Some(slot) = expecting {
         let core = strip_fillers(&prepared);
         match bare_answer(slot, core) {
@@ -333,6 +344,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     problems: Vec::new(),
                     correction,
                     until_now,
+                    monthly_amount,
                 }
             }
             Some(Err(problem)) => {
@@ -341,6 +353,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     problems: vec![problem],
                     correction,
                     until_now,
+                    monthly_amount,
                 }
             }
             None => {}
@@ -351,6 +364,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
     let mut extraction = scan.finish();
     extraction.correction = correction;
     extraction.until_now = until_now;
+    extraction.monthly_amount = monthly_amount;
     if let Some(slot) = expecting {
         if !extraction.slots.is_filled(slot) {
             let mut more = Slots::default();
@@ -521,7 +535,7 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
             }
             s.rate = Some(r);
         }
-        SlotName::Base => s.base = Some(base_value(core)?),
+        SlotName::Base => s.base = Some(base_value(per_month_amount(core))?),
         SlotName::Amount => s.amount = Some(numbers::parse_money(per_year_amount(core))?),
         SlotName::Years
         | SlotName::PaidYears
@@ -548,6 +562,24 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
         SlotName::Insurance | SlotName::Region => return None,
     }
     Some(Ok(s))
+}
+
+/// "两千五一个月", "每月3000", "3000/月": the monthly base asked for.
+fn per_month_amount(core: &str) -> &str {
+    let mut v = core.trim();
+    for p in ["每个月", "每月", "一个月", "月"] {
+        if let Some(rest) = v.strip_prefix(p) {
+            v = rest.trim_start();
+            break;
+        }
+    }
+    for p in ["一个月", "每个月", "每月", "/月"] {
+        if let Some(rest) = v.strip_suffix(p) {
+            v = rest.trim_end();
+            break;
+        }
+    }
+    v
 }
 
 /// "一年380", "每人每年380元", "380一年": the yearly amount asked for (a resident's contribution).
@@ -717,6 +749,10 @@ lazy_re!(
     r"(?:到|至|拖到|截至|截止到|截止|直到|一直到)\s*(?:现在|今天|目前|当前|如今)|至今|现在才(?:交|缴|补)|今天(?:才)?(?:交|缴|补)|^\s*(?:现在|今天|马上|立刻)(?:交|缴|补)?\s*$"
 );
 lazy_re!(
+    MONTHLY_AMOUNT,
+    r"(?:每月|每个月|一个月|月缴)\s*(?:应缴|要交|要缴|交|缴)?\s*(?:的)?\s*(?P<v>⟨NUM⟩\s*⟨MONEY⟩?)"
+);
+lazy_re!(
     CORRECTION,
     r"不对|错了|说错|搞错|写错|打错|弄错|改成|改为|改一下|换成|更正|纠正|应该是|我是说|重新说|修改"
 );
@@ -748,6 +784,10 @@ lazy_re!(
 lazy_re!(
     MONTH_RANGE,
     r"(?:从)?⟨MONTH⟩(?:月份|月)\s*(?:一直到|到|至|~|-)\s*⟨MONTH⟩(?:月份|月)(?:为止|结束)?"
+);
+lazy_re!(
+    WHOLE_YEAR,
+    r"(?P<y>(?:19|20)[0-9]{2})\s*年?\s*(?:的)?(?:全年|一整年|整年|一年的|12个月|十二个月)"
 );
 lazy_re!(
     RELATIVE_PERIOD,
@@ -1145,6 +1185,22 @@ impl<'a> Scan<'a> {
                 ),
             }
             self.take(whole);
+        }
+        // "2024年全年": January to December of that year.
+        for (whole, y) in self.matches(&WHOLE_YEAR, "y") {
+            let year: Option<i32> = self.text[y].parse().ok();
+            if let Some(year) = year {
+                let from = crate::calc::YearMonth { year, month: 1 };
+                let to = crate::calc::YearMonth { year, month: 12 };
+                if !self.negated(whole.start) {
+                    put(
+                        &mut self.found.months,
+                        whole.start,
+                        MonthsSpec::Period { from, to },
+                    );
+                }
+                self.take(whole);
+            }
         }
         for (whole, _) in self.matches(&RELATIVE_PERIOD, "") {
             let m = &self.text[whole.clone()];
@@ -1695,6 +1751,7 @@ impl<'a> Scan<'a> {
             problems,
             correction: false,
             until_now: false,
+            monthly_amount: None,
         }
     }
 }

@@ -285,6 +285,7 @@ async fn greeting_help_thanks_and_human() {
             ("你能做什么", ReplyKind::Info, "滞纳金"),
             ("转人工", ReplyKind::Info, "12333"),
             ("谢谢", ReplyKind::Info, "不客气"),
+            ("好的", ReplyKind::Info, "好的"),
         ],
     )
     .await;
@@ -820,4 +821,80 @@ async fn a_waiting_period_gap_may_be_answered_in_months_or_days() {
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn reset_phrasings_and_a_base_said_per_month() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("重新来", ReplyKind::Info, "重新开始"),
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("两千五一个月", ReplyKind::Ask, "months"),
+            ("6个月", ReplyKind::Result, "3000.00"),
+            ("重新算", ReplyKind::Info, "重新开始"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn whole_years_and_employee_gaps_in_years() {
+    let e = engine();
+    let r = e
+        .handle("s", "我是个体户，2024年全年的养老没交，基数4000，要补多少")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "9600.00");
+    let r = e
+        .handle("w", "职工医保断了一年，南通，现在补交，多久能报销")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert!(r.text.contains("12 个月"), "{}", r.text);
+    script(
+        &e,
+        "r",
+        &[
+            (
+                "补缴养老保险，城乡居民，一年交500，补3年",
+                ReplyKind::Ask,
+                "每年",
+            ),
+            ("500", ReplyKind::Result, "1500.00"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_acknowledgement_mid_form_repeats_the_pending_question() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("好的", ReplyKind::Info, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_late_fee_principal_said_per_month() {
+    let e = engine();
+    let r = e
+        .handle(
+            "s",
+            "帮我算一下，欠缴3个月社保，每月1500，滞纳金多少，晚了60天",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert!(r.text.contains("4500.00 × 0.05% × 60"), "{}", r.text);
 }
