@@ -132,6 +132,18 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("3k", Some(S::Base), "base=3000"),
     ("两千五一个月", Some(S::Base), "base=2500"),
     (
+        "欠了1万多少滞纳金 晚了30天多少钱",
+        None,
+        "amount=10000 days=30",
+    ),
+    ("补缴5个月多少钱", None, "months=5"),
+    ("医保交了15年多少钱", None, "insurance=medical paid=15"),
+    (
+        "医保费率8%基数4000补缴5个月",
+        None,
+        "insurance=medical base=4000 rate=0.08 months=5",
+    ),
+    (
         "我是个体户,2024年全年的养老没交",
         None,
         "insurance=pension category=flexible months=2024-01..2024-12",

@@ -7,7 +7,8 @@
 //! knowledge base (answered even in the middle of a form, after which the pending question is asked
 //! again; a question the knowledge base cannot answer is said so, not read as a bad answer). Asking
 //! for another calculation mid-form ("那滞纳金呢？") switches to it with the slots known so far;
-//! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it. The calculators
+//! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it; a short follow-up
+//! ("那要等多久") is read with the slots earlier turns gave. The calculators
 //! decide which inputs they still need (`CalcError::Missing`), so the engine asks exactly for
 //! those, one at a time, with an example. Years to back-pay ("补一年半", "还差5年") become months
 //! for a back-payment, and the result says so; a waiting-period gap may be answered in months or
@@ -160,7 +161,16 @@ impl Engine {
                 .retain(|p| !matches!(p.slot, SlotName::To | SlotName::Days));
         }
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
-        let wanted = intent::calculation(&norm, &ex, previous);
+        let mut wanted = intent::calculation(&norm, &ex, previous);
+        // "那要等多久" after "医保断交了三个月还能报销吗": a short follow-up uses what earlier turns
+        // said, as if it had been said again.
+        if wanted.is_none() && st.form.is_none() && intent::follow_up(&norm) {
+            let mut known = ex.clone();
+            let mut slots = st.slots.clone();
+            slots.merge(&ex.slots);
+            known.slots = slots;
+            wanted = intent::calculation(&norm, &known, previous);
+        }
 
         if let Some(form) = st.form {
             // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,

@@ -227,7 +227,9 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         // "我想算滞纳金" / "帮我算一下滞纳金": a request to compute, even before any number;
         // "滞纳金怎么算" asks for the rule and stays a question.
         let asks_to_compute = any(text, ASK_TO_COMPUTE) && !asks_for_method(text);
-        if follow_up || s.amount.is_some() || dated || asks_to_compute {
+        // "欠了1万社保，滞纳金会超过本金吗": a yes/no question about the rule, even with an amount.
+        let amount_case = s.amount.is_some() && (calc_words || !yes_no(text));
+        if follow_up || amount_case || dated || asks_to_compute {
             return Some(FormKind::LateFee);
         }
         return None;
@@ -483,4 +485,26 @@ pub fn names_form(text: &str, form: FormKind) -> bool {
         ),
         FormKind::Contribution => pays_back(text) || any(text, &["交多少", "缴多少"]),
     }
+}
+
+/// A yes/no question ("…吗", "会不会…"): asks about a rule rather than for a figure.
+fn yes_no(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "吗",
+            "会不会",
+            "是不是",
+            "能不能",
+            "有没有",
+            "要不要",
+            "可不可以",
+        ],
+    )
+}
+
+/// A short follow-up that leans on the conversation so far: "那要等多久", "那滞纳金呢".
+pub fn follow_up(text: &str) -> bool {
+    let t = text.trim();
+    short(t, 12) && (t.starts_with('那') || t.ends_with('呢'))
 }

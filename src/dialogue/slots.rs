@@ -61,7 +61,9 @@
 //! - A value right after 不是 ("不是3个月,是5个月") is dropped; of several values for one slot the
 //!   last one said wins.
 //! - Approximate figures ("一年多", "半年多", "3个多月", "8000多", "三个半月") are not rounded: they
-//!   are problems asking for the exact figure.
+//!   are problems asking for the exact figure; 多少 right after a figure ("5个月多少钱", "晚了30天
+//!   多少滞纳金") is the question word, not "more than".
+//! - A percentage right after 费率/比例 is the rate even when 基数 follows ("费率8%基数4000").
 //! - Bare numbers without a keyword are ignored in free text ("灵活就业 3000 20%" gives only the
 //!   category): outside an answer to a question, nothing says what 3000 is.
 //! - Amounts with a unit below 10 yuan are ignored ("一块儿去" is not one yuan), and so are amounts
@@ -1256,6 +1258,13 @@ impl<'a> Scan<'a> {
             if self.taken(&whole) {
                 continue; // overlaps a span an earlier pattern consumed
             }
+            // "费率8%基数4000": the percentage belongs to the rate keyword before it.
+            let rate_before = ["费率", "比例", "比率"]
+                .iter()
+                .any(|w| self.before(v.start, 3).trim_end().ends_with(w));
+            if rate_before {
+                continue;
+            }
             let value = &self.text[v.clone()];
             match base_value(value) {
                 Some(b) if !self.negated(whole.start) => put(&mut self.found.base, v.start, b),
@@ -1431,7 +1440,7 @@ impl<'a> Scan<'a> {
         if self.negated(v.start) {
             return;
         }
-        if self.after(v.end, 1) == "多" {
+        if self.after(v.end, 1) == "多" && self.after(v.end, 2) != "多少" {
             let said = format!("{}多", &self.text[v.clone()]);
             self.problem(v.start, SlotProblem::with(slot, &said, NEED_EXACT_YEARS));
             return;
@@ -1514,9 +1523,10 @@ impl<'a> Scan<'a> {
                 self.take(whole);
                 continue;
             }
-            if value.contains("个半月") || value.contains("个多月") || next.starts_with('多')
-            {
-                let value = if next.starts_with('多') {
+            // "5个月多" is approximate; "5个月多少钱" asks the price.
+            let more_after = next.starts_with('多') && !next.starts_with("多少");
+            if value.contains("个半月") || value.contains("个多月") || more_after {
+                let value = if more_after {
                     format!("{value}多")
                 } else {
                     value
@@ -1547,7 +1557,7 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let value: String = self.text[v.clone()].split_whitespace().collect();
-            let more = value.ends_with('多');
+            let more = value.ends_with('多') && !self.after(v.end, 1).starts_with('少');
             match numbers::parse_days(value.trim_end_matches('多')) {
                 Some(DaysSpec::Days(n)) if !more => {
                     if !self.negated(v.start) {
@@ -1584,7 +1594,8 @@ impl<'a> Scan<'a> {
     }
 
     fn put_amount(&mut self, whole: &Range<usize>, value: &str) {
-        let more = self.text[whole.clone()].ends_with('多');
+        let more =
+            self.text[whole.clone()].ends_with('多') && !self.after(whole.end, 1).starts_with('少');
         match numbers::parse_money(value) {
             Some(n) if !more && n > Decimal::ZERO => {
                 if !self.negated(whole.start) {

@@ -898,3 +898,29 @@ async fn a_late_fee_principal_said_per_month() {
     assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
     assert!(r.text.contains("4500.00 × 0.05% × 60"), "{}", r.text);
 }
+
+#[tokio::test]
+async fn follow_ups_use_earlier_turns_and_rule_questions_stay_questions() {
+    let e = engine();
+    let r = e.handle("s", "医保断交了三个月还能报销吗").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+    // The gap said in the question is reused by the follow-up.
+    let r = e.handle("s", "那要等多久").await;
+    assert_eq!(r.kind, ReplyKind::Ask, "{r:#?}");
+    assert_eq!(r.slot.as_deref(), Some("category"), "{r:#?}");
+    // An amount in a yes/no question about the rule does not start a calculation.
+    let r = e.handle("q", "欠了1万社保，滞纳金会超过本金吗").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+    // A rate right before 基数 is the rate, not a grade of the base.
+    let r = e
+        .handle("j", "灵活就业人员补缴医保费率8%基数4000补缴5个月多少钱")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "1600.00");
+}
