@@ -131,6 +131,28 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("25年", Some(S::RequiredYears), "required=25"),
     ("3k", Some(S::Base), "base=3000"),
     ("两千五一个月", Some(S::Base), "base=2500"),
+    ("基数3000 补多少", None, "base=3000"),
+    ("基数3000 今年没交", None, "base=3000"),
+    (
+        "基数3000 2024年1月到6月没交",
+        None,
+        "base=3000 months=2024-01..2024-06",
+    ),
+    (
+        "基数3000 今年1月到6月",
+        None,
+        "base=3000 problem=months:今年1月到6月",
+    ),
+    (
+        "今年1月到6月 基数3000",
+        None,
+        "base=3000 problem=months:今年1月到6月",
+    ),
+    (
+        "灵活就业 养老 基数3000 今年1月到6月没交 补多少",
+        None,
+        "insurance=pension category=flexible base=3000 problem=months:今年1月到6月",
+    ),
     (
         "欠了1万多少滞纳金 晚了30天多少钱",
         None,

@@ -154,6 +154,24 @@ impl Engine {
             ex.slots.amount = Some(per_month * rust_decimal::Decimal::from(months));
             ex.slots.months = None;
         }
+        // "去年3月到今年2月": the engine has the clock the extractor lacks.
+        if let Some(rp) = ex.relative_period.clone() {
+            use chrono::Datelike;
+            let year = (self.today)().year();
+            let from = calc::YearMonth {
+                year: year + rp.from_offset,
+                month: rp.from_month,
+            };
+            let to = calc::YearMonth {
+                year: year + rp.to_offset,
+                month: rp.to_month,
+            };
+            if ex.slots.months.is_none() {
+                ex.slots.months = Some(MonthsSpec::Period { from, to });
+            }
+            ex.problems
+                .retain(|p| !(p.slot == SlotName::Months && p.input == rp.said.trim()));
+        }
         if ex.until_now {
             // "从2024年3月1日拖到现在": the end of the period is today.
             ex.slots.to.get_or_insert((self.today)());

@@ -33,7 +33,8 @@
 //! - `months` comes from month-expressed durations (6个月, 半年, 1年3个月) and from periods with a
 //!   year (2024年3月到8月, 2024年全年). A period without a year ("3月到8月") is not guessed: it is a problem
 //!   asking for the year, unless "2024年的" stands right before it; so is a period in relative
-//!   years (去年3月到今年2月: the extractor has no clock). A lone month name (3月份) is never a
+//!   years (去年3月到今年2月: the extractor has no clock), which is also reported as
+//!   `relative_period` for the engine to resolve against today. A lone month name (3月份) is never a
 //!   count. Thresholds and unit prices are not counts either: 3个月以内, 超过30天, 第3个月,
 //!   每个月, 一个月交多少, 两千五一个月.
 //! - Year-expressed durations go to the years fields by their verb: 交了/缴费/参保 → `paid_years`,
@@ -319,6 +320,21 @@ pub struct Extraction {
     /// but with a month count it gives the principal of a late fee (1500 × 3个月).
     #[serde(default)]
     pub monthly_amount: Option<Decimal>,
+    /// A period in relative years ("去年3月到今年2月"), left to the engine, which has the clock.
+    /// The matching `months` problem is reported too, for callers without a clock.
+    #[serde(default)]
+    pub relative_period: Option<RelativePeriod>,
+}
+
+/// "去年3月到今年2月": months with years counted from the current one (去年 = −1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelativePeriod {
+    /// The citizen's words, as quoted by the matching problem.
+    pub said: String,
+    pub from_offset: i32,
+    pub from_month: u32,
+    pub to_offset: i32,
+    pub to_month: u32,
 }
 
 const NEED_YEAR_FOR_PERIOD: &str = "带年份的起止月份，如 2024年3月到8月";
@@ -347,6 +363,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     correction,
                     until_now,
                     monthly_amount,
+                    relative_period: None,
                 }
             }
             Some(Err(problem)) => {
@@ -356,6 +373,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     correction,
                     until_now,
                     monthly_amount,
+                    relative_period: None,
                 }
             }
             None => {}
@@ -793,7 +811,7 @@ lazy_re!(
 );
 lazy_re!(
     RELATIVE_PERIOD,
-    r"(?:前年|去年|今年)⟨MONTH⟩(?:月份|月)\s*(?:一直到|到|至|~|-)\s*(?:前年|去年|今年|明年)?⟨MONTH⟩(?:月份|月)"
+    r"(?P<y1>前年|去年|今年)(?P<m1>⟨MONTH⟩)(?:月份|月)\s*(?:一直到|到|至|~|-)\s*(?P<y2>前年|去年|今年|明年)?(?P<m2>⟨MONTH⟩)(?:月份|月)"
 );
 lazy_re!(YEAR_BEFORE, r"((?:19|20)[0-9]{2})年(?:的)?\s*$");
 
@@ -961,6 +979,7 @@ struct Scan<'a> {
     found: Found,
     problems: Vec<(usize, SlotProblem)>,
     slots: Slots,
+    relative: Option<RelativePeriod>,
 }
 
 impl<'a> Scan<'a> {
@@ -972,6 +991,7 @@ impl<'a> Scan<'a> {
             found: Found::default(),
             problems: Vec::new(),
             slots: Slots::default(),
+            relative: None,
         }
     }
 
@@ -1023,12 +1043,21 @@ impl<'a> Scan<'a> {
         self.before(start, 3).trim_end().ends_with("不是")
     }
 
-    /// Matches of `re` on the masked text, as (whole match, value group) ranges.
+    /// Matches of `re` on the masked text, as (whole match, value group) ranges. Whitespace at the
+    /// ends of a match is dropped: a `\s*` may run into a consumed (blanked) span, which must not
+    /// make the match look as if it overlapped that span ("基数3000 2024年1月到6月").
     fn matches(&self, re: &Regex, group: &str) -> Vec<(Range<usize>, Range<usize>)> {
         re.captures_iter(&self.masked)
             .filter_map(|c| {
-                let whole = c.get(0)?.range();
-                let v = c.name(group).map_or(whole.clone(), |m| m.range());
+                let m = c.get(0)?;
+                let trim = |m: regex::Match| {
+                    let t = m.as_str();
+                    let start = m.start() + (t.len() - t.trim_start().len());
+                    let end = m.end() - (t.len() - t.trim_end().len());
+                    start..end.max(start)
+                };
+                let whole = trim(m);
+                let v = c.name(group).map_or(whole.clone(), trim);
                 Some((whole, v))
             })
             .collect()
@@ -1206,6 +1235,27 @@ impl<'a> Scan<'a> {
         }
         for (whole, _) in self.matches(&RELATIVE_PERIOD, "") {
             let m = &self.text[whole.clone()];
+            if let Some(c) = RELATIVE_PERIOD.captures(m) {
+                let offset = |y: &str| match y {
+                    "前年" => -2,
+                    "去年" => -1,
+                    "明年" => 1,
+                    _ => 0,
+                };
+                let from_offset = offset(&c["y1"]);
+                let to_offset = c.name("y2").map_or(from_offset, |y| offset(y.as_str()));
+                let from_month = numbers::parse_count(&c["m1"]).filter(|m| (1..=12).contains(m));
+                let to_month = numbers::parse_count(&c["m2"]).filter(|m| (1..=12).contains(m));
+                if let (Some(from_month), Some(to_month)) = (from_month, to_month) {
+                    self.relative = Some(RelativePeriod {
+                        said: m.to_string(),
+                        from_offset,
+                        from_month,
+                        to_offset,
+                        to_month,
+                    });
+                }
+            }
             self.problem(
                 whole.start,
                 SlotProblem::with(SlotName::Months, m, NEED_YEAR_FOR_PERIOD),
@@ -1763,6 +1813,7 @@ impl<'a> Scan<'a> {
             correction: false,
             until_now: false,
             monthly_amount: None,
+            relative_period: self.relative,
         }
     }
 }

@@ -924,3 +924,27 @@ async fn follow_ups_use_earlier_turns_and_rule_questions_stay_questions() {
     assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
     assert_eq!(total(&r), "1600.00");
 }
+
+#[tokio::test]
+async fn relative_periods_are_resolved_with_the_engines_clock() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            (
+                "我老婆在北京灵活就业，去年3月到今年2月没交养老，现在补要多少钱",
+                ReplyKind::Ask,
+                "base",
+            ),
+            // 2025-03 .. 2026-02 (today is 2026-11-25): 12 months at Beijing's floor.
+            ("最低档", ReplyKind::Result, "7162.00 × 20% × 12"),
+        ],
+    )
+    .await;
+    let r = e
+        .handle("t", "灵活就业，养老，基数3000，今年1月到6月没交，补多少")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "3600.00");
+}
