@@ -130,6 +130,47 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("每人每年400元", Some(S::Amount), "amount=400"),
     ("25年", Some(S::RequiredYears), "required=25"),
     ("3k", Some(S::Base), "base=3000"),
+    ("两千五一个月", Some(S::Base), "base=2500"),
+    ("基数3000 补多少", None, "base=3000"),
+    ("基数3000 今年没交", None, "base=3000"),
+    (
+        "基数3000 2024年1月到6月没交",
+        None,
+        "base=3000 months=2024-01..2024-06",
+    ),
+    (
+        "基数3000 今年1月到6月",
+        None,
+        "base=3000 problem=months:今年1月到6月",
+    ),
+    (
+        "今年1月到6月 基数3000",
+        None,
+        "base=3000 problem=months:今年1月到6月",
+    ),
+    (
+        "灵活就业 养老 基数3000 今年1月到6月没交 补多少",
+        None,
+        "insurance=pension category=flexible base=3000 problem=months:今年1月到6月",
+    ),
+    (
+        "欠了1万多少滞纳金 晚了30天多少钱",
+        None,
+        "amount=10000 days=30",
+    ),
+    ("补缴5个月多少钱", None, "months=5"),
+    ("医保交了15年多少钱", None, "insurance=medical paid=15"),
+    (
+        "医保费率8%基数4000补缴5个月",
+        None,
+        "insurance=medical base=4000 rate=0.08 months=5",
+    ),
+    (
+        "我是个体户,2024年全年的养老没交",
+        None,
+        "insurance=pension category=flexible months=2024-01..2024-12",
+    ),
+    ("每月3000元", Some(S::Base), "base=3000"),
     (
         "基数是3000,不对,是4000",
         Some(S::Base),

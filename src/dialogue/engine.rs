@@ -7,7 +7,8 @@
 //! knowledge base (answered even in the middle of a form, after which the pending question is asked
 //! again; a question the knowledge base cannot answer is said so, not read as a bad answer). Asking
 //! for another calculation mid-form ("那滞纳金呢？") switches to it with the slots known so far;
-//! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it. The calculators
+//! after a result, a correction or a what-if ("那如果是8个月呢") recomputes it; a short follow-up
+//! ("那要等多久") is read with the slots earlier turns gave. The calculators
 //! decide which inputs they still need (`CalcError::Missing`), so the engine asks exactly for
 //! those, one at a time, with an example. Years to back-pay ("补一年半", "还差5年") become months
 //! for a back-payment, and the result says so; a waiting-period gap may be answered in months or
@@ -142,6 +143,35 @@ impl Engine {
                 }
             }
         }
+        // "欠缴3个月社保，每月1500，滞纳金多少": the principal is 1500 × 3.
+        let late_fee_talk = norm.contains("滞纳金") || st.form == Some(FormKind::LateFee);
+        if let (true, None, Some(per_month), Some(MonthsSpec::Count { months })) = (
+            late_fee_talk,
+            ex.slots.amount,
+            ex.monthly_amount,
+            ex.slots.months,
+        ) {
+            ex.slots.amount = Some(per_month * rust_decimal::Decimal::from(months));
+            ex.slots.months = None;
+        }
+        // "去年3月到今年2月": the engine has the clock the extractor lacks.
+        if let Some(rp) = ex.relative_period.clone() {
+            use chrono::Datelike;
+            let year = (self.today)().year();
+            let from = calc::YearMonth {
+                year: year + rp.from_offset,
+                month: rp.from_month,
+            };
+            let to = calc::YearMonth {
+                year: year + rp.to_offset,
+                month: rp.to_month,
+            };
+            if ex.slots.months.is_none() {
+                ex.slots.months = Some(MonthsSpec::Period { from, to });
+            }
+            ex.problems
+                .retain(|p| !(p.slot == SlotName::Months && p.input == rp.said.trim()));
+        }
         if ex.until_now {
             // "从2024年3月1日拖到现在": the end of the period is today.
             ex.slots.to.get_or_insert((self.today)());
@@ -149,7 +179,16 @@ impl Engine {
                 .retain(|p| !matches!(p.slot, SlotName::To | SlotName::Days));
         }
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
-        let wanted = intent::calculation(&norm, &ex, previous);
+        let mut wanted = intent::calculation(&norm, &ex, previous);
+        // "那要等多久" after "医保断交了三个月还能报销吗": a short follow-up uses what earlier turns
+        // said, as if it had been said again.
+        if wanted.is_none() && st.form.is_none() && intent::follow_up(&norm) {
+            let mut known = ex.clone();
+            let mut slots = st.slots.clone();
+            slots.merge(&ex.slots);
+            known.slots = slots;
+            wanted = intent::calculation(&norm, &known, previous);
+        }
 
         if let Some(form) = st.form {
             // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
@@ -343,6 +382,10 @@ impl Engine {
                 st,
                 Reply::new(ReplyKind::Info, format!("您好！我是补缴咨询助手。\n{HELP}")),
             ),
+            Command::Ack => with_pending(
+                st,
+                Reply::new(ReplyKind::Info, "好的。还有其他问题可以直接问我。"),
+            ),
             Command::Thanks => with_pending(
                 st,
                 Reply::new(
@@ -506,8 +549,15 @@ impl Engine {
                     (s.insurance == Some(Insurance::Medical) && s.gap_years.is_some())
                         .then_some(Category::Resident)
                 });
+                // An employee's gap said in years ("职工医保断了一年") is a gap of 12 months.
+                let employee_gap = category.is_some_and(|c| c != Category::Resident);
                 let gap_months = match s.months {
                     Some(MonthsSpec::Count { months }) => Some(months),
+                    _ if employee_gap => s
+                        .gap_years
+                        .map(|y| y * rust_decimal::Decimal::from(12))
+                        .filter(|m| m.fract().is_zero())
+                        .and_then(|m| m.to_u32()),
                     _ => None,
                 };
                 calc::waiting_period(
@@ -717,6 +767,10 @@ fn ask_text(slot: SlotName, form: FormKind) -> String {
         SlotName::Months => "请问要补缴几个月？（例如：6个月，或“2024年3月到8月”）",
         SlotName::Amount if form == FormKind::LateFee => {
             "请问欠缴的金额（本金）是多少？（例如：10000元）"
+        }
+        // A back-payment asks for an amount only for residents: their yearly contribution.
+        SlotName::Amount if form == FormKind::Contribution => {
+            "请问每年的个人缴费金额是多少？（例如：400元）"
         }
         SlotName::Amount => "请问金额是多少？（例如：400元）",
         SlotName::Days if form == FormKind::WaitingPeriod => {

@@ -35,6 +35,8 @@ pub enum Command {
     Help,
     Thanks,
     Human,
+    /// "好的", "知道了": an acknowledgement with nothing to answer.
+    Ack,
 }
 
 fn short(text: &str, max_chars: usize) -> bool {
@@ -52,7 +54,22 @@ pub fn command(text: &str) -> Option<Command> {
     if t.is_empty() {
         return None;
     }
-    if short(t, 8) && any(t, &["重新开始", "从头开始", "重来", "重置", "清空"]) {
+    if short(t, 8)
+        && any(
+            t,
+            &[
+                "重新开始",
+                "从头开始",
+                "重来",
+                "重新来",
+                "重新算",
+                "从头来",
+                "再来一次",
+                "重置",
+                "清空",
+            ],
+        )
+    {
         return Some(Command::Reset);
     }
     if short(t, 6)
@@ -96,6 +113,26 @@ pub fn command(text: &str) -> Option<Command> {
     }
     if short(t, 6) && any(t, &["谢谢", "多谢", "感谢", "thanks", "thx", "好的谢"]) {
         return Some(Command::Thanks);
+    }
+    let bare: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    if [
+        "好的",
+        "好",
+        "好吧",
+        "嗯",
+        "嗯嗯",
+        "ok",
+        "okay",
+        "知道了",
+        "明白了",
+        "了解",
+        "收到",
+        "行",
+        "懂了",
+    ]
+    .contains(&bare.as_str())
+    {
+        return Some(Command::Ack);
     }
     if short(t, 6)
         && any(
@@ -190,7 +227,9 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         // "我想算滞纳金" / "帮我算一下滞纳金": a request to compute, even before any number;
         // "滞纳金怎么算" asks for the rule and stays a question.
         let asks_to_compute = any(text, ASK_TO_COMPUTE) && !asks_for_method(text);
-        if follow_up || s.amount.is_some() || dated || asks_to_compute {
+        // "欠了1万社保，滞纳金会超过本金吗": a yes/no question about the rule, even with an amount.
+        let amount_case = s.amount.is_some() && (calc_words || !yes_no(text));
+        if follow_up || amount_case || dated || asks_to_compute {
             return Some(FormKind::LateFee);
         }
         return None;
@@ -286,7 +325,10 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
     }
     // "补缴养老灵活就业基数3000", "养老 灵活就业 6个月": a case being described, not a question
     // about the rules.
-    let contribution_value = s.base.is_some() || s.rate.is_some() || s.months.is_some();
+    let contribution_value = s.base.is_some()
+        || s.rate.is_some()
+        || s.months.is_some()
+        || (pays_back(text) && s.repaid_years.is_some());
     let described = pays_back(text) || (s.insurance.is_some() && s.category.is_some());
     if described && contribution_value && !looks_like_question(text) {
         return Some(FormKind::Contribution);
@@ -448,4 +490,26 @@ pub fn names_form(text: &str, form: FormKind) -> bool {
         ),
         FormKind::Contribution => pays_back(text) || any(text, &["交多少", "缴多少"]),
     }
+}
+
+/// A yes/no question ("…吗", "会不会…"): asks about a rule rather than for a figure.
+fn yes_no(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "吗",
+            "会不会",
+            "是不是",
+            "能不能",
+            "有没有",
+            "要不要",
+            "可不可以",
+        ],
+    )
+}
+
+/// A short follow-up that leans on the conversation so far: "那要等多久", "那滞纳金呢".
+pub fn follow_up(text: &str) -> bool {
+    let t = text.trim();
+    short(t, 12) && (t.starts_with('那') || t.ends_with('呢'))
 }

@@ -20,7 +20,8 @@
 //! "20", "女", "最低") fills that slot: 20 for a rate means 20%, 5 for months means 5 months. An
 //! answer that cannot be that slot ("abc", "两个月" for days) becomes a problem. An answer of
 //! several bare values ("3000和20%") fills the asked-for slot from the part that fits it and the
-//! rate from a percentage; a yearly amount may be said per year ("一年380").
+//! rate from a percentage; a yearly amount may be said per year ("一年380"), a base per month
+//! ("两千五一个月").
 //!
 //! # Decisions
 //! - `insurance`: 养老/养老金/退休金 → pension, 医保/医疗/看病/住院/新农合 → medical; 社保 alone stays
@@ -30,9 +31,10 @@
 //!   (城乡居民, 居民医保, 新农合) > flexible (灵活就业, 个体, 自由职业, 打零工) > employee (职工, 在职,
 //!   上班, 单位交的, 单位没给我交). "我们单位" alone says nothing about the role.
 //! - `months` comes from month-expressed durations (6个月, 半年, 1年3个月) and from periods with a
-//!   year (2024年3月到8月). A period without a year ("3月到8月") is not guessed: it is a problem
+//!   year (2024年3月到8月, 2024年全年). A period without a year ("3月到8月") is not guessed: it is a problem
 //!   asking for the year, unless "2024年的" stands right before it; so is a period in relative
-//!   years (去年3月到今年2月: the extractor has no clock). A lone month name (3月份) is never a
+//!   years (去年3月到今年2月: the extractor has no clock), which is also reported as
+//!   `relative_period` for the engine to resolve against today. A lone month name (3月份) is never a
 //!   count. Thresholds and unit prices are not counts either: 3个月以内, 超过30天, 第3个月,
 //!   每个月, 一个月交多少, 两千五一个月.
 //! - Year-expressed durations go to the years fields by their verb: 交了/缴费/参保 → `paid_years`,
@@ -60,11 +62,15 @@
 //! - A value right after 不是 ("不是3个月,是5个月") is dropped; of several values for one slot the
 //!   last one said wins.
 //! - Approximate figures ("一年多", "半年多", "3个多月", "8000多", "三个半月") are not rounded: they
-//!   are problems asking for the exact figure.
+//!   are problems asking for the exact figure; 多少 right after a figure ("5个月多少钱", "晚了30天
+//!   多少滞纳金") is the question word, not "more than".
+//! - A percentage right after 费率/比例 is the rate even when 基数 follows ("费率8%基数4000").
 //! - Bare numbers without a keyword are ignored in free text ("灵活就业 3000 20%" gives only the
 //!   category): outside an answer to a question, nothing says what 3000 is.
 //! - Amounts with a unit below 10 yuan are ignored ("一块儿去" is not one yuan), and so are amounts
-//!   said per month or per year, wages, reimbursements and late fees.
+//!   said per month or per year, wages, reimbursements and late fees. An amount per month
+//!   ("每月1500") is reported apart (`monthly_amount`): with a month count the engine makes it the
+//!   principal of a late fee.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -310,6 +316,25 @@ pub struct Extraction {
     /// extractor has no clock, so the engine fills the date.
     #[serde(default)]
     pub until_now: bool,
+    /// An amount said per month ("每月1500"): not a slot (it is neither a base nor a principal),
+    /// but with a month count it gives the principal of a late fee (1500 × 3个月).
+    #[serde(default)]
+    pub monthly_amount: Option<Decimal>,
+    /// A period in relative years ("去年3月到今年2月"), left to the engine, which has the clock.
+    /// The matching `months` problem is reported too, for callers without a clock.
+    #[serde(default)]
+    pub relative_period: Option<RelativePeriod>,
+}
+
+/// "去年3月到今年2月": months with years counted from the current one (去年 = −1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelativePeriod {
+    /// The citizen's words, as quoted by the matching problem.
+    pub said: String,
+    pub from_offset: i32,
+    pub from_month: u32,
+    pub to_offset: i32,
+    pub to_month: u32,
 }
 
 const NEED_YEAR_FOR_PERIOD: &str = "带年份的起止月份，如 2024年3月到8月";
@@ -324,6 +349,10 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
     let prepared = prepare(text);
     let correction = CORRECTION.is_match(&prepared) || starts_with_negation(&prepared);
     let until_now = UNTIL_NOW.is_match(&prepared);
+    let monthly_amount = MONTHLY_AMOUNT
+        .captures(&prepared)
+        .and_then(|c| numbers::parse_money(c.name("v")?.as_str()))
+        .filter(|n| *n >= Decimal::TEN);
     if let Some(slot) = expecting {
         let core = strip_fillers(&prepared);
         match bare_answer(slot, core) {
@@ -333,6 +362,8 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     problems: Vec::new(),
                     correction,
                     until_now,
+                    monthly_amount,
+                    relative_period: None,
                 }
             }
             Some(Err(problem)) => {
@@ -341,6 +372,8 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
                     problems: vec![problem],
                     correction,
                     until_now,
+                    monthly_amount,
+                    relative_period: None,
                 }
             }
             None => {}
@@ -351,6 +384,7 @@ pub fn extract(text: &str, expecting: Option<SlotName>, regions: &RegionTable) -
     let mut extraction = scan.finish();
     extraction.correction = correction;
     extraction.until_now = until_now;
+    extraction.monthly_amount = monthly_amount;
     if let Some(slot) = expecting {
         if !extraction.slots.is_filled(slot) {
             let mut more = Slots::default();
@@ -521,7 +555,7 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
             }
             s.rate = Some(r);
         }
-        SlotName::Base => s.base = Some(base_value(core)?),
+        SlotName::Base => s.base = Some(base_value(per_month_amount(core))?),
         SlotName::Amount => s.amount = Some(numbers::parse_money(per_year_amount(core))?),
         SlotName::Years
         | SlotName::PaidYears
@@ -548,6 +582,24 @@ fn bare_answer(slot: SlotName, core: &str) -> Option<Result<Slots, SlotProblem>>
         SlotName::Insurance | SlotName::Region => return None,
     }
     Some(Ok(s))
+}
+
+/// "两千五一个月", "每月3000", "3000/月": the monthly base asked for.
+fn per_month_amount(core: &str) -> &str {
+    let mut v = core.trim();
+    for p in ["每个月", "每月", "一个月", "月"] {
+        if let Some(rest) = v.strip_prefix(p) {
+            v = rest.trim_start();
+            break;
+        }
+    }
+    for p in ["一个月", "每个月", "每月", "/月"] {
+        if let Some(rest) = v.strip_suffix(p) {
+            v = rest.trim_end();
+            break;
+        }
+    }
+    v
 }
 
 /// "一年380", "每人每年380元", "380一年": the yearly amount asked for (a resident's contribution).
@@ -717,6 +769,10 @@ lazy_re!(
     r"(?:到|至|拖到|截至|截止到|截止|直到|一直到)\s*(?:现在|今天|目前|当前|如今)|至今|现在才(?:交|缴|补)|今天(?:才)?(?:交|缴|补)|^\s*(?:现在|今天|马上|立刻)(?:交|缴|补)?\s*$"
 );
 lazy_re!(
+    MONTHLY_AMOUNT,
+    r"(?:每月|每个月|一个月|月缴)\s*(?:应缴|要交|要缴|交|缴)?\s*(?:的)?\s*(?P<v>⟨NUM⟩\s*⟨MONEY⟩?)"
+);
+lazy_re!(
     CORRECTION,
     r"不对|错了|说错|搞错|写错|打错|弄错|改成|改为|改一下|换成|更正|纠正|应该是|我是说|重新说|修改"
 );
@@ -750,8 +806,12 @@ lazy_re!(
     r"(?:从)?⟨MONTH⟩(?:月份|月)\s*(?:一直到|到|至|~|-)\s*⟨MONTH⟩(?:月份|月)(?:为止|结束)?"
 );
 lazy_re!(
+    WHOLE_YEAR,
+    r"(?P<y>(?:19|20)[0-9]{2})\s*年?\s*(?:的)?(?:全年|一整年|整年|一年的|12个月|十二个月)"
+);
+lazy_re!(
     RELATIVE_PERIOD,
-    r"(?:前年|去年|今年)⟨MONTH⟩(?:月份|月)\s*(?:一直到|到|至|~|-)\s*(?:前年|去年|今年|明年)?⟨MONTH⟩(?:月份|月)"
+    r"(?P<y1>前年|去年|今年)(?P<m1>⟨MONTH⟩)(?:月份|月)\s*(?:一直到|到|至|~|-)\s*(?P<y2>前年|去年|今年|明年)?(?P<m2>⟨MONTH⟩)(?:月份|月)"
 );
 lazy_re!(YEAR_BEFORE, r"((?:19|20)[0-9]{2})年(?:的)?\s*$");
 
@@ -919,6 +979,7 @@ struct Scan<'a> {
     found: Found,
     problems: Vec<(usize, SlotProblem)>,
     slots: Slots,
+    relative: Option<RelativePeriod>,
 }
 
 impl<'a> Scan<'a> {
@@ -930,6 +991,7 @@ impl<'a> Scan<'a> {
             found: Found::default(),
             problems: Vec::new(),
             slots: Slots::default(),
+            relative: None,
         }
     }
 
@@ -981,12 +1043,21 @@ impl<'a> Scan<'a> {
         self.before(start, 3).trim_end().ends_with("不是")
     }
 
-    /// Matches of `re` on the masked text, as (whole match, value group) ranges.
+    /// Matches of `re` on the masked text, as (whole match, value group) ranges. Whitespace at the
+    /// ends of a match is dropped: a `\s*` may run into a consumed (blanked) span, which must not
+    /// make the match look as if it overlapped that span ("基数3000 2024年1月到6月").
     fn matches(&self, re: &Regex, group: &str) -> Vec<(Range<usize>, Range<usize>)> {
         re.captures_iter(&self.masked)
             .filter_map(|c| {
-                let whole = c.get(0)?.range();
-                let v = c.name(group).map_or(whole.clone(), |m| m.range());
+                let m = c.get(0)?;
+                let trim = |m: regex::Match| {
+                    let t = m.as_str();
+                    let start = m.start() + (t.len() - t.trim_start().len());
+                    let end = m.end() - (t.len() - t.trim_end().len());
+                    start..end.max(start)
+                };
+                let whole = trim(m);
+                let v = c.name(group).map_or(whole.clone(), trim);
                 Some((whole, v))
             })
             .collect()
@@ -1146,8 +1217,45 @@ impl<'a> Scan<'a> {
             }
             self.take(whole);
         }
+        // "2024年全年": January to December of that year.
+        for (whole, y) in self.matches(&WHOLE_YEAR, "y") {
+            let year: Option<i32> = self.text[y].parse().ok();
+            if let Some(year) = year {
+                let from = crate::calc::YearMonth { year, month: 1 };
+                let to = crate::calc::YearMonth { year, month: 12 };
+                if !self.negated(whole.start) {
+                    put(
+                        &mut self.found.months,
+                        whole.start,
+                        MonthsSpec::Period { from, to },
+                    );
+                }
+                self.take(whole);
+            }
+        }
         for (whole, _) in self.matches(&RELATIVE_PERIOD, "") {
             let m = &self.text[whole.clone()];
+            if let Some(c) = RELATIVE_PERIOD.captures(m) {
+                let offset = |y: &str| match y {
+                    "前年" => -2,
+                    "去年" => -1,
+                    "明年" => 1,
+                    _ => 0,
+                };
+                let from_offset = offset(&c["y1"]);
+                let to_offset = c.name("y2").map_or(from_offset, |y| offset(y.as_str()));
+                let from_month = numbers::parse_count(&c["m1"]).filter(|m| (1..=12).contains(m));
+                let to_month = numbers::parse_count(&c["m2"]).filter(|m| (1..=12).contains(m));
+                if let (Some(from_month), Some(to_month)) = (from_month, to_month) {
+                    self.relative = Some(RelativePeriod {
+                        said: m.to_string(),
+                        from_offset,
+                        from_month,
+                        to_offset,
+                        to_month,
+                    });
+                }
+            }
             self.problem(
                 whole.start,
                 SlotProblem::with(SlotName::Months, m, NEED_YEAR_FOR_PERIOD),
@@ -1199,6 +1307,13 @@ impl<'a> Scan<'a> {
         for (whole, v) in hits {
             if self.taken(&whole) {
                 continue; // overlaps a span an earlier pattern consumed
+            }
+            // "费率8%基数4000": the percentage belongs to the rate keyword before it.
+            let rate_before = ["费率", "比例", "比率"]
+                .iter()
+                .any(|w| self.before(v.start, 3).trim_end().ends_with(w));
+            if rate_before {
+                continue;
             }
             let value = &self.text[v.clone()];
             match base_value(value) {
@@ -1375,7 +1490,7 @@ impl<'a> Scan<'a> {
         if self.negated(v.start) {
             return;
         }
-        if self.after(v.end, 1) == "多" {
+        if self.after(v.end, 1) == "多" && self.after(v.end, 2) != "多少" {
             let said = format!("{}多", &self.text[v.clone()]);
             self.problem(v.start, SlotProblem::with(slot, &said, NEED_EXACT_YEARS));
             return;
@@ -1458,9 +1573,10 @@ impl<'a> Scan<'a> {
                 self.take(whole);
                 continue;
             }
-            if value.contains("个半月") || value.contains("个多月") || next.starts_with('多')
-            {
-                let value = if next.starts_with('多') {
+            // "5个月多" is approximate; "5个月多少钱" asks the price.
+            let more_after = next.starts_with('多') && !next.starts_with("多少");
+            if value.contains("个半月") || value.contains("个多月") || more_after {
+                let value = if more_after {
                     format!("{value}多")
                 } else {
                     value
@@ -1491,7 +1607,7 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let value: String = self.text[v.clone()].split_whitespace().collect();
-            let more = value.ends_with('多');
+            let more = value.ends_with('多') && !self.after(v.end, 1).starts_with('少');
             match numbers::parse_days(value.trim_end_matches('多')) {
                 Some(DaysSpec::Days(n)) if !more => {
                     if !self.negated(v.start) {
@@ -1528,7 +1644,8 @@ impl<'a> Scan<'a> {
     }
 
     fn put_amount(&mut self, whole: &Range<usize>, value: &str) {
-        let more = self.text[whole.clone()].ends_with('多');
+        let more =
+            self.text[whole.clone()].ends_with('多') && !self.after(whole.end, 1).starts_with('少');
         match numbers::parse_money(value) {
             Some(n) if !more && n > Decimal::ZERO => {
                 if !self.negated(whole.start) {
@@ -1695,6 +1812,8 @@ impl<'a> Scan<'a> {
             problems,
             correction: false,
             until_now: false,
+            monthly_amount: None,
+            relative_period: self.relative,
         }
     }
 }

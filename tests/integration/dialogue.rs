@@ -285,6 +285,7 @@ async fn greeting_help_thanks_and_human() {
             ("你能做什么", ReplyKind::Info, "滞纳金"),
             ("转人工", ReplyKind::Info, "12333"),
             ("谢谢", ReplyKind::Info, "不客气"),
+            ("好的", ReplyKind::Info, "好的"),
         ],
     )
     .await;
@@ -835,4 +836,130 @@ async fn a_waiting_period_gap_may_be_answered_in_months_or_days() {
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn reset_phrasings_and_a_base_said_per_month() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("重新来", ReplyKind::Info, "重新开始"),
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+            ("两千五一个月", ReplyKind::Ask, "months"),
+            ("6个月", ReplyKind::Result, "3000.00"),
+            ("重新算", ReplyKind::Info, "重新开始"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn whole_years_and_employee_gaps_in_years() {
+    let e = engine();
+    let r = e
+        .handle("s", "我是个体户，2024年全年的养老没交，基数4000，要补多少")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "9600.00");
+    let r = e
+        .handle("w", "职工医保断了一年，南通，现在补交，多久能报销")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert!(r.text.contains("12 个月"), "{}", r.text);
+    script(
+        &e,
+        "r",
+        &[
+            (
+                "补缴养老保险，城乡居民，一年交500，补3年",
+                ReplyKind::Ask,
+                "每年",
+            ),
+            ("500", ReplyKind::Result, "1500.00"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_acknowledgement_mid_form_repeats_the_pending_question() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            ("帮我算补缴养老", ReplyKind::Ask, "category"),
+            ("好的", ReplyKind::Info, "category"),
+            ("灵活就业", ReplyKind::Ask, "base"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_late_fee_principal_said_per_month() {
+    let e = engine();
+    let r = e
+        .handle(
+            "s",
+            "帮我算一下，欠缴3个月社保，每月1500，滞纳金多少，晚了60天",
+        )
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert!(r.text.contains("4500.00 × 0.05% × 60"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn follow_ups_use_earlier_turns_and_rule_questions_stay_questions() {
+    let e = engine();
+    let r = e.handle("s", "医保断交了三个月还能报销吗").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+    // The gap said in the question is reused by the follow-up.
+    let r = e.handle("s", "那要等多久").await;
+    assert_eq!(r.kind, ReplyKind::Ask, "{r:#?}");
+    assert_eq!(r.slot.as_deref(), Some("category"), "{r:#?}");
+    // An amount in a yes/no question about the rule does not start a calculation.
+    let r = e.handle("q", "欠了1万社保，滞纳金会超过本金吗").await;
+    assert!(
+        matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify),
+        "{r:#?}"
+    );
+    // A rate right before 基数 is the rate, not a grade of the base.
+    let r = e
+        .handle("j", "灵活就业人员补缴医保费率8%基数4000补缴5个月多少钱")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "1600.00");
+}
+
+#[tokio::test]
+async fn relative_periods_are_resolved_with_the_engines_clock() {
+    let e = engine();
+    script(
+        &e,
+        "s",
+        &[
+            (
+                "我老婆在北京灵活就业，去年3月到今年2月没交养老，现在补要多少钱",
+                ReplyKind::Ask,
+                "base",
+            ),
+            // 2025-03 .. 2026-02 (today is 2026-11-25): 12 months at Beijing's floor.
+            ("最低档", ReplyKind::Result, "7162.00 × 20% × 12"),
+        ],
+    )
+    .await;
+    let r = e
+        .handle("t", "灵活就业，养老，基数3000，今年1月到6月没交，补多少")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
+    assert_eq!(total(&r), "3600.00");
 }
