@@ -165,7 +165,7 @@ enum CalcCommand {
         monthly: Option<String>,
         #[arg(long)]
         months: Option<String>,
-        /// Day of the following month each contribution is due (default 15)
+        /// Day of its own month by which each contribution is due (default 15)
         #[arg(long)]
         due_day: Option<u32>,
     },
