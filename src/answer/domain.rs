@@ -1,8 +1,13 @@
 //! Is this question ours at all? Vocabulary checks that run before ranking.
 //!
 //! The nearest FAQ to "个税滞纳金怎么算" is about social-insurance late fees — answering with it would
-//! be confidently wrong. Other systems' vocabulary (tax, housing fund, credit cards, commercial
-//! insurance) sends the citizen elsewhere unless the question names one of our systems outright.
+//! be confidently wrong. In order: an out-of-domain phrase (养老金补发, 医保卡挂失, 买房…) rules the
+//! question out unless a back-payment word keeps it ours ("补发和补缴是一回事吗"); another system's
+//! words (tax, housing fund, credit, commercial insurance, utilities…) send the citizen elsewhere
+//! unless one of our system names appears outside those words (医疗保险 inside 商业医疗保险 does not
+//! count), and `strong` groups win even then; otherwise our vocabulary — broad, because citizens
+//! tell stories (断了, 交了几年, 看病) — marks it ours, and its absence means no signal. The words
+//! come from `knowledge/dict/domain.toml`, normalised at load.
 
 use crate::knowledge::Dictionaries;
 use crate::text::normalize;
