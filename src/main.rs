@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use bujiao::answer::{self, Answerer, ReplyKind};
 use bujiao::channels;
+use bujiao::channels::calc_cli as c;
 use bujiao::config::Paths;
 use bujiao::knowledge;
 use clap::{Args, Parser, Subcommand};
@@ -123,102 +124,13 @@ enum Command {
 #[derive(Subcommand)]
 enum CalcCommand {
     /// base × rate × months
-    Contribution {
-        /// Monthly base: 5000, 5千, 最低档, 60% (of the local average wage)
-        #[arg(long)]
-        base: Option<String>,
-        /// Rate: 20%, 0.2, 百分之二十 (omit to use the region's policy)
-        #[arg(long)]
-        rate: Option<String>,
-        /// 3, 3个月, 半年, or a period 2024-03至2024-08
-        #[arg(long)]
-        months: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        /// pension | medical (养老 / 医疗)
-        #[arg(long)]
-        insurance: Option<String>,
-        /// employee | flexible | resident (职工 / 灵活就业 / 城乡居民)
-        #[arg(long)]
-        category: Option<String>,
-        /// Resident schemes: yearly personal contribution
-        #[arg(long)]
-        annual_amount: Option<String>,
-        /// Date whose policy figures apply (default today)
-        #[arg(long)]
-        as_of: Option<String>,
-    },
+    Contribution(c::ContributionArgs),
     /// amount × 0.05% × days (Social Insurance Law art. 86)
-    LateFee {
-        #[arg(long)]
-        amount: Option<String>,
-        #[arg(long)]
-        days: Option<String>,
-        /// Due date (YYYY-MM-DD)
-        #[arg(long)]
-        from: Option<String>,
-        /// Payment date (YYYY-MM-DD)
-        #[arg(long)]
-        to: Option<String>,
-        /// Month-by-month schedule: arrears per month (with --months PERIOD and --to)
-        #[arg(long)]
-        monthly: Option<String>,
-        #[arg(long)]
-        months: Option<String>,
-        /// Day of its own month by which each contribution is due (default 15)
-        #[arg(long)]
-        due_day: Option<u32>,
-    },
+    LateFee(c::LateFeeArgs),
     /// Retiree medical top-up: years short × 12 × base × rate
-    RetireeTopup {
-        #[arg(long)]
-        region: Option<String>,
-        /// male | female (男 / 女)
-        #[arg(long)]
-        gender: Option<String>,
-        #[arg(long)]
-        required_years: Option<u32>,
-        #[arg(long)]
-        paid_years: Option<String>,
-        #[arg(long)]
-        deemed_years: Option<String>,
-        #[arg(long)]
-        base: Option<String>,
-        #[arg(long)]
-        rate: Option<String>,
-        #[arg(long)]
-        as_of: Option<String>,
-    },
+    RetireeTopup(c::RetireeArgs),
     /// Waiting period before benefits resume (resident 2025 rules or employee gap rules)
-    WaitingPeriod {
-        /// resident | employee | flexible
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        /// Resident: years without insurance
-        #[arg(long)]
-        gap_years: Option<u32>,
-        /// Resident: missed years paid afterwards
-        #[arg(long)]
-        years_repaid: Option<u32>,
-        /// Newborn or another exempt group
-        #[arg(long)]
-        exempt: bool,
-        /// Paid during the annual collection period
-        #[arg(long)]
-        during_collection_period: bool,
-        /// Payment date (default today)
-        #[arg(long)]
-        pay_date: Option<String>,
-        /// Employee: first day of the gap
-        #[arg(long)]
-        gap_from: Option<String>,
-        #[arg(long)]
-        gap_days: Option<u32>,
-        #[arg(long)]
-        gap_months: Option<u32>,
-    },
+    WaitingPeriod(c::WaitingArgs),
 }
 
 #[derive(Subcommand)]
@@ -379,7 +291,6 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
 }
 
 fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
-    use bujiao::channels::calc_cli as c;
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
     problems.retain(|p| p.message.starts_with("policy:"));
     let Some(policies) = kb.policy_set.clone() else {
@@ -392,96 +303,10 @@ fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
         );
     };
     let result = match command {
-        CalcCommand::Contribution {
-            base,
-            rate,
-            months,
-            region,
-            insurance,
-            category,
-            annual_amount,
-            as_of,
-        } => c::contribution(
-            &c::ContributionArgs {
-                base,
-                rate,
-                months,
-                region,
-                insurance,
-                category,
-                annual_amount,
-                as_of,
-            },
-            &policies,
-        ),
-        CalcCommand::LateFee {
-            amount,
-            days,
-            from,
-            to,
-            monthly,
-            months,
-            due_day,
-        } => c::late_fee(
-            &c::LateFeeArgs {
-                amount,
-                days,
-                from,
-                to,
-                monthly,
-                months,
-                due_day,
-            },
-            &policies,
-        ),
-        CalcCommand::RetireeTopup {
-            region,
-            gender,
-            required_years,
-            paid_years,
-            deemed_years,
-            base,
-            rate,
-            as_of,
-        } => c::retiree(
-            &c::RetireeArgs {
-                region,
-                gender,
-                required_years,
-                paid_years,
-                deemed_years,
-                base,
-                rate,
-                as_of,
-            },
-            &policies,
-        ),
-        CalcCommand::WaitingPeriod {
-            category,
-            region,
-            gap_years,
-            years_repaid,
-            exempt,
-            during_collection_period,
-            pay_date,
-            gap_from,
-            gap_days,
-            gap_months,
-        } => c::waiting(
-            &c::WaitingArgs {
-                category,
-                region,
-                gap_years,
-                years_repaid,
-                exempt,
-                during_collection_period,
-                pay_date,
-                gap_from,
-                gap_days,
-                gap_months,
-            },
-            &policies,
-        ),
+        CalcCommand::Contribution(a) => c::contribution(&a, &policies),
+        CalcCommand::LateFee(a) => c::late_fee(&a, &policies),
+        CalcCommand::RetireeTopup(a) => c::retiree(&a, &policies),
+        CalcCommand::WaitingPeriod(a) => c::waiting(&a, &policies),
     };
     let mut out = std::io::stdout().lock();
     match result {

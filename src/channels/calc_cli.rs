@@ -4,57 +4,119 @@
 use crate::calc::{self, input, CalcError, CalcResult, PolicySet};
 use chrono::NaiveDate;
 
-/// Raw string arguments of `calc contribution`.
-#[derive(Debug, Default, Clone)]
+/// Arguments of `calc contribution`, as typed.
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct ContributionArgs {
+    /// Monthly base: 5000, 5千, 最低档, 60% (of the local average wage)
+    #[arg(long)]
     pub base: Option<String>,
+    /// Rate: 20%, 0.2, 百分之二十 (omit to use the region's policy)
+    #[arg(long)]
     pub rate: Option<String>,
+    /// 3, 3个月, 半年, or a period 2024-03至2024-08
+    #[arg(long)]
     pub months: Option<String>,
+    #[arg(long)]
     pub region: Option<String>,
+    /// pension | medical (养老 / 医疗)
+    #[arg(long)]
     pub insurance: Option<String>,
+    /// employee | flexible | resident (职工 / 灵活就业 / 城乡居民)
+    #[arg(long)]
     pub category: Option<String>,
+    /// Resident schemes: yearly personal contribution
+    #[arg(long)]
     pub annual_amount: Option<String>,
+    /// Date whose policy figures apply (default today)
+    #[arg(long)]
     pub as_of: Option<String>,
 }
 
-/// Raw string arguments of `calc late-fee`.
-#[derive(Debug, Default, Clone)]
+/// Arguments of `calc late-fee`, as typed.
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct LateFeeArgs {
+    /// Arrears (本金): 10000, 1万, 一万二
+    #[arg(long)]
     pub amount: Option<String>,
+    /// Days late
+    #[arg(long)]
     pub days: Option<String>,
+    /// Due date (YYYY-MM-DD)
+    #[arg(long)]
     pub from: Option<String>,
+    /// Payment date (YYYY-MM-DD)
+    #[arg(long)]
     pub to: Option<String>,
-    /// Month-by-month schedule: arrears per month over `months` (a period), due on `due_day`.
+    /// Month-by-month schedule: arrears per month (with --months PERIOD and --to)
+    #[arg(long)]
     pub monthly: Option<String>,
+    /// The schedule's period, e.g. 2024-01至2024-06
+    #[arg(long)]
     pub months: Option<String>,
+    /// Day of its own month by which each contribution is due (default 15)
+    #[arg(long)]
     pub due_day: Option<u32>,
 }
 
-/// Raw string arguments of `calc retiree-topup`.
-#[derive(Debug, Default, Clone)]
+/// Arguments of `calc retiree-topup`, as typed.
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct RetireeArgs {
+    #[arg(long)]
     pub region: Option<String>,
+    /// male | female (男 / 女)
+    #[arg(long)]
     pub gender: Option<String>,
+    /// Years the region requires (overrides the policy table)
+    #[arg(long)]
     pub required_years: Option<u32>,
+    /// Years actually paid, e.g. 18 or 18.5
+    #[arg(long)]
     pub paid_years: Option<String>,
+    /// Deemed years (视同缴费年限)
+    #[arg(long)]
     pub deemed_years: Option<String>,
+    /// Monthly base of the top-up
+    #[arg(long)]
     pub base: Option<String>,
+    /// Rate of the top-up
+    #[arg(long)]
     pub rate: Option<String>,
+    /// Date whose policy figures apply (default today)
+    #[arg(long)]
     pub as_of: Option<String>,
 }
 
-/// Raw string arguments of `calc waiting-period`.
-#[derive(Debug, Default, Clone)]
+/// Arguments of `calc waiting-period`, as typed.
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct WaitingArgs {
+    /// resident | employee | flexible
+    #[arg(long)]
     pub category: Option<String>,
+    #[arg(long)]
     pub region: Option<String>,
+    /// Resident: years without insurance
+    #[arg(long)]
     pub gap_years: Option<u32>,
+    /// Resident: missed years paid afterwards
+    #[arg(long)]
     pub years_repaid: Option<u32>,
+    /// Newborn or another exempt group
+    #[arg(long)]
     pub exempt: bool,
+    /// Paid during the annual collection period
+    #[arg(long)]
     pub during_collection_period: bool,
+    /// Payment date (default today)
+    #[arg(long)]
     pub pay_date: Option<String>,
+    /// Employee: first day of the gap
+    #[arg(long)]
     pub gap_from: Option<String>,
+    /// Employee: length of the gap in days
+    #[arg(long)]
     pub gap_days: Option<u32>,
+    /// Employee: length of the gap in months
+    #[arg(long)]
     pub gap_months: Option<u32>,
 }
 
