@@ -268,6 +268,8 @@ pub struct Snapshot {
     idf: HashMap<String, f32>,
     max_idf: f32,
     by_id: HashMap<String, usize>,
+    /// Each entry body's tokens, cut on first use and reused by every later snippet of it.
+    body_tokens: Vec<std::sync::OnceLock<Arc<Vec<crate::text::Tok>>>>,
     ranges: Vec<std::ops::Range<usize>>,
 }
 
@@ -353,6 +355,7 @@ impl Snapshot {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
+        let entries_len = entries.len();
         Ok(Snapshot {
             kb,
             analyzer,
@@ -366,6 +369,9 @@ impl Snapshot {
             idf,
             max_idf,
             by_id,
+            body_tokens: (0..entries_len)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             ranges,
         })
     }

@@ -9,9 +9,10 @@
 //! with `examples/tune.rs`) scores land in 0..=1 so the answer layer can use fixed thresholds.
 
 use super::{Kind, Snapshot, NATIONAL};
-use crate::text::{normalize, Analyzer, ZhTokenizer};
+use crate::text::{normalize, Analyzer, ReplayTokenizer};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -312,7 +313,11 @@ impl Snapshot {
         for t in terms {
             weights.insert(t.clone(), self.idf(t));
         }
-        let analyzer = TextAnalyzer::builder(ZhTokenizer(self.analyzer.clone())).build();
+        // Cutting the body with jieba is most of a snippet's cost; do it once per entry.
+        let tokens = self.body_tokens[entry]
+            .get_or_init(|| Arc::new(self.analyzer.tokens(&e.body)))
+            .clone();
+        let analyzer = TextAnalyzer::builder(ReplayTokenizer(tokens)).build();
         let generator = SnippetGenerator::new(weights, analyzer, self.fields.body, max_chars);
         let snippet = generator.snippet(&e.body);
         if snippet.is_empty() {

@@ -84,3 +84,28 @@ impl Tokenizer for BigramTokenizer {
         VecTokenStream::new(tokens)
     }
 }
+
+/// Replays tokens cut earlier from one known text (an entry body), so a snippet of that text does
+/// not run jieba again. Only valid for the text the tokens were cut from.
+#[derive(Clone)]
+pub struct ReplayTokenizer(pub Arc<Vec<Tok>>);
+
+impl Tokenizer for ReplayTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = self
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.to <= text.len())
+            .map(|(i, t)| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: i,
+                text: t.text.clone(),
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream::new(tokens)
+    }
+}

@@ -130,3 +130,40 @@ fn live_swap_serves_the_new_snapshot() {
     // A request holding the old snapshot still works.
     assert!(old.entry("merged").unwrap().body.contains("由兼并方补缴"));
 }
+
+#[test]
+fn cached_body_tokens_give_the_same_snippets_as_cutting_afresh() {
+    use bujiao::text::ZhTokenizer;
+    use tantivy::snippet::SnippetGenerator;
+    use tantivy::tokenizer::TextAnalyzer;
+    let snap = crate::common::repo_answerer().snapshot();
+    let body = snap.index().schema().get_field("body").unwrap();
+    for q in [
+        "单位欠缴社保滞纳金",
+        "医保断缴三个月报销",
+        "灵活就业养老保险缴费基数",
+    ] {
+        let ranked = snap.rank(q, None, 10).unwrap();
+        for c in &ranked.candidates {
+            let mut weights = std::collections::BTreeMap::new();
+            for t in &ranked.terms {
+                weights.insert(t.clone(), snap.idf(t));
+            }
+            let fresh = TextAnalyzer::builder(ZhTokenizer(snap.analyzer.clone())).build();
+            let expected = SnippetGenerator::new(weights, fresh, body, 240)
+                .snippet(&snap.entries[c.entry].body);
+            if expected.is_empty() {
+                continue;
+            }
+            // Twice: the first call cuts and caches, the second replays the cache.
+            assert_eq!(
+                snap.snippet(c.entry, &ranked.terms, 240),
+                expected.to_html()
+            );
+            assert_eq!(
+                snap.snippet(c.entry, &ranked.terms, 240),
+                expected.to_html()
+            );
+        }
+    }
+}
