@@ -235,11 +235,6 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     Ok(decided(reply))
 }
 
-/// Whether an entry kind is shown to citizens as an answer (all are; laws are quoted).
-pub fn answerable(kind: Kind) -> bool {
-    matches!(kind, Kind::Faq | Kind::Article | Kind::Law)
-}
-
 /// The answer reply for one entry by id (a citizen picking an option of a clarification).
 pub fn answer_entry(snap: &Snapshot, id: &str) -> Option<Reply> {
     let idx = snap.entries.iter().position(|e| e.id == id)?;
