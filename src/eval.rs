@@ -277,3 +277,49 @@ impl Report {
         s
     }
 }
+
+/// Ranking measured on the FAQ's own similar questions, each ranked with itself left out of the
+/// knowledge base (leave-one-out). Unlike the development set this needs no labels and cannot be
+/// tuned to by writing the set: it asks whether the other phrasings of an entry carry it to a
+/// wording they do not contain.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct HeldOut {
+    pub phrasings: usize,
+    pub hit_at_1: f64,
+    pub hit_at_3: f64,
+}
+
+/// Leave-one-out ranking over every similar question of every published FAQ (standard questions
+/// stay in: they are the entry's anchor). `stride` > 1 takes every stride-th phrasing, for speed.
+pub fn held_out_phrasings(
+    snap: &Snapshot,
+    params: &crate::search::RankParams,
+    stride: usize,
+) -> Result<HeldOut> {
+    use crate::search::Kind;
+    let (mut n, mut h1, mut h3) = (0usize, 0usize, 0usize);
+    let mut prev_entry = usize::MAX;
+    let mut candidates = Vec::new();
+    for (i, p) in snap.phrasings.iter().enumerate() {
+        // The first phrasing of each entry is its standard question.
+        let first = p.entry != prev_entry;
+        prev_entry = p.entry;
+        if first || snap.entries[p.entry].kind != Kind::Faq {
+            continue;
+        }
+        candidates.push(i);
+    }
+    for &i in candidates.iter().step_by(stride.max(1)) {
+        let want = snap.phrasings[i].entry;
+        let ranked = snap.rank_held_out(i, 3, params)?;
+        let pos = ranked.candidates.iter().position(|c| c.entry == want);
+        n += 1;
+        h1 += usize::from(pos == Some(0));
+        h3 += usize::from(pos.is_some());
+    }
+    Ok(HeldOut {
+        phrasings: n,
+        hit_at_1: ratio(h1, n),
+        hit_at_3: ratio(h3, n),
+    })
+}

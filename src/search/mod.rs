@@ -8,6 +8,7 @@
 //! memory. A [`Snapshot`] is immutable; the engine swaps in a new one when the knowledge is republished.
 
 mod build;
+mod lm;
 mod rank;
 
 pub use build::{build_index, ensure_index, open_current, BuildOptions, Manifest};
@@ -71,6 +72,8 @@ pub struct Phrasing {
     idf_total: f32,
     /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query).
     bigram_keys: Vec<u64>,
+    /// Terms and bigrams as language-model features.
+    features: lm::Features,
 }
 
 /// Sorted, deduplicated 64-bit keys of bigram strings: a CJK bigram packs its two characters,
@@ -163,19 +166,22 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
         entries.push(entry);
         for text in texts {
             let mut seen = HashSet::new();
-            let terms = analyzer
+            let terms: Vec<String> = analyzer
                 .query_terms(&text)
                 .into_iter()
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
             let bigrams = Analyzer::bigrams(&text);
+            let bigram_keys = bigram_keys(bigrams.iter().map(String::as_str));
+            let features = lm::Features::new(&terms, &bigram_keys);
             phrasings.push(Phrasing {
                 entry: idx,
                 text,
                 terms,
                 term_idf: vec![],
                 idf_total: 1.0,
-                bigram_keys: bigram_keys(bigrams.iter().map(String::as_str)),
+                bigram_keys,
+                features,
             });
         }
     };
@@ -271,6 +277,8 @@ pub struct Snapshot {
     /// Each entry body's tokens, cut on first use and reused by every later snippet of it.
     body_tokens: Vec<std::sync::OnceLock<Arc<Vec<crate::text::Tok>>>>,
     ranges: Vec<std::ops::Range<usize>>,
+    /// Entry-level language model over phrasings and answers.
+    lm: lm::EntryLm,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -356,6 +364,17 @@ impl Snapshot {
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
         let entries_len = entries.len();
+        let bodies: Vec<lm::Features> = entries
+            .iter()
+            .map(|e| {
+                let mut terms: Vec<String> = e.body_terms.iter().cloned().collect();
+                terms.sort();
+                lm::Features::new(&terms, &[])
+            })
+            .collect();
+        let lm_phrasings: Vec<(usize, &lm::Features)> =
+            phrasings.iter().map(|p| (p.entry, &p.features)).collect();
+        let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
         Ok(Snapshot {
             kb,
             analyzer,
@@ -373,6 +392,7 @@ impl Snapshot {
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             ranges,
+            lm,
         })
     }
 

@@ -49,6 +49,12 @@ pub struct RankParams {
     /// Extra weight of terms in the last clause of a multi-clause question (the actual question
     /// after the story).
     pub last_clause: f32,
+    /// Weight of the entry language model (see `lm.rs`).
+    pub w_lm: f32,
+    /// Dirichlet prior of the entry language model (higher = trust the corpus more).
+    pub lm_mu: f32,
+    /// Sharpness of the language-model feature `1 - exp(-scale · LLR per question feature)`.
+    pub lm_scale: f32,
 }
 
 impl Default for RankParams {
@@ -64,6 +70,9 @@ impl Default for RankParams {
             w_tags: 0.23,
             w_union: 0.33,
             last_clause: 0.0,
+            w_lm: 0.3,
+            lm_mu: 16.0,
+            lm_scale: 1.0,
         }
     }
 }
@@ -136,6 +145,24 @@ impl Snapshot {
         limit: usize,
         params: &RankParams,
     ) -> Result<Ranked> {
+        self.rank_inner(question, region, limit, params, None)
+    }
+
+    /// Rank phrasing `pidx`'s own text as if that phrasing were not in the knowledge base: the
+    /// leave-one-out measure of how well the ranker generalises to wording it has not seen.
+    pub fn rank_held_out(&self, pidx: usize, limit: usize, params: &RankParams) -> Result<Ranked> {
+        let text = &self.phrasings[pidx].text;
+        self.rank_inner(text, None, limit, params, Some(pidx))
+    }
+
+    fn rank_inner(
+        &self,
+        question: &str,
+        region: Option<&str>,
+        limit: usize,
+        params: &RankParams,
+        exclude: Option<usize>,
+    ) -> Result<Ranked> {
         let terms = self.analyzer.query_terms(question);
         let bigrams: HashSet<String> = Analyzer::bigrams(question).into_iter().collect();
         if terms.is_empty() && bigrams.is_empty() {
@@ -182,6 +209,9 @@ impl Snapshot {
             let Some(pidx) = col.first(addr.doc_id) else {
                 continue;
             };
+            if exclude == Some(pidx as usize) {
+                continue;
+            }
             let Some(p) = self.phrasings.get(pidx as usize) else {
                 continue;
             };
@@ -214,15 +244,41 @@ impl Snapshot {
             })
             .collect();
         let total_w: f32 = weights.iter().sum::<f32>().max(1e-6);
+        let query_features = if params.w_lm > 0.0 {
+            let mut uniq = terms.clone();
+            uniq.sort();
+            uniq.dedup();
+            super::lm::Features::new(&uniq, &bigram_keys)
+        } else {
+            super::lm::Features::default()
+        };
+        let excluded = exclude.map(|pi| &self.phrasings[pi]);
+        let lm_scores: Vec<f32> = pool
+            .iter()
+            .map(|&(entry, _)| {
+                if params.w_lm <= 0.0 {
+                    return 0.0;
+                }
+                let ex = excluded
+                    .filter(|p| p.entry == entry)
+                    .map(|p| &p.features);
+                self.lm.score(entry, &query_features, params.lm_mu, ex)
+            })
+            .collect();
+        let lm_norm = query_features.mass().max(1.0);
         let mut candidates: Vec<Candidate> = pool
             .into_iter()
-            .map(|(entry, bm25)| {
+            .zip(lm_scores)
+            .map(|((entry, bm25), lm_score)| {
                 let e = &self.entries[entry];
                 let mut best_sim = -1.0f32;
                 let mut best_p = 0;
                 let mut best_terms: &[String] = &[];
                 let mut in_any = vec![false; terms.len()];
                 for pi in self.ranges[entry].clone() {
+                    if exclude == Some(pi) {
+                        continue;
+                    }
                     let p = &self.phrasings[pi];
                     for (i, t) in terms.iter().enumerate() {
                         if !in_any[i] && p.terms.contains(t) {
@@ -278,7 +334,8 @@ impl Snapshot {
                     + params.w_coverage * coverage
                     + params.w_bm25 * (bm25 / max_bm25)
                     + params.w_tags * tags
-                    + params.w_union * union;
+                    + params.w_union * union
+                    + params.w_lm * (1.0 - (-params.lm_scale * lm_score.max(0.0) / lm_norm).exp());
                 score *= match e.kind {
                     Kind::Faq => 1.0,
                     Kind::Law => 0.92,

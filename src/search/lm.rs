@@ -1,0 +1,151 @@
+//! An entry-level language model: how likely is the user's wording under everything we know an
+//! entry is asked with?
+//!
+//! Matching a question against one phrasing at a time misses what the phrasings say together: a word
+//! that turns up in five of an entry's ten phrasings is strong evidence for it, a word in one of
+//! them is weak, and a word every entry uses is no evidence at all. This is the classic
+//! query-likelihood model with Dirichlet smoothing, with an entry's "document" being its phrasings
+//! (each counted once per feature) plus its answer at a lower weight. Features are the canonical
+//! query terms and the character bigrams, so a colloquial word jieba cuts differently still counts.
+//!
+//! The score is a log-likelihood ratio against the whole corpus, summed over the question's
+//! features: only the differences between entries matter, and the ranker turns them into a 0..=1
+//! feature relative to the best candidate.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// Weight of the answer body relative to one phrasing.
+const BODY_WEIGHT: f32 = 0.3;
+/// Weight of a character bigram relative to a word.
+const BIGRAM_WEIGHT: f32 = 0.5;
+
+/// A feature key for a canonical term (kept apart from bigram keys by a salt).
+pub(crate) fn term_key(term: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    0x6c6d_7465_726du64.hash(&mut h);
+    term.hash(&mut h);
+    h.finish()
+}
+
+/// The weighted features of one text: (key, weight), keys unique.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Features(pub Vec<(u64, f32)>);
+
+impl Features {
+    pub fn new(terms: &[String], bigram_keys: &[u64]) -> Features {
+        let mut v: Vec<(u64, f32)> = terms.iter().map(|t| (term_key(t), 1.0)).collect();
+        v.extend(bigram_keys.iter().map(|&k| (k, BIGRAM_WEIGHT)));
+        v.sort_by_key(|f| f.0);
+        v.dedup_by_key(|f| f.0);
+        Features(v)
+    }
+
+    pub fn mass(&self) -> f32 {
+        self.0.iter().map(|f| f.1).sum()
+    }
+
+    fn get(&self, key: u64) -> f32 {
+        self.0
+            .binary_search_by_key(&key, |f| f.0)
+            .map(|i| self.0[i].1)
+            .unwrap_or(0.0)
+    }
+}
+
+/// Feature counts per entry and for the corpus.
+#[derive(Debug, Default)]
+pub(crate) struct EntryLm {
+    counts: Vec<HashMap<u64, f32>>,
+    mass: Vec<f32>,
+    background: HashMap<u64, f32>,
+    total: f32,
+}
+
+impl EntryLm {
+    /// `phrasings` are (entry, features); `bodies[e]` is entry e's answer features.
+    pub fn build(entries: usize, phrasings: &[(usize, &Features)], bodies: &[Features]) -> EntryLm {
+        let mut lm = EntryLm {
+            counts: vec![HashMap::new(); entries],
+            mass: vec![0.0; entries],
+            ..EntryLm::default()
+        };
+        let add = |lm: &mut EntryLm, e: usize, f: &Features, w: f32| {
+            for &(k, fw) in &f.0 {
+                *lm.counts[e].entry(k).or_default() += fw * w;
+                *lm.background.entry(k).or_default() += fw * w;
+            }
+            lm.mass[e] += f.mass() * w;
+            lm.total += f.mass() * w;
+        };
+        for &(e, f) in phrasings {
+            add(&mut lm, e, f, 1.0);
+        }
+        for (e, f) in bodies.iter().enumerate().take(entries) {
+            add(&mut lm, e, f, BODY_WEIGHT);
+        }
+        lm
+    }
+
+    /// Log-likelihood ratio of the query features under entry `e` versus the corpus, with
+    /// Dirichlet prior `mu`. `exclude` removes one phrasing's features from the entry first (to
+    /// measure the model on phrasings it has not seen).
+    pub fn score(&self, e: usize, query: &Features, mu: f32, exclude: Option<&Features>) -> f32 {
+        let counts = &self.counts[e];
+        let mass = self.mass[e] - exclude.map(Features::mass).unwrap_or(0.0);
+        let denom = mass.max(0.0) + mu;
+        let mut s = 0.0;
+        for &(k, qw) in &query.0 {
+            let Some(&bg) = self.background.get(&k) else {
+                continue;
+            };
+            let p_bg = bg / self.total;
+            let mut c = counts.get(&k).copied().unwrap_or(0.0);
+            if let Some(x) = exclude {
+                c = (c - x.get(k)).max(0.0);
+            }
+            s += qw * ((c + mu * p_bg) / (denom * p_bg)).ln();
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(terms: &[&str]) -> Features {
+        let t: Vec<String> = terms.iter().map(|s| s.to_string()).collect();
+        Features::new(&t, &[])
+    }
+
+    #[test]
+    fn entry_whose_phrasings_share_the_words_scores_higher() {
+        let a1 = f(&["单位", "兼并", "欠费"]);
+        let a2 = f(&["兼并", "医保"]);
+        let b1 = f(&["单位", "破产", "欠费"]);
+        let b2 = f(&["破产", "清算"]);
+        let lm = EntryLm::build(
+            2,
+            &[(0, &a1), (0, &a2), (1, &b1), (1, &b2)],
+            &[Features::default(), Features::default()],
+        );
+        let q = f(&["兼并", "欠费"]);
+        assert!(lm.score(0, &q, 1.0, None) > lm.score(1, &q, 1.0, None));
+        // Words nobody uses carry no evidence either way.
+        let unknown = f(&["天气"]);
+        assert_eq!(lm.score(0, &unknown, 1.0, None), 0.0);
+    }
+
+    #[test]
+    fn excluding_the_only_phrasing_with_a_word_removes_its_evidence() {
+        let a1 = f(&["兼并"]);
+        let a2 = f(&["医保"]);
+        let b1 = f(&["医保"]);
+        let lm = EntryLm::build(2, &[(0, &a1), (0, &a2), (1, &b1)], &[]);
+        let q = f(&["兼并"]);
+        let with = lm.score(0, &q, 1.0, None);
+        let without = lm.score(0, &q, 1.0, Some(&a1));
+        assert!(with > 0.0 && without < with);
+    }
+}
