@@ -118,6 +118,10 @@ enum Command {
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
+        /// Also rank every FAQ similar question with itself left out of the knowledge base
+        /// (leave-one-out): how well the ranking generalises to unseen wording
+        #[arg(long)]
+        held_out: bool,
     },
 }
 
@@ -251,7 +255,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sessions,
         } => chat(&paths, jsonl, &session, &sessions, ttl),
         Command::Serve { addr, sessions } => serve(&paths, &addr, &sessions, ttl),
-        Command::Eval { set, floors, json } => eval(&paths, &set, floors, json),
+        Command::Eval {
+            set,
+            floors,
+            json,
+            held_out,
+        } => eval(&paths, &set, floors, json, held_out),
         Command::Calc { command, json } => calc(&paths, command, json),
     }
 }
@@ -337,8 +346,9 @@ fn eval(
     set: &std::path::Path,
     floors: Option<PathBuf>,
     json: bool,
+    held_out: bool,
 ) -> Result<ExitCode> {
-    use bujiao::eval::{evaluate, load_set, Floors};
+    use bujiao::eval::{evaluate, held_out_phrasings, load_set, Floors};
     let cases = load_set(set)?;
     let answerer = open(paths)?;
     let report = evaluate(&answerer.snapshot(), &cases, &Default::default())?;
@@ -354,6 +364,18 @@ fn eval(
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.render());
+    }
+    if held_out {
+        let snap = answerer.snapshot();
+        let h = held_out_phrasings(&snap, &snap.params, 1)?;
+        if json {
+            println!("{}", serde_json::to_string(&h)?);
+        } else {
+            println!(
+                "leave-one-out over {} FAQ similar questions: hit@1 {:.3}  hit@3 {:.3}",
+                h.phrasings, h.hit_at_1, h.hit_at_3
+            );
+        }
     }
     let failures = report.failures(&floors);
     for f in &failures {
