@@ -26,7 +26,7 @@ fn main() {
             .unwrap_or("-");
         let off = c.wants_fallback();
         println!(
-            "{}\t{}\t{:?}\t{:.3}\t{:.3}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{:?}\t{:.3}\t{:.3}\tsim {:.3}\tcov {:.3}\t{}\t{}\t{}\t{}",
             if off { "OFF" } else { "IN" },
             pos.map(|p| p as i32).unwrap_or(-1),
             match v {
@@ -36,6 +36,8 @@ fn main() {
             },
             s1,
             s1 - s2,
+            top.map(|t| t.similarity).unwrap_or(0.0),
+            top.map(|t| t.coverage).unwrap_or(0.0),
             tid,
             c.expect.join("|"),
             c.q,

@@ -37,6 +37,9 @@ pub struct DecisionParams {
     pub no_signal_min: f32,
     /// Fewest meaningful terms a question with no domain vocabulary needs to be answered.
     pub no_signal_terms: usize,
+    /// Share of a no-vocabulary question's (idf-weighted) terms the top entry must contain: one
+    /// shared word such as 材料 or 比例 does not make 小学报名 or 首付 our question.
+    pub no_signal_coverage: f32,
 }
 
 impl Default for DecisionParams {
@@ -48,6 +51,7 @@ impl Default for DecisionParams {
             article_weight: 0.80,
             no_signal_min: 0.40,
             no_signal_terms: 3,
+            no_signal_coverage: 0.5,
         }
     }
 }
@@ -214,7 +218,9 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     // No vocabulary of ours: answer only a confident match of a question with some substance, so
     // chit-chat ("你是谁") never reaches an FAQ through one shared character.
     if verdict == DomainVerdict::NoSignal
-        && (top.score < p.no_signal_min || ranked.terms.len() < p.no_signal_terms)
+        && (top.score < p.no_signal_min
+            || ranked.terms.len() < p.no_signal_terms
+            || top.coverage < p.no_signal_coverage)
     {
         return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
     }
