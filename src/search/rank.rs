@@ -9,7 +9,7 @@
 //! with `examples/tune.rs`) scores land in 0..=1 so the answer layer can use fixed thresholds.
 
 use super::{Kind, Snapshot, NATIONAL};
-use crate::text::{normalize, Analyzer, ReplayTokenizer};
+use crate::text::{merge_overlapping, normalize, Analyzer, ReplayTokenizer};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -374,7 +374,8 @@ impl Snapshot {
         let tokens = self.body_tokens[entry]
             .get_or_init(|| Arc::new(self.analyzer.tokens(&e.body)))
             .clone();
-        let analyzer = TextAnalyzer::builder(ReplayTokenizer(tokens)).build();
+        let merged = merge_overlapping(&tokens, |t| weights.get(t).copied().unwrap_or(0.0));
+        let analyzer = TextAnalyzer::builder(ReplayTokenizer(Arc::new(merged))).build();
         let generator = SnippetGenerator::new(weights, analyzer, self.fields.body, max_chars);
         let snippet = generator.snippet(&e.body);
         if snippet.is_empty() {

@@ -14,4 +14,4 @@ mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};
 pub use normalize::normalize;
-pub use tokenizer::{BigramTokenizer, ReplayTokenizer, ZhTokenizer};
+pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};

@@ -85,6 +85,34 @@ impl Tokenizer for BigramTokenizer {
     }
 }
 
+/// Collapse overlapping tokens (jieba's search mode emits 去哪 and 去哪里 over the same characters)
+/// into one token per run of overlapping characters, spanning the whole run and carrying the text
+/// that `weight` values most. Highlighting needs this: tantivy's snippet generator assumes tokens
+/// never start before the fragment it is building, and panics on a stream that steps back.
+pub fn merge_overlapping(tokens: &[Tok], weight: impl Fn(&str) -> f32) -> Vec<Tok> {
+    let mut sorted: Vec<&Tok> = tokens.iter().filter(|t| t.from < t.to).collect();
+    sorted.sort_by_key(|t| (t.from, std::cmp::Reverse(t.to)));
+    let mut out: Vec<Tok> = Vec::with_capacity(sorted.len());
+    let mut best_w = f32::MIN;
+    for t in sorted {
+        let w = weight(&t.text);
+        match out.last_mut() {
+            Some(last) if t.from < last.to => {
+                last.to = last.to.max(t.to);
+                if w > best_w {
+                    best_w = w;
+                    last.text = t.text.clone();
+                }
+            }
+            _ => {
+                best_w = w;
+                out.push(t.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Replays tokens cut earlier from one known text (an entry body), so a snippet of that text does
 /// not run jieba again. Only valid for the text the tokens were cut from.
 #[derive(Clone)]
@@ -107,5 +135,49 @@ impl Tokenizer for ReplayTokenizer {
             })
             .collect();
         VecTokenStream::new(tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok(text: &str, from: usize, to: usize) -> Tok {
+        Tok {
+            text: text.into(),
+            from,
+            to,
+        }
+    }
+
+    #[test]
+    fn overlapping_tokens_become_one_increasing_run() {
+        // 断缴的医保去哪里补: 去哪 15..21, 去哪(哪里) 18..24, 去哪(去哪里) 15..24.
+        let toks = vec![
+            tok("断缴", 0, 6),
+            tok("医保", 9, 15),
+            tok("去哪", 15, 21),
+            tok("哪里", 18, 24),
+            tok("去哪里", 15, 24),
+            tok("补缴", 24, 27),
+        ];
+        let w = |t: &str| if t == "哪里" { 2.0 } else { 1.0 };
+        let merged = merge_overlapping(&toks, w);
+        let spans: Vec<(&str, usize, usize)> = merged
+            .iter()
+            .map(|t| (t.text.as_str(), t.from, t.to))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                ("断缴", 0, 6),
+                ("医保", 9, 15),
+                ("哪里", 15, 24),
+                ("补缴", 24, 27)
+            ]
+        );
+        for pair in merged.windows(2) {
+            assert!(pair[0].to <= pair[1].from);
+        }
     }
 }

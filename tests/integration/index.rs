@@ -167,3 +167,31 @@ fn cached_body_tokens_give_the_same_snippets_as_cutting_afresh() {
         }
     }
 }
+
+/// Staff search highlights every hit; jieba's overlapping tokens (去哪/去哪里, 登记/办社保登记) once
+/// made tantivy's snippet generator index out of bounds. Sweep the development questions through the
+/// repository's knowledge: every one must come back with well-formed snippets.
+#[test]
+fn staff_search_snippets_never_panic_on_real_questions() {
+    let a = common::repo_answerer();
+    let mut questions = vec![
+        "不给员工办社保登记罚多少".to_string(),
+        "断缴的医保去哪里补".to_string(),
+        "以前在国企上班那些年没交养老算不算年限".to_string(),
+    ];
+    let dir = common::repo_knowledge().join("../tests/eval");
+    for case in bujiao::eval::load_set(&dir).unwrap() {
+        questions.push(case.q);
+    }
+    for q in &questions {
+        let res = a.search(q, 10, None).unwrap();
+        for hit in &res.hits {
+            assert_eq!(
+                hit.snippet.matches("<b>").count(),
+                hit.snippet.matches("</b>").count(),
+                "unbalanced highlight for {q}: {}",
+                hit.snippet
+            );
+        }
+    }
+}
