@@ -28,7 +28,12 @@ fn main() {
                 .iter()
                 .map(|c| format!("{} {:.2}", snap.entries[c.entry].id, c.score))
                 .collect();
-            println!("{} | want {} | got {}", ph.text, snap.entries[ph.entry].id, got.join(", "));
+            println!(
+                "{} | want {} | got {}",
+                ph.text,
+                snap.entries[ph.entry].id,
+                got.join(", ")
+            );
         }
     }
 }

@@ -259,9 +259,7 @@ impl Snapshot {
                 if params.w_lm <= 0.0 {
                     return 0.0;
                 }
-                let ex = excluded
-                    .filter(|p| p.entry == entry)
-                    .map(|p| &p.features);
+                let ex = excluded.filter(|p| p.entry == entry).map(|p| &p.features);
                 self.lm.score(entry, &query_features, params.lm_mu, ex)
             })
             .collect();
