@@ -64,6 +64,7 @@ fn main() {
             w_lm: rng.around(best_p.w_lm, spread),
             lm_mu: rng.around(best_p.lm_mu, spread * 20.0).max(0.5),
             lm_scale: rng.around(best_p.lm_scale, spread * 4.0).max(0.1),
+            w_clf: rng.around(best_p.w_clf, spread),
         };
         snap.params = p;
         let (obj, line) = score(&snap, &p);
@@ -75,9 +76,9 @@ fn main() {
     }
     snap.params = best_p;
     let mut rows = Vec::new();
-    for clarify in [0.20f32, 0.25, 0.30, 0.35] {
-        for answer in [0.45f32, 0.55, 0.65, 1.0] {
-            for margin in [0.0f32, 0.02, 0.04] {
+    for clarify in [0.10f32, 0.12, 0.15, 0.18, 0.20, 0.25] {
+        for answer in [0.35f32, 0.40, 0.45, 0.55, 0.65] {
+            for margin in [0.0f32, 0.01, 0.02, 0.04] {
                 let dp = DecisionParams {
                     answer,
                     clarify,

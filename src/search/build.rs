@@ -185,6 +185,9 @@ fn write_generation(
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let model = super::train_classifier(&entries, &phrasings, |_| false);
+    let path = dir.join(super::classifier::FILE_NAME);
+    model.save(&path).map_err(|e| Error::io(&path, e))?;
     Ok(total as u64)
 }
 

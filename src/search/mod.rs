@@ -8,6 +8,7 @@
 //! memory. A [`Snapshot`] is immutable; the engine swaps in a new one when the knowledge is republished.
 
 mod build;
+mod classifier;
 mod lm;
 mod rank;
 
@@ -59,6 +60,8 @@ pub struct Entry {
     body_terms: HashSet<String>,
     /// Canonical terms of the tags (short, hand-picked topic words).
     tag_terms: HashSet<String>,
+    /// Words and bigrams of the body, as a (weak) training example for the classifier.
+    body_features: lm::Features,
 }
 
 /// One way of asking for an entry.
@@ -186,6 +189,13 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
         }
     };
     let body_terms = |s: &str| analyzer.query_terms(s).into_iter().collect::<HashSet<_>>();
+    let body_features = |s: &str| {
+        let mut terms = analyzer.query_terms(s);
+        terms.sort();
+        terms.dedup();
+        let bigrams = Analyzer::bigrams(s);
+        lm::Features::new(&terms, &bigram_keys(bigrams.iter().map(String::as_str)))
+    };
     let tag_terms = |tags: &[String]| {
         tags.iter()
             .flat_map(|t| analyzer.query_terms(t))
@@ -206,6 +216,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 tags: f.tags.clone(),
                 body_terms: body_terms(&f.answer),
                 tag_terms: tag_terms(&f.tags),
+                body_features: body_features(&f.answer),
             },
             texts,
         );
@@ -225,6 +236,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 tags: a.tags.clone(),
                 body_terms: body_terms(&a.body),
                 tag_terms: tag_terms(&a.tags),
+                body_features: body_features(&a.body),
             },
             texts,
         );
@@ -252,12 +264,38 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 tags: l.tags.clone(),
                 body_terms: body_terms(&l.text),
                 tag_terms: tag_terms(&l.tags),
+                body_features: body_features(&l.text),
             },
             texts,
         );
     }
     (entries, phrasings)
 }
+
+/// Train the entry classifier on every phrasing and, weakly, every answer body.
+pub(crate) fn train_classifier(
+    entries: &[Entry],
+    phrasings: &[Phrasing],
+    skip: impl Fn(usize) -> bool,
+) -> classifier::Classifier {
+    let mut examples: Vec<(usize, &lm::Features, f32)> = phrasings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !skip(*i))
+        .map(|(_, p)| (p.entry, &p.features, 1.0))
+        .collect();
+    examples.extend(
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i, &e.body_features, classifier::BODY_WEIGHT)),
+    );
+    classifier::Classifier::train(entries.len(), &examples)
+}
+
+/// Folds of the leave-one-out measurement: phrasing `i` is held out by the classifier of fold
+/// `i % HELD_OUT_FOLDS`, trained without that fold.
+const HELD_OUT_FOLDS: usize = 5;
 
 /// An immutable, searchable view of one published knowledge base.
 pub struct Snapshot {
@@ -279,6 +317,11 @@ pub struct Snapshot {
     ranges: Vec<std::ops::Range<usize>>,
     /// Entry-level language model over phrasings and answers.
     lm: lm::EntryLm,
+    /// Which entry a question asks for, learned from all phrasings.
+    classifier: classifier::Classifier,
+    /// Classifiers each trained without one fold of phrasings, for leave-one-out measurement
+    /// (trained on first use; never used to answer).
+    held_out: std::sync::OnceLock<Vec<classifier::Classifier>>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -301,14 +344,18 @@ impl Snapshot {
         progress: &dyn Fn(usize, usize),
     ) -> Result<Snapshot> {
         let (index, manifest) = ensure_index(&kb, &analyzer, index_root, progress)?;
-        Self::from_index(kb, analyzer, index, manifest)
+        let dir = index_root.join(&manifest.generation);
+        Self::from_index(kb, analyzer, index, manifest, Some(&dir))
     }
 
+    /// A snapshot over an opened index; the classifier is read from `dir` when it was stored there
+    /// for these entries, else trained now.
     pub(crate) fn from_index(
         kb: Arc<Knowledge>,
         analyzer: Arc<Analyzer>,
         index: Index,
         manifest: Manifest,
+        dir: Option<&Path>,
     ) -> Result<Snapshot> {
         register_tokenizers(&index, &analyzer);
         let (_, fields) = schema();
@@ -375,6 +422,16 @@ impl Snapshot {
         let lm_phrasings: Vec<(usize, &lm::Features)> =
             phrasings.iter().map(|p| (p.entry, &p.features)).collect();
         let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
+        let stored = dir
+            .and_then(|d| classifier::Classifier::load(&d.join(classifier::FILE_NAME)))
+            .filter(|c| c.classes() == entries_len);
+        let classifier = match stored {
+            Some(c) => c,
+            None => {
+                tracing::info!("entry classifier not stored with the index; training it now");
+                train_classifier(&entries, &phrasings, |_| false)
+            }
+        };
         Ok(Snapshot {
             kb,
             analyzer,
@@ -393,6 +450,8 @@ impl Snapshot {
                 .collect(),
             ranges,
             lm,
+            classifier,
+            held_out: std::sync::OnceLock::new(),
         })
     }
 
@@ -408,6 +467,20 @@ impl Snapshot {
     /// Inverse document frequency of a canonical term (unknown terms weigh the most).
     pub fn idf(&self, term: &str) -> f32 {
         self.idf.get(term).copied().unwrap_or(self.max_idf)
+    }
+
+    /// The classifier that ranks phrasing `pidx` as unseen (trained without its fold).
+    pub(crate) fn held_out_classifier(&self, pidx: usize) -> &classifier::Classifier {
+        let models = self.held_out.get_or_init(|| {
+            (0..HELD_OUT_FOLDS)
+                .map(|fold| {
+                    train_classifier(&self.entries, &self.phrasings, |i| {
+                        i % HELD_OUT_FOLDS == fold
+                    })
+                })
+                .collect()
+        });
+        &models[pidx % HELD_OUT_FOLDS]
     }
 
     /// Whether the term occurs anywhere in the published corpus.
