@@ -1,5 +1,6 @@
 //! Leave-one-out ranking quality on the FAQ's own similar questions (each ranked with itself left
-//! out), printing the misses. Run: cargo run --release --example loo [stride] [misses-to-print]
+//! out, by weights and a classifier that never saw it), printing the misses as
+//! `entry <TAB> phrasing <TAB> got`. Run: cargo run --release --example loo [stride] [max-misses]
 use bujiao::eval::held_out_phrasings;
 use bujiao::search::{Kind, RankParams};
 
@@ -13,9 +14,12 @@ fn main() {
     let r = held_out_phrasings(&snap, &p, stride).unwrap();
     println!("{r:?}");
     let mut shown = 0;
-    for (i, ph) in snap.phrasings.iter().enumerate().step_by(stride.max(1)) {
-        if shown >= show {
-            break;
+    let mut prev = usize::MAX;
+    for (i, ph) in snap.phrasings.iter().enumerate() {
+        let first = ph.entry != prev;
+        prev = ph.entry;
+        if shown >= show || first || i % stride.max(1) != 0 {
+            continue;
         }
         if snap.entries[ph.entry].kind != Kind::Faq {
             continue;
@@ -29,9 +33,9 @@ fn main() {
                 .map(|c| format!("{} {:.2}", snap.entries[c.entry].id, c.score))
                 .collect();
             println!(
-                "{} | want {} | got {}",
-                ph.text,
+                "{}\t{}\t{}",
                 snap.entries[ph.entry].id,
+                ph.text,
                 got.join(", ")
             );
         }

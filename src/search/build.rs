@@ -170,8 +170,12 @@ fn write_generation(
         doc.add_text(f.kind, e.kind.as_str());
         doc.add_text(f.phrasing, &p.text);
         doc.add_text(f.phrasing_bi, &p.text);
-        doc.add_text(f.body, &e.body);
-        doc.add_text(f.body_bi, &e.body);
+        // The answer body goes into the entry's first document only: repeated under every
+        // phrasing it made the body postings a dozen times longer for the same candidates.
+        if i == 0 || phrasings[i - 1].entry != p.entry {
+            doc.add_text(f.body, &e.body);
+            doc.add_text(f.body_bi, &e.body);
+        }
         if e.regions.is_empty() {
             doc.add_text(f.region, NATIONAL);
         }

@@ -58,8 +58,9 @@ pub struct Entry {
     pub insurance: InsuranceScope,
     pub tags: Vec<String>,
     body_terms: HashSet<String>,
-    /// Canonical terms of the tags (short, hand-picked topic words).
-    tag_terms: HashSet<String>,
+    /// Keys (`lm::term_key`) of the body's and the tags' terms, for cheap coverage tests.
+    body_keys: HashSet<u64>,
+    tag_keys: HashSet<u64>,
     /// Words and bigrams of the body, as a (weak) training example for the classifier.
     body_features: lm::Features,
 }
@@ -77,6 +78,8 @@ pub struct Phrasing {
     bigram_keys: Vec<u64>,
     /// Terms and bigrams as language-model features.
     features: lm::Features,
+    /// `lm::term_key` of each of `terms`.
+    term_keys: Vec<u64>,
 }
 
 /// Sorted, deduplicated 64-bit keys of bigram strings: a CJK bigram packs its two characters,
@@ -177,7 +180,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             let bigrams = Analyzer::bigrams(&text);
             let bigram_keys = bigram_keys(bigrams.iter().map(String::as_str));
             let features = lm::Features::new(&terms, &bigram_keys);
+            let term_keys = terms.iter().map(|t| lm::term_key(t)).collect();
             phrasings.push(Phrasing {
+                term_keys,
                 entry: idx,
                 text,
                 terms,
@@ -189,6 +194,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
         }
     };
     let body_terms = |s: &str| analyzer.query_terms(s).into_iter().collect::<HashSet<_>>();
+    let keys = |terms: &HashSet<String>| terms.iter().map(|t| lm::term_key(t)).collect();
     let body_features = |s: &str| {
         let mut terms = analyzer.query_terms(s);
         terms.sort();
@@ -215,8 +221,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: f.insurance,
                 tags: f.tags.clone(),
                 body_terms: body_terms(&f.answer),
-                tag_terms: tag_terms(&f.tags),
                 body_features: body_features(&f.answer),
+                body_keys: keys(&body_terms(&f.answer)),
+                tag_keys: keys(&tag_terms(&f.tags)),
             },
             texts,
         );
@@ -235,8 +242,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: a.insurance,
                 tags: a.tags.clone(),
                 body_terms: body_terms(&a.body),
-                tag_terms: tag_terms(&a.tags),
                 body_features: body_features(&a.body),
+                body_keys: keys(&body_terms(&a.body)),
+                tag_keys: keys(&tag_terms(&a.tags)),
             },
             texts,
         );
@@ -263,8 +271,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: InsuranceScope::Any,
                 tags: l.tags.clone(),
                 body_terms: body_terms(&l.text),
-                tag_terms: tag_terms(&l.tags),
                 body_features: body_features(&l.text),
+                body_keys: keys(&body_terms(&l.text)),
+                tag_keys: keys(&tag_terms(&l.tags)),
             },
             texts,
         );

@@ -21,7 +21,9 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 /// How many tantivy docs (phrasings) to pull before grouping by entry.
-const RETRIEVE_DOCS: usize = 120;
+const RETRIEVE_DOCS: usize = 80;
+/// How many of the classifier's most likely entries join the rerank pool.
+const CLASSIFIER_CANDIDATES: usize = 8;
 /// How many entries get the full rerank.
 const RERANK_ENTRIES: usize = 24;
 
@@ -134,7 +136,12 @@ impl Snapshot {
             Term::from_field_text(field, text),
             IndexRecordOption::WithFreqs,
         );
-        (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+        if boost == 1.0 {
+            // A bare term query keeps tantivy's block-WAND top-k pruning available.
+            (Occur::Should, Box::new(q))
+        } else {
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+        }
     }
 
     /// Rank entries for `question`; `region` keeps only national entries and that region's.
@@ -175,11 +182,18 @@ impl Snapshot {
         }
         let f = self.fields;
         let mut clauses = Vec::new();
+        // Phrasings only: answer bodies reach the pool through the classifier below (which learned
+        // them), at a fraction of the cost of their long postings.
         for t in &terms {
             clauses.push(self.term_clause(f.phrasing, t, 3.0));
-            clauses.push(self.term_clause(f.body, t, 1.0));
         }
-        for b in &bigrams {
+        // A bigram inside one of the question's words adds nothing the word's clause does not
+        // find, and the common ones (医保, 社保) have the longest postings; keep the rest, which
+        // catch words jieba cut differently (typos, colloquial spellings).
+        for b in bigrams
+            .iter()
+            .filter(|b| !terms.iter().any(|t| t.contains(b.as_str())))
+        {
             clauses.push(self.term_clause(f.phrasing_bi, b, 1.0));
         }
         let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
@@ -228,8 +242,47 @@ impl Snapshot {
         pool.truncate(RERANK_ENTRIES);
         let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
 
-        let norm_q = normalize(question);
         let bigram_keys = super::bigram_keys(bigrams.iter().map(String::as_str));
+        let query_features = if params.w_lm > 0.0 || params.w_clf > 0.0 || CLASSIFIER_CANDIDATES > 0
+        {
+            let mut uniq = terms.clone();
+            uniq.sort();
+            uniq.dedup();
+            super::lm::Features::new(&uniq, &bigram_keys)
+        } else {
+            super::lm::Features::default()
+        };
+        let probabilities = if params.w_clf > 0.0 || CLASSIFIER_CANDIDATES > 0 {
+            match exclude {
+                Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
+                None => self.classifier.probabilities(&query_features),
+            }
+        } else {
+            Vec::new()
+        };
+        // The classifier's most likely entries join the pool even when no phrasing shares a word
+        // with the question (it also learned from the answers).
+        if !probabilities.is_empty() {
+            let mut by_p: Vec<usize> = (0..probabilities.len()).collect();
+            by_p.sort_by(|&a, &b| {
+                probabilities[b]
+                    .total_cmp(&probabilities[a])
+                    .then(a.cmp(&b))
+            });
+            let allowed = |e: &super::Entry| match region.map(str::trim) {
+                Some(r) if !r.is_empty() => {
+                    e.regions.is_empty() || e.regions.iter().any(|x| x == r)
+                }
+                _ => true,
+            };
+            for entry in by_p.into_iter().take(CLASSIFIER_CANDIDATES) {
+                if !pool.iter().any(|p| p.0 == entry) && allowed(&self.entries[entry]) {
+                    pool.push((entry, 0.0));
+                }
+            }
+        }
+
+        let norm_q = normalize(question);
         let last: HashSet<String> = if params.last_clause > 0.0 {
             last_clause(question)
                 .map(|c| self.analyzer.query_terms(c).into_iter().collect())
@@ -249,14 +302,6 @@ impl Snapshot {
             })
             .collect();
         let total_w: f32 = weights.iter().sum::<f32>().max(1e-6);
-        let query_features = if params.w_lm > 0.0 || params.w_clf > 0.0 {
-            let mut uniq = terms.clone();
-            uniq.sort();
-            uniq.dedup();
-            super::lm::Features::new(&uniq, &bigram_keys)
-        } else {
-            super::lm::Features::default()
-        };
         let excluded = exclude.map(|pi| &self.phrasings[pi]);
         let lm_scores: Vec<f32> = pool
             .iter()
@@ -269,14 +314,37 @@ impl Snapshot {
             })
             .collect();
         let lm_norm = query_features.mass().max(1.0);
-        let probabilities = if params.w_clf > 0.0 {
-            match exclude {
-                Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
-                None => self.classifier.probabilities(&query_features),
+        // Query terms by key, each with the summed weight of its occurrences: every per-phrasing
+        // test below is then one integer lookup instead of string comparisons.
+        let mut slots: HashMap<u64, usize> = HashMap::with_capacity(terms.len());
+        let mut slot_w: Vec<f32> = Vec::with_capacity(terms.len());
+        for (t, w) in terms.iter().zip(&weights) {
+            let k = super::lm::term_key(t);
+            match slots.get(&k) {
+                Some(&s) => slot_w[s] += w,
+                None => {
+                    slots.insert(k, slot_w.len());
+                    slot_w.push(*w);
+                }
             }
-        } else {
-            Vec::new()
+        }
+        let slot_keys: Vec<u64> = {
+            let mut v: Vec<(u64, usize)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
+            v.sort_by_key(|x| x.1);
+            v.into_iter().map(|x| x.0).collect()
         };
+        let share = |hit: &dyn Fn(usize) -> bool| -> f32 {
+            slot_w
+                .iter()
+                .enumerate()
+                .filter(|(s, _)| hit(*s))
+                .map(|(_, w)| w)
+                .sum::<f32>()
+                / total_w
+        };
+        let mut hits: Vec<bool> = vec![false; slot_w.len()];
+        let mut best_hits: Vec<bool> = vec![false; slot_w.len()];
+        let mut in_any: Vec<bool> = vec![false; slot_w.len()];
         let mut candidates: Vec<Candidate> = pool
             .into_iter()
             .zip(lm_scores)
@@ -284,63 +352,37 @@ impl Snapshot {
                 let e = &self.entries[entry];
                 let mut best_sim = -1.0f32;
                 let mut best_p = 0;
-                let mut best_terms: &[String] = &[];
-                let mut in_any = vec![false; terms.len()];
+                in_any.fill(false);
+                best_hits.fill(false);
                 for pi in self.ranges[entry].clone() {
                     if exclude == Some(pi) {
                         continue;
                     }
                     let p = &self.phrasings[pi];
-                    for (i, t) in terms.iter().enumerate() {
-                        if !in_any[i] && p.terms.contains(t) {
-                            in_any[i] = true;
+                    hits.fill(false);
+                    let (mut cov_q, mut cov_p) = (0.0f32, 0.0f32);
+                    for (k, idf) in p.term_keys.iter().zip(&p.term_idf) {
+                        if let Some(&s) = slots.get(k) {
+                            if !hits[s] {
+                                hits[s] = true;
+                                cov_q += slot_w[s];
+                            }
+                            cov_p += idf;
+                            in_any[s] = true;
                         }
                     }
-                    let cov_q: f32 = terms
-                        .iter()
-                        .zip(&weights)
-                        .filter(|(t, _)| p.terms.contains(t))
-                        .map(|(_, w)| w)
-                        .sum::<f32>()
-                        / total_w;
-                    let cov_p: f32 = p
-                        .terms
-                        .iter()
-                        .zip(&p.term_idf)
-                        .filter(|(t, _)| terms.contains(t))
-                        .map(|(_, w)| w)
-                        .sum::<f32>()
-                        / p.idf_total;
-                    let sim = params.w_query_cov * cov_q
-                        + params.w_phrasing_cov * cov_p
+                    let sim = params.w_query_cov * cov_q / total_w
+                        + params.w_phrasing_cov * cov_p / p.idf_total
                         + params.w_dice * dice(&bigram_keys, &p.bigram_keys);
                     if sim > best_sim {
                         best_sim = sim;
                         best_p = pi;
-                        best_terms = &p.terms;
+                        std::mem::swap(&mut hits, &mut best_hits);
                     }
                 }
-                let coverage: f32 = terms
-                    .iter()
-                    .zip(&weights)
-                    .filter(|(t, _)| e.body_terms.contains(*t) || best_terms.contains(t))
-                    .map(|(_, w)| w)
-                    .sum::<f32>()
-                    / total_w;
-                let union: f32 = weights
-                    .iter()
-                    .zip(&in_any)
-                    .filter(|(_, &hit)| hit)
-                    .map(|(w, _)| w)
-                    .sum::<f32>()
-                    / total_w;
-                let tags: f32 = terms
-                    .iter()
-                    .zip(&weights)
-                    .filter(|(t, _)| e.tag_terms.contains(*t))
-                    .map(|(_, w)| w)
-                    .sum::<f32>()
-                    / total_w;
+                let coverage = share(&|s| best_hits[s] || e.body_keys.contains(&slot_keys[s]));
+                let union = share(&|s| in_any[s]);
+                let tags = share(&|s| e.tag_keys.contains(&slot_keys[s]));
                 let mut score = params.w_similarity * best_sim.max(0.0)
                     + params.w_coverage * coverage
                     + params.w_bm25 * (bm25 / max_bm25)
