@@ -193,14 +193,17 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             });
         }
     };
-    let body_terms = |s: &str| analyzer.query_terms(s).into_iter().collect::<HashSet<_>>();
     let keys = |terms: &HashSet<String>| terms.iter().map(|t| lm::term_key(t)).collect();
-    let body_features = |s: &str| {
+    // Cutting a body is the expensive part of loading; do it once per body.
+    let body = |s: &str| -> (HashSet<String>, HashSet<u64>, lm::Features) {
         let mut terms = analyzer.query_terms(s);
         terms.sort();
         terms.dedup();
         let bigrams = Analyzer::bigrams(s);
-        lm::Features::new(&terms, &bigram_keys(bigrams.iter().map(String::as_str)))
+        let features = lm::Features::new(&terms, &bigram_keys(bigrams.iter().map(String::as_str)));
+        let set: HashSet<String> = terms.into_iter().collect();
+        let k = keys(&set);
+        (set, k, features)
     };
     let tag_terms = |tags: &[String]| {
         tags.iter()
@@ -208,6 +211,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             .collect::<HashSet<_>>()
     };
     for f in kb.faqs.iter().filter(|f| f.status == Status::Published) {
+        let (body_terms, body_keys, body_features) = body(&f.answer);
         let mut texts = vec![f.question.clone()];
         texts.extend(f.similar.iter().cloned());
         add(
@@ -220,15 +224,16 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: f.sources.clone(),
                 insurance: f.insurance,
                 tags: f.tags.clone(),
-                body_terms: body_terms(&f.answer),
-                body_features: body_features(&f.answer),
-                body_keys: keys(&body_terms(&f.answer)),
+                body_terms,
+                body_features,
+                body_keys,
                 tag_keys: keys(&tag_terms(&f.tags)),
             },
             texts,
         );
     }
     for a in kb.articles.iter().filter(|a| a.status == Status::Published) {
+        let (body_terms, body_keys, body_features) = body(&a.body);
         let mut texts = vec![a.title.clone()];
         texts.extend(a.questions.iter().cloned());
         add(
@@ -241,9 +246,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: a.sources.clone(),
                 insurance: a.insurance,
                 tags: a.tags.clone(),
-                body_terms: body_terms(&a.body),
-                body_features: body_features(&a.body),
-                body_keys: keys(&body_terms(&a.body)),
+                body_terms,
+                body_features,
+                body_keys,
                 tag_keys: keys(&tag_terms(&a.tags)),
             },
             texts,
@@ -256,6 +261,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             l.law.trim_start_matches("中华人民共和国"),
             l.article
         );
+        let (body_terms, body_keys, body_features) = body(&l.text);
         let mut texts = vec![title.clone(), short];
         if !l.tags.is_empty() {
             texts.push(format!("{} {}", l.law, l.tags.join(" ")));
@@ -270,9 +276,9 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: vec![format!("law:{}", l.id)],
                 insurance: InsuranceScope::Any,
                 tags: l.tags.clone(),
-                body_terms: body_terms(&l.text),
-                body_features: body_features(&l.text),
-                body_keys: keys(&body_terms(&l.text)),
+                body_terms,
+                body_features,
+                body_keys,
                 tag_keys: keys(&tag_terms(&l.tags)),
             },
             texts,
