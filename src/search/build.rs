@@ -174,7 +174,6 @@ fn write_generation(
         // phrasing it made the body postings a dozen times longer for the same candidates.
         if i == 0 || phrasings[i - 1].entry != p.entry {
             doc.add_text(f.body, &e.body);
-            doc.add_text(f.body_bi, &e.body);
         }
         if e.regions.is_empty() {
             doc.add_text(f.region, NATIONAL);

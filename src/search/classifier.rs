@@ -219,11 +219,7 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn f(terms: &[&str]) -> Features {
-        let t: Vec<String> = terms.iter().map(|s| s.to_string()).collect();
-        Features::new(&t, &[])
-    }
+    use crate::search::lm::words as f;
 
     #[test]
     fn learns_the_word_that_separates_two_close_entries() {

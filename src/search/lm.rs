@@ -110,14 +110,17 @@ impl EntryLm {
     }
 }
 
+/// Word-only features of a few terms (for tests of the models built on them).
+#[cfg(test)]
+pub(crate) fn words(terms: &[&str]) -> Features {
+    let t: Vec<String> = terms.iter().map(|s| s.to_string()).collect();
+    Features::new(&t, &[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn f(terms: &[&str]) -> Features {
-        let t: Vec<String> = terms.iter().map(|s| s.to_string()).collect();
-        Features::new(&t, &[])
-    }
+    use words as f;
 
     #[test]
     fn entry_whose_phrasings_share_the_words_scores_higher() {

@@ -113,7 +113,6 @@ pub(crate) struct Fields {
     phrasing: Field,
     phrasing_bi: Field,
     body: Field,
-    body_bi: Field,
     region: Field,
 }
 
@@ -144,9 +143,8 @@ pub(crate) fn schema() -> (Schema, Fields) {
         entry: b.add_text_field("entry", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         phrasing: b.add_text_field("phrasing", zh(true)),
-        phrasing_bi: b.add_text_field("phrasing_bi", bi.clone()),
+        phrasing_bi: b.add_text_field("phrasing_bi", bi),
         body: b.add_text_field("body", zh(false)),
-        body_bi: b.add_text_field("body_bi", bi),
         region: b.add_text_field("region", STRING),
     };
     (b.build(), fields)

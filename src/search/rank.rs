@@ -136,12 +136,7 @@ impl Snapshot {
             Term::from_field_text(field, text),
             IndexRecordOption::WithFreqs,
         );
-        if boost == 1.0 {
-            // A bare term query keeps tantivy's block-WAND top-k pruning available.
-            (Occur::Should, Box::new(q))
-        } else {
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
-        }
+        (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
     }
 
     /// Rank entries for `question`; `region` keeps only national entries and that region's.
@@ -243,26 +238,20 @@ impl Snapshot {
         let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
 
         let bigram_keys = super::bigram_keys(bigrams.iter().map(String::as_str));
-        let query_features = if params.w_lm > 0.0 || params.w_clf > 0.0 || CLASSIFIER_CANDIDATES > 0
-        {
+        // The classifier is always consulted: besides its weighted feature it nominates candidates.
+        let query_features = {
             let mut uniq = terms.clone();
             uniq.sort();
             uniq.dedup();
             super::lm::Features::new(&uniq, &bigram_keys)
-        } else {
-            super::lm::Features::default()
         };
-        let probabilities = if params.w_clf > 0.0 || CLASSIFIER_CANDIDATES > 0 {
-            match exclude {
-                Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
-                None => self.classifier.probabilities(&query_features),
-            }
-        } else {
-            Vec::new()
+        let probabilities = match exclude {
+            Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
+            None => self.classifier.probabilities(&query_features),
         };
         // The classifier's most likely entries join the pool even when no phrasing shares a word
         // with the question (it also learned from the answers).
-        if !probabilities.is_empty() {
+        {
             let mut by_p: Vec<usize> = (0..probabilities.len()).collect();
             by_p.sort_by(|&a, &b| {
                 probabilities[b]
@@ -317,6 +306,7 @@ impl Snapshot {
         // Query terms by key, each with the summed weight of its occurrences: every per-phrasing
         // test below is then one integer lookup instead of string comparisons.
         let mut slots: HashMap<u64, usize> = HashMap::with_capacity(terms.len());
+        let mut slot_keys: Vec<u64> = Vec::with_capacity(terms.len());
         let mut slot_w: Vec<f32> = Vec::with_capacity(terms.len());
         for (t, w) in terms.iter().zip(&weights) {
             let k = super::lm::term_key(t);
@@ -324,15 +314,11 @@ impl Snapshot {
                 Some(&s) => slot_w[s] += w,
                 None => {
                     slots.insert(k, slot_w.len());
+                    slot_keys.push(k);
                     slot_w.push(*w);
                 }
             }
         }
-        let slot_keys: Vec<u64> = {
-            let mut v: Vec<(u64, usize)> = slots.iter().map(|(&k, &s)| (k, s)).collect();
-            v.sort_by_key(|x| x.1);
-            v.into_iter().map(|x| x.0).collect()
-        };
         let share = |hit: &dyn Fn(usize) -> bool| -> f32 {
             slot_w
                 .iter()
