@@ -42,6 +42,10 @@ pub struct Region {
     /// Longer words containing the name that are not the place ("中山路").
     #[serde(default)]
     pub not_in: Vec<String>,
+    /// For a county-level city, the prefecture-level city it lies in (乐平 → 景德镇), so that a
+    /// rule of the prefecture applies to a question about the county.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// A region mentioned in a text.
@@ -73,6 +77,8 @@ pub enum RegionTableError {
     UnknownProvince { region: String, province: String },
     #[error("region {region:?}: a province must name itself as its province, not {province:?}")]
     ProvinceMismatch { region: String, province: String },
+    #[error("region {region:?}: `within` names {within:?}, which is not a city of the same province in the file")]
+    UnknownWithin { region: String, within: String },
 }
 
 #[derive(Deserialize)]
@@ -134,6 +140,17 @@ impl RegionTable {
                     region: r.name.clone(),
                     province: r.province.clone(),
                 });
+            }
+            if let Some(within) = &r.within {
+                let ok = regions.iter().any(|c| {
+                    c.kind == RegionKind::City && &c.name == within && c.province == r.province
+                });
+                if !ok || r.kind != RegionKind::City {
+                    return Err(RegionTableError::UnknownWithin {
+                        region: r.name.clone(),
+                        within: within.clone(),
+                    });
+                }
             }
         }
         let mut spellings: Vec<(String, usize)> =
@@ -210,6 +227,25 @@ impl RegionTable {
         best
     }
 
+    /// Every region a text is about, as canonical names: each mentioned region, the city a
+    /// mentioned county-level city lies in, and the province of each. A rule for 浙江 concerns a
+    /// question about 宁波; a rule for 景德镇 one about 乐平.
+    pub fn enclosing(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.find_all(text) {
+            let within = self.get(&m.canonical).and_then(|r| r.within.clone());
+            for name in [Some(m.canonical), within, Some(m.province)]
+                .into_iter()
+                .flatten()
+            {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the mention at `range` lies inside one of the region's `not_in` words.
     fn excluded(&self, text: &str, idx: usize, range: Range<usize>) -> bool {
         self.regions[idx].not_in.iter().any(|w| {
@@ -246,12 +282,18 @@ name = "中山"
 kind = "city"
 province = "广东"
 not_in = ["中山路"]
+
+[[region]]
+name = "宜都"
+kind = "city"
+province = "湖北"
+within = "宜昌"
 "#;
 
     #[test]
     fn loads_and_prefers_cities() {
         let t = RegionTable::from_toml(SMALL).unwrap();
-        assert_eq!(t.len(), 4);
+        assert_eq!(t.len(), 5);
         let m = t.find_in("我是湖北省宜昌市的").unwrap();
         assert_eq!(m.canonical, "宜昌");
         assert_eq!(m.province, "湖北");
@@ -265,6 +307,14 @@ not_in = ["中山路"]
         assert!(t.find_in("我住在中山路").is_none());
         assert_eq!(t.find_in("广东中山路").unwrap().canonical, "广东");
         assert_eq!(t.find_in("中山的社保").unwrap().canonical, "中山");
+    }
+
+    #[test]
+    fn enclosing_adds_parent_city_and_province() {
+        let t = RegionTable::from_toml(SMALL).unwrap();
+        assert_eq!(t.enclosing("宜都市的医保"), ["宜都", "宜昌", "湖北"]);
+        assert_eq!(t.enclosing("中山和宜昌"), ["中山", "广东", "宜昌", "湖北"]);
+        assert!(t.enclosing("住在中山路").is_empty());
     }
 
     #[test]
@@ -285,6 +335,13 @@ not_in = ["中山路"]
         assert!(matches!(
             RegionTable::from_toml(orphan),
             Err(RegionTableError::UnknownProvince { .. })
+        ));
+        let bad_within = format!(
+            "{SMALL}\n[[region]]\nname = \"乐平\"\nkind = \"city\"\nprovince = \"广东\"\nwithin = \"宜昌\"\n"
+        );
+        assert!(matches!(
+            RegionTable::from_toml(&bad_within),
+            Err(RegionTableError::UnknownWithin { .. })
         ));
         assert!(matches!(
             RegionTable::from_toml("[[region]]\nname = 3\n"),

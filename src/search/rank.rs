@@ -272,6 +272,13 @@ impl Snapshot {
         }
 
         let norm_q = normalize(question);
+        // The places the question is about, with the cities and provinces around them.
+        let places = self
+            .kb
+            .region_table
+            .as_deref()
+            .map(|t| t.enclosing(&norm_q))
+            .unwrap_or_default();
         let last: HashSet<String> = if params.last_clause > 0.0 {
             last_clause(question)
                 .map(|c| self.analyzer.query_terms(c).into_iter().collect())
@@ -382,7 +389,9 @@ impl Snapshot {
                     Kind::Article => 0.9,
                 };
                 if !e.regions.is_empty() {
-                    if e.regions.iter().any(|r| norm_q.contains(r.as_str())) {
+                    let about =
+                        |r: &String| norm_q.contains(r.as_str()) || places.iter().any(|p| p == r);
+                    if e.regions.iter().any(about) {
                         score = (score + 0.05).min(1.0);
                     } else {
                         score *= params.unmentioned_region;
