@@ -29,6 +29,8 @@ struct RawFaq {
     regions: Vec<String>,
     #[serde(default)]
     sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    supersedes: Vec<String>,
     effective: Spanned<String>,
     updated: Spanned<String>,
     status: Spanned<String>,
@@ -338,6 +340,7 @@ fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
             audience,
             regions: r.regions,
             sources: r.sources.into_iter().map(Spanned::into_inner).collect(),
+            supersedes: r.supersedes,
             effective,
             updated,
             status,

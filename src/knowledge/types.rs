@@ -72,6 +72,9 @@ pub struct Faq {
     pub audience: Vec<Audience>,
     pub regions: Vec<String>,
     pub sources: Vec<String>,
+    /// Ids of older entries this one replaces for the present (the same local figures for an
+    /// earlier year): a question that names no year gets this one.
+    pub supersedes: Vec<String>,
     pub effective: NaiveDate,
     pub updated: NaiveDate,
     pub status: Status,

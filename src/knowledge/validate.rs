@@ -141,6 +141,15 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
             );
         }
         check_sources(&f.sources, &f.regions, &f.file, f.line, &what, &mut push);
+        for old in &f.supersedes {
+            if old == &f.id || !kb.faqs.iter().any(|o| &o.id == old) {
+                push(
+                    &f.file,
+                    f.line,
+                    format!("{what} supersedes {old:?}, which is not another FAQ entry"),
+                );
+            }
+        }
         for q in std::iter::once(&f.question).chain(&f.similar) {
             let key = phrasing_key(q);
             if key.is_empty() {

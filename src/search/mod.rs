@@ -57,6 +57,8 @@ pub struct Entry {
     pub sources: Vec<String>,
     pub insurance: InsuranceScope,
     pub tags: Vec<String>,
+    /// A published entry states the same rule for a later year (`supersedes` in the FAQ).
+    pub superseded: bool,
     body_terms: HashSet<String>,
     /// Keys (`lm::term_key`) of the body's and the tags' terms, for cheap coverage tests.
     body_keys: HashSet<u64>,
@@ -208,7 +210,8 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             .flat_map(|t| analyzer.query_terms(t))
             .collect::<HashSet<_>>()
     };
-    for f in kb.faqs.iter().filter(|f| f.status == Status::Published) {
+    let published_faqs = || kb.faqs.iter().filter(|f| f.status == Status::Published);
+    for f in published_faqs() {
         let (body_terms, body_keys, body_features) = body(&f.answer);
         let mut texts = vec![f.question.clone()];
         texts.extend(f.similar.iter().cloned());
@@ -222,6 +225,8 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: f.sources.clone(),
                 insurance: f.insurance,
                 tags: f.tags.clone(),
+                superseded: published_faqs()
+                    .any(|newer| newer.supersedes.iter().any(|old| old == &f.id)),
                 body_terms,
                 body_features,
                 body_keys,
@@ -244,6 +249,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: a.sources.clone(),
                 insurance: a.insurance,
                 tags: a.tags.clone(),
+                superseded: false,
                 body_terms,
                 body_features,
                 body_keys,
@@ -274,6 +280,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: vec![format!("law:{}", l.id)],
                 insurance: InsuranceScope::Any,
                 tags: l.tags.clone(),
+                superseded: false,
                 body_terms,
                 body_features,
                 body_keys,

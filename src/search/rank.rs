@@ -44,6 +44,13 @@ pub struct RankParams {
     pub w_bm25: f32,
     /// Multiplier for regional entries whose region the question does not mention.
     pub unmentioned_region: f32,
+    /// Added to a regional entry whose region (or a place inside it) the question names.
+    pub region_bonus: f32,
+    /// Multiplier for national entries when the question names a place that a candidate's
+    /// local rule covers: the local answer carries the local figures.
+    pub national_when_local: f32,
+    /// Multiplier for an entry a later one supersedes, when the question names no year.
+    pub superseded: f32,
     /// Weight of the question's coverage by the entry's tags.
     pub w_tags: f32,
     /// Weight of the question's coverage by all phrasings of the entry together.
@@ -73,6 +80,9 @@ impl Default for RankParams {
             w_coverage: 0.05,
             w_bm25: 0.03,
             unmentioned_region: 0.50,
+            region_bonus: 0.05,
+            national_when_local: 0.8,
+            superseded: 0.85,
             w_tags: 0.20,
             w_union: 0.05,
             last_clause: 0.60,
@@ -108,6 +118,30 @@ pub struct Ranked {
     pub terms: Vec<String>,
     /// Best first.
     pub candidates: Vec<Candidate>,
+}
+
+/// Whether a (normalised) question names a calendar year: 2024, 2024年, 24年, 二〇二四, 二零二五.
+/// "15年" (fifteen years of contributions) also counts; then no entry is preferred for recency.
+fn names_a_year(q: &str) -> bool {
+    let chars: Vec<char> = q.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = i - start;
+        if (run == 4 && matches!(chars[start], '1' | '2'))
+            || (run == 2 && chars.get(i) == Some(&'年'))
+        {
+            return true;
+        }
+    }
+    q.contains("二〇") || q.contains("二零二") || q.contains("一九")
 }
 
 /// Dice coefficient of two sorted, deduplicated key lists.
@@ -272,6 +306,7 @@ impl Snapshot {
         }
 
         let norm_q = normalize(question);
+        let names_year = names_a_year(&norm_q);
         // The places the question is about, with the cities and provinces around them.
         let places = self
             .kb
@@ -392,10 +427,13 @@ impl Snapshot {
                     let about =
                         |r: &String| norm_q.contains(r.as_str()) || places.iter().any(|p| p == r);
                     if e.regions.iter().any(about) {
-                        score = (score + 0.05).min(1.0);
+                        score = (score + params.region_bonus).min(1.0);
                     } else {
                         score *= params.unmentioned_region;
                     }
+                }
+                if e.superseded && !names_year {
+                    score *= params.superseded;
                 }
                 Candidate {
                     entry,
@@ -407,6 +445,19 @@ impl Snapshot {
                 }
             })
             .collect();
+        // A local rule among the leaders for a place the question names beats the national frame.
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let local_rule = |c: &Candidate| {
+            let e = &self.entries[c.entry];
+            !e.regions.is_empty() && e.regions.iter().any(|r| places.iter().any(|p| p == r))
+        };
+        if params.national_when_local < 1.0 && candidates.iter().take(3).any(local_rule) {
+            for c in &mut candidates {
+                if self.entries[c.entry].regions.is_empty() {
+                    c.score *= params.national_when_local;
+                }
+            }
+        }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         candidates.truncate(limit);
         Ok(Ranked { terms, candidates })
@@ -454,4 +505,31 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_a_year;
+
+    #[test]
+    fn years_are_recognised_and_other_numbers_are_not() {
+        for q in [
+            "2024年上海基数",
+            "上海2025基数",
+            "24年7月起",
+            "二〇二四年度",
+            "二零二五年",
+        ] {
+            assert!(names_a_year(q), "{q}");
+        }
+        for q in [
+            "上海现在的基数",
+            "12333",
+            "交了3个月",
+            "欠了12000元",
+            "今年的标准",
+        ] {
+            assert!(!names_a_year(q), "{q}");
+        }
+    }
 }

@@ -32,3 +32,26 @@ fn eval_labels_name_existing_entries() {
         }
     }
 }
+
+/// A question about a named city gets that city's rule, and for the year it names — or, naming
+/// none, the current one (`supersedes`).
+#[test]
+fn named_place_and_year_pick_the_local_rule_for_that_year() {
+    let snap = repo_answerer().snapshot();
+    let top = |q: &str| {
+        let r = snap.rank(q, None, 3).unwrap();
+        snap.entries[r.candidates[0].entry].id.clone()
+    };
+    assert_eq!(
+        top("上海灵活就业养老最低缴费基数现在是多少"),
+        "flexible-shanghai-2025"
+    );
+    assert_eq!(
+        top("上海2024年灵活就业养老最低缴费基数是多少"),
+        "flexible-shanghai-2024"
+    );
+    assert_eq!(
+        top("北京灵活就业医保现在一个月多少钱"),
+        "flexible-beijing-2025"
+    );
+}

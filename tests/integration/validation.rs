@@ -247,3 +247,18 @@ fn policy_with_floor_above_ceiling_reports_its_line() {
         "{problems:#?}"
     );
 }
+
+#[test]
+fn supersedes_names_no_entry() {
+    let faq = FIXTURE_FAQ.replace(
+        "sources = [\"law:SIL-86\"]\neffective",
+        "sources = [\"law:SIL-86\"]\nsupersedes = [\"late-fee-2019\"]\neffective",
+    );
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "supersedes \"late-fee-2019\", which is not another FAQ entry",
+        "faq/fixture.toml",
+        16,
+    );
+}
