@@ -54,22 +54,55 @@ impl<'a> Domain<'a> {
             }
         }
         let masked = masked.as_deref().unwrap_or(&norm);
-        let core = self
-            .dict
-            .core
-            .iter()
-            .any(|w| !w.is_empty() && masked.contains(w.as_str()));
+        let core = count_mentions(masked, &self.dict.core);
         for other in &self.dict.other_systems {
-            if (other.strong || !core) && other.words.iter().any(has) {
+            // A story may name our system once and ask about another one at length
+            // ("交了社保但没交公积金……公积金能补吗"): the system named more often is the subject.
+            let theirs = count_mentions(&norm, &other.words);
+            if theirs > 0 && (other.strong || theirs > core) {
                 return DomainVerdict::Other {
                     referral: Some(other.referral.clone()),
                 };
             }
         }
-        if core || self.dict.in_domain.iter().any(has) {
+        if core > 0 || self.dict.in_domain.iter().any(has) {
             DomainVerdict::Ours
         } else {
             DomainVerdict::NoSignal
         }
+    }
+}
+
+/// How many times any of `words` occurs in `text`, left to right without overlaps, the longest
+/// word first at each position (公积金贷款 counts once, not also as 公积金).
+fn count_mentions(text: &str, words: &[String]) -> usize {
+    let mut n = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let hit = words
+            .iter()
+            .filter(|w| !w.is_empty() && rest.starts_with(w.as_str()))
+            .map(String::len)
+            .max();
+        match hit {
+            Some(len) => {
+                n += 1;
+                rest = &rest[len..];
+            }
+            None => rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..],
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_mentions;
+
+    #[test]
+    fn mentions_count_without_overlaps() {
+        let words = ["公积金".to_string(), "公积金贷款".to_string()];
+        assert_eq!(count_mentions("公积金贷款和公积金", &words), 2);
+        assert_eq!(count_mentions("社保断了", &words), 0);
     }
 }
