@@ -4,8 +4,9 @@
 //! be confidently wrong. In order: an out-of-domain phrase (养老金补发, 医保卡挂失, 买房…) rules the
 //! question out unless a back-payment word keeps it ours ("补发和补缴是一回事吗"); another system's
 //! words (tax, housing fund, credit, commercial insurance, utilities…) send the citizen elsewhere
-//! unless one of our system names appears outside those words (医疗保险 inside 商业医疗保险 does not
-//! count), and `strong` groups win even then; otherwise our vocabulary — broad, because citizens
+//! unless our system names appear outside those words at least as often (医疗保险 inside 商业医疗保险
+//! does not count; "交了社保……公积金能补吗" with 公积金 named three times is about 公积金), and
+//! `strong` groups win even then; otherwise our vocabulary — broad, because citizens
 //! tell stories (断了, 交了几年, 看病) — marks it ours, and its absence means no signal. The words
 //! come from `knowledge/dict/domain.toml`, normalised at load.
 

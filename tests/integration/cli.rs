@@ -80,11 +80,17 @@ fn off_topic_questions_fall_back() {
         "信用卡逾期了怎么办",
         "公积金断缴了可以补缴吗",
         "重疾险怎么理赔",
+        // Names 社保 once, asks about 公积金 throughout.
+        "公司给交了社保但一直没交公积金，听说公积金贷款利率低，能让公司把以前的公积金补上吗",
     ] {
         let r = ask_json(q);
         assert_eq!(r["kind"], "fallback", "{q:?} → {r}");
         assert!(r["sources"].as_array().unwrap().is_empty());
     }
+    // 医保单位 contains 保单 (a commercial-insurance word); it is still our question.
+    let r = ask_json("职工医保单位和个人各交多少比例");
+    assert_eq!(r["kind"], "answer", "{r}");
+    assert_eq!(r["sources"][0]["id"], "medical-rates", "{r}");
 }
 
 #[test]
