@@ -31,6 +31,8 @@ struct RawFaq {
     sources: Vec<Spanned<String>>,
     #[serde(default)]
     supersedes: Vec<String>,
+    #[serde(default)]
+    localizes: Vec<String>,
     effective: Spanned<String>,
     updated: Spanned<String>,
     status: Spanned<String>,
@@ -341,6 +343,7 @@ fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
             regions: r.regions,
             sources: r.sources.into_iter().map(Spanned::into_inner).collect(),
             supersedes: r.supersedes,
+            localizes: r.localizes,
             effective,
             updated,
             status,

@@ -75,6 +75,9 @@ pub struct Faq {
     /// Ids of older entries this one replaces for the present (the same local figures for an
     /// earlier year): a question that names no year gets this one.
     pub supersedes: Vec<String>,
+    /// Ids of national entries this regional one is the local version of: a question naming
+    /// this entry's place that the national entry would answer gets this one.
+    pub localizes: Vec<String>,
     pub effective: NaiveDate,
     pub updated: NaiveDate,
     pub status: Status,

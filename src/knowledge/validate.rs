@@ -150,6 +150,26 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
                 );
             }
         }
+        if !f.localizes.is_empty() && f.regions.is_empty() {
+            push(
+                &f.file,
+                f.line,
+                format!("{what} localizes national entries but names no region"),
+            );
+        }
+        for national in &f.localizes {
+            if !kb
+                .faqs
+                .iter()
+                .any(|o| &o.id == national && o.regions.is_empty())
+            {
+                push(
+                    &f.file,
+                    f.line,
+                    format!("{what} localizes {national:?}, which is not a national FAQ entry"),
+                );
+            }
+        }
         for q in std::iter::once(&f.question).chain(&f.similar) {
             let key = phrasing_key(q);
             if key.is_empty() {

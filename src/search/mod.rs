@@ -59,6 +59,8 @@ pub struct Entry {
     pub tags: Vec<String>,
     /// A published entry states the same rule for a later year (`supersedes` in the FAQ).
     pub superseded: bool,
+    /// Ids of the national entries this regional entry is the local version of.
+    pub localizes: Vec<String>,
     body_terms: HashSet<String>,
     /// Keys (`lm::term_key`) of the body's and the tags' terms, for cheap coverage tests.
     body_keys: HashSet<u64>,
@@ -227,6 +229,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 tags: f.tags.clone(),
                 superseded: published_faqs()
                     .any(|newer| newer.supersedes.iter().any(|old| old == &f.id)),
+                localizes: f.localizes.clone(),
                 body_terms,
                 body_features,
                 body_keys,
@@ -250,6 +253,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: a.insurance,
                 tags: a.tags.clone(),
                 superseded: false,
+                localizes: vec![],
                 body_terms,
                 body_features,
                 body_keys,
@@ -281,6 +285,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 insurance: InsuranceScope::Any,
                 tags: l.tags.clone(),
                 superseded: false,
+                localizes: vec![],
                 body_terms,
                 body_features,
                 body_keys,

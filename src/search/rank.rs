@@ -82,7 +82,7 @@ impl Default for RankParams {
             unmentioned_region: 0.50,
             region_bonus: 0.05,
             national_when_local: 0.8,
-            superseded: 0.85,
+            superseded: 0.7,
             w_tags: 0.20,
             w_union: 0.05,
             last_clause: 0.60,
@@ -457,6 +457,42 @@ impl Snapshot {
                     c.score *= params.national_when_local;
                 }
             }
+        }
+        // A national answer gives way to its local version (`localizes`) for a place the question
+        // names, when that version is among the candidates at all: the local entry carries the
+        // local figures the national one can only say vary by city.
+        let named_place = |i: usize| {
+            let e = &self.entries[i];
+            e.regions.iter().any(|r| places.iter().any(|p| p == r))
+        };
+        let mut lifts = Vec::new();
+        for n in &candidates {
+            let national = &self.entries[n.entry];
+            if !national.regions.is_empty() {
+                continue;
+            }
+            let local = candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| {
+                    // The current version stands in, not one a later entry supersedes.
+                    (names_year || !self.entries[l.entry].superseded)
+                        && named_place(l.entry)
+                        && self.entries[l.entry]
+                            .localizes
+                            .iter()
+                            .any(|id| id == &national.id)
+                })
+                .max_by(|a, b| a.1.score.total_cmp(&b.1.score));
+            if let Some((li, l)) = local {
+                if l.score <= n.score {
+                    lifts.push((li, n.score));
+                }
+            }
+        }
+        for (li, above) in lifts {
+            let c = &mut candidates[li];
+            c.score = c.score.max((above + 1e-4).min(1.0));
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         candidates.truncate(limit);

@@ -68,4 +68,13 @@ fn named_place_and_year_pick_the_local_rule_for_that_year() {
         top("北京灵活就业医保现在一个月多少钱"),
         "flexible-beijing-2025"
     );
+    // `localizes`: 宁波 lies in 浙江, whose rule is the local version of the national frame.
+    assert_eq!(
+        top("俺在宁波上班，将来退了休医保想不再掏钱，得攒够多少个年头"),
+        "retiree-zhejiang-years"
+    );
+    assert_eq!(
+        top("俺在郑州上班，将来退了休医保想不再掏钱，得攒够多少个年头"),
+        "retiree-required-years-national"
+    );
 }

@@ -262,3 +262,22 @@ fn supersedes_names_no_entry() {
         16,
     );
 }
+
+#[test]
+fn localizes_needs_a_region_and_a_national_entry() {
+    let faq = FIXTURE_FAQ.replace(
+        "sources = [\"law:SIL-86\"]\neffective",
+        "sources = [\"law:SIL-86\"]\nlocalizes = [\"no-such-entry\"]\neffective",
+    );
+    let dir = with_faq(&faq);
+    let messages: Vec<String> = problems_of(&dir).iter().map(|p| p.to_string()).collect();
+    for needle in [
+        "localizes national entries but names no region",
+        "localizes \"no-such-entry\", which is not a national FAQ entry",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "{needle}: {messages:?}"
+        );
+    }
+}
