@@ -18,6 +18,8 @@ fn set(p: &mut RankParams, name: &str, v: f32) {
         "region_bonus" => &mut p.region_bonus,
         "national_when_local" => &mut p.national_when_local,
         "superseded" => &mut p.superseded,
+        "article_weight" => &mut p.article_weight,
+        "law_weight" => &mut p.law_weight,
         "w_tags" => &mut p.w_tags,
         "w_union" => &mut p.w_union,
         "last_clause" => &mut p.last_clause,

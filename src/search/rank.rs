@@ -51,6 +51,10 @@ pub struct RankParams {
     pub national_when_local: f32,
     /// Multiplier for an entry a later one supersedes, when the question names no year.
     pub superseded: f32,
+    /// Multipliers for articles and law articles against FAQ entries: a citizen is better served
+    /// by the short FAQ answer when both fit.
+    pub article_weight: f32,
+    pub law_weight: f32,
     /// Weight of the question's coverage by the entry's tags.
     pub w_tags: f32,
     /// Weight of the question's coverage by all phrasings of the entry together.
@@ -83,6 +87,8 @@ impl Default for RankParams {
             region_bonus: 0.05,
             national_when_local: 0.8,
             superseded: 0.7,
+            article_weight: 0.9,
+            law_weight: 0.92,
             w_tags: 0.20,
             w_union: 0.05,
             last_clause: 0.60,
@@ -420,8 +426,8 @@ impl Snapshot {
                     + params.w_clf * probabilities.get(entry).copied().unwrap_or(0.0);
                 score *= match e.kind {
                     Kind::Faq => 1.0,
-                    Kind::Law => 0.92,
-                    Kind::Article => 0.9,
+                    Kind::Law => params.law_weight,
+                    Kind::Article => params.article_weight,
                 };
                 if !e.regions.is_empty() {
                     let about =

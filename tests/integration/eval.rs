@@ -78,3 +78,18 @@ fn named_place_and_year_pick_the_local_rule_for_that_year() {
         "retiree-required-years-national"
     );
 }
+
+/// Misspellings of key words (knowledge/dict/synonyms.txt) mean the word they miss.
+#[test]
+fn common_misspellings_mean_the_word() {
+    let snap = repo_answerer().snapshot();
+    for (typo, word) in [
+        ("医包断了三个月", "医保"),
+        ("社宝能补吗", "社保"),
+        ("滞纳今咋算", "滞纳金"),
+        ("灵活就叶最低机数", "基数"),
+    ] {
+        let terms = snap.analyzer.query_terms(typo);
+        assert!(terms.iter().any(|t| t == word), "{typo}: {terms:?}");
+    }
+}
