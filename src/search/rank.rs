@@ -293,11 +293,17 @@ impl Snapshot {
         // with the question (it also learned from the answers).
         {
             let mut by_p: Vec<usize> = (0..probabilities.len()).collect();
-            by_p.sort_by(|&a, &b| {
-                probabilities[b]
-                    .total_cmp(&probabilities[a])
-                    .then(a.cmp(&b))
-            });
+            let likelier = |a: &usize, b: &usize| {
+                probabilities[*b]
+                    .total_cmp(&probabilities[*a])
+                    .then(a.cmp(b))
+            };
+            // Only the leaders matter: select them, then order just those.
+            if by_p.len() > CLASSIFIER_CANDIDATES {
+                by_p.select_nth_unstable_by(CLASSIFIER_CANDIDATES, likelier);
+                by_p.truncate(CLASSIFIER_CANDIDATES);
+            }
+            by_p.sort_by(likelier);
             let allowed = |e: &super::Entry| match region.map(str::trim) {
                 Some(r) if !r.is_empty() => {
                     e.regions.is_empty() || e.regions.iter().any(|x| x == r)
@@ -353,15 +359,14 @@ impl Snapshot {
         let lm_norm = query_features.mass().max(1.0);
         // Query terms by key, each with the summed weight of its occurrences: every per-phrasing
         // test below is then one integer lookup instead of string comparisons.
-        let mut slots: HashMap<u64, usize> = HashMap::with_capacity(terms.len());
+        // A question has a few dozen terms at most, so a linear scan of the keys beats hashing.
         let mut slot_keys: Vec<u64> = Vec::with_capacity(terms.len());
         let mut slot_w: Vec<f32> = Vec::with_capacity(terms.len());
         for (t, w) in terms.iter().zip(&weights) {
             let k = super::lm::term_key(t);
-            match slots.get(&k) {
-                Some(&s) => slot_w[s] += w,
+            match slot_keys.iter().position(|&x| x == k) {
+                Some(s) => slot_w[s] += w,
                 None => {
-                    slots.insert(k, slot_w.len());
                     slot_keys.push(k);
                     slot_w.push(*w);
                 }
@@ -376,6 +381,14 @@ impl Snapshot {
                 .sum::<f32>()
                 / total_w
         };
+        // A 256-bit filter of the question's term keys: most phrasing terms are not in the
+        // question, and one bit test rejects them before the scan of `slot_keys`.
+        let mut key_filter = [0u64; 4];
+        for k in &slot_keys {
+            key_filter[(*k as usize >> 6) & 3] |= 1 << (k & 63);
+        }
+        let maybe_in_question =
+            |k: u64| key_filter[(k as usize >> 6) & 3] & (1 << (k & 63)) != 0;
         let mut hits: Vec<bool> = vec![false; slot_w.len()];
         let mut best_hits: Vec<bool> = vec![false; slot_w.len()];
         let mut in_any: Vec<bool> = vec![false; slot_w.len()];
@@ -396,7 +409,10 @@ impl Snapshot {
                     hits.fill(false);
                     let (mut cov_q, mut cov_p) = (0.0f32, 0.0f32);
                     for (k, idf) in p.term_keys.iter().zip(&p.term_idf) {
-                        if let Some(&s) = slots.get(k) {
+                        if !maybe_in_question(*k) {
+                            continue;
+                        }
+                        if let Some(s) = slot_keys.iter().position(|x| x == k) {
                             if !hits[s] {
                                 hits[s] = true;
                                 cov_q += slot_w[s];
