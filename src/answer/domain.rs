@@ -4,7 +4,7 @@
 //! be confidently wrong. In order: an out-of-domain phrase (养老金补发, 医保卡挂失, 买房…) rules the
 //! question out unless a back-payment word keeps it ours ("补发和补缴是一回事吗"); another system's
 //! words (tax, housing fund, credit, commercial insurance, utilities…) send the citizen elsewhere
-//! unless our system names appear outside those words at least as often (医疗保险 inside 商业医疗保险
+//! unless our system names appear outside those words at least half as often (医疗保险 inside 商业医疗保险
 //! does not count; "交了社保……公积金能补吗" with 公积金 named three times is about 公积金), and
 //! `strong` groups win even then; otherwise our vocabulary — broad, because citizens
 //! tell stories (断了, 交了几年, 看病) — marks it ours, and its absence means no signal. The words
@@ -58,9 +58,10 @@ impl<'a> Domain<'a> {
         let core = count_mentions(masked, &self.dict.core);
         for other in &self.dict.other_systems {
             // A story may name our system once and ask about another one at length
-            // ("交了社保但没交公积金……公积金能补吗"): the system named more often is the subject.
+            // ("交了社保但没交公积金……公积金能补吗"): a system named over twice as often as ours is
+            // the subject.
             let theirs = count_mentions(&norm, &other.words);
-            if theirs > 0 && (other.strong || theirs > core) {
+            if theirs > 0 && (other.strong || theirs > 2 * core) {
                 return DomainVerdict::Other {
                     referral: Some(other.referral.clone()),
                 };

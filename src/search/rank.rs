@@ -387,8 +387,7 @@ impl Snapshot {
         for k in &slot_keys {
             key_filter[(*k as usize >> 6) & 3] |= 1 << (k & 63);
         }
-        let maybe_in_question =
-            |k: u64| key_filter[(k as usize >> 6) & 3] & (1 << (k & 63)) != 0;
+        let maybe_in_question = |k: u64| key_filter[(k as usize >> 6) & 3] & (1 << (k & 63)) != 0;
         let mut hits: Vec<bool> = vec![false; slot_w.len()];
         let mut best_hits: Vec<bool> = vec![false; slot_w.len()];
         let mut in_any: Vec<bool> = vec![false; slot_w.len()];
