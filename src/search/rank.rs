@@ -486,14 +486,31 @@ impl Snapshot {
                 }
             })
             .collect();
-        // A local rule among the leaders for a place the question names beats the national frame.
+        self.prefer_local_rules(&mut candidates, &places, names_year, params);
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        let local_rule = |c: &Candidate| {
-            let e = &self.entries[c.entry];
-            !e.regions.is_empty() && e.regions.iter().any(|r| places.iter().any(|p| p == r))
+        candidates.truncate(limit);
+        Ok(Ranked { terms, candidates })
+    }
+
+    /// Place preferences, applied once every candidate has its score: a local rule among the
+    /// leaders for a place the question names beats the national frame, and a national answer
+    /// gives way to its local version (`localizes`) for that place.
+    fn prefer_local_rules(
+        &self,
+        candidates: &mut [Candidate],
+        places: &[String],
+        names_year: bool,
+        params: &RankParams,
+    ) {
+        // Whether an entry's rule is for a place the question names (national entries: never).
+        let named_place = |i: usize| {
+            let e = &self.entries[i];
+            e.regions.iter().any(|r| places.iter().any(|p| p == r))
         };
-        if params.national_when_local < 1.0 && candidates.iter().take(3).any(local_rule) {
-            for c in &mut candidates {
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let local_leader = candidates.iter().take(3).any(|c| named_place(c.entry));
+        if params.national_when_local < 1.0 && local_leader {
+            for c in candidates.iter_mut() {
                 if self.entries[c.entry].regions.is_empty() {
                     c.score *= params.national_when_local;
                 }
@@ -502,12 +519,8 @@ impl Snapshot {
         // A national answer gives way to its local version (`localizes`) for a place the question
         // names, when that version is among the candidates at all: the local entry carries the
         // local figures the national one can only say vary by city.
-        let named_place = |i: usize| {
-            let e = &self.entries[i];
-            e.regions.iter().any(|r| places.iter().any(|p| p == r))
-        };
         let mut lifts = Vec::new();
-        for n in &candidates {
+        for n in candidates.iter() {
             let national = &self.entries[n.entry];
             if !national.regions.is_empty() {
                 continue;
@@ -535,9 +548,6 @@ impl Snapshot {
             let c = &mut candidates[li];
             c.score = c.score.max((above + 1e-4).min(1.0));
         }
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        candidates.truncate(limit);
-        Ok(Ranked { terms, candidates })
     }
 
     /// A highlighted excerpt (`<b>…</b>`, HTML-escaped) of the entry body for the query terms.
