@@ -49,7 +49,7 @@ impl Default for DecisionParams {
             clarify: 0.12,
             margin: 0.01,
             article_weight: 0.80,
-            no_signal_min: 0.40,
+            no_signal_min: 0.45,
             no_signal_terms: 3,
             no_signal_coverage: 0.5,
         }
