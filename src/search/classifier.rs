@@ -10,8 +10,9 @@
 //! index is built. One pass of stochastic training depends on the order of the examples: adding two
 //! phrasings reshuffled everything and moved development-set hit@1 by ±1.5 points. So the model is
 //! the average of [`SHUFFLES`] models trained on different fixed orders (in parallel), which is
-//! both steadier and better than any one of them; the weights are stored beside the index (`classifier.bin`) so a restart only
-//! reads them. A missing or mismatched file is retrained in memory, never an error.
+//! both steadier and better than any one of them. The weights are stored beside the index
+//! (`classifier.bin`) so a restart only reads them. A missing or mismatched file is retrained in
+//! memory, never an error.
 
 use super::lm::Features;
 use std::collections::HashMap;
