@@ -213,6 +213,10 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
             .collect::<HashSet<_>>()
     };
     let published_faqs = || kb.faqs.iter().filter(|f| f.status == Status::Published);
+    // Entries a published entry supersedes, collected once rather than searched for per entry.
+    let superseded: HashSet<&str> = published_faqs()
+        .flat_map(|newer| newer.supersedes.iter().map(String::as_str))
+        .collect();
     for f in published_faqs() {
         let (body_terms, body_keys, body_features) = body(&f.answer);
         let mut texts = vec![f.question.clone()];
@@ -227,8 +231,7 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
                 sources: f.sources.clone(),
                 insurance: f.insurance,
                 tags: f.tags.clone(),
-                superseded: published_faqs()
-                    .any(|newer| newer.supersedes.iter().any(|old| old == &f.id)),
+                superseded: superseded.contains(f.id.as_str()),
                 localizes: f.localizes.clone(),
                 body_terms,
                 body_features,
