@@ -8,10 +8,12 @@
 //! splits differently in the two places.
 
 mod analyzer;
+mod mask;
 mod normalize;
 pub mod numbers;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};
+pub use mask::mask;
 pub use normalize::normalize;
 pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};
