@@ -4,6 +4,7 @@ use crate::common::repo_answerer;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use bujiao::answer::Answerer;
+use bujiao::bot::Bot;
 use bujiao::channels::http::{app, AppState};
 use bujiao::dialogue::{Engine, STATE_VERSION};
 use bujiao::session::{MemoryStore, Sessions};
@@ -16,7 +17,7 @@ fn state() -> AppState {
     // Share the process-wide snapshot; sessions in memory.
     let answerer = Arc::new(Answerer::new_shared(repo_answerer().snapshot()));
     let sessions = Sessions::new(Arc::new(MemoryStore::new()), STATE_VERSION);
-    AppState::new(Arc::new(Engine::new(answerer, sessions)))
+    AppState::new(Arc::new(Bot::new(Engine::new(answerer, sessions))))
 }
 
 async fn call(req: Request<Body>) -> (StatusCode, Value) {
