@@ -102,13 +102,13 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let engine = bujiao::dialogue::Engine::new(
+    let engine = bujiao::bot::Bot::new(bujiao::dialogue::Engine::new(
         std::sync::Arc::new(Answerer::new_shared(answerer.snapshot())),
         bujiao::session::Sessions::new(
             std::sync::Arc::new(bujiao::session::MemoryStore::new()),
             bujiao::dialogue::STATE_VERSION,
         ),
-    );
+    ));
     let mut n = 0u64;
     report("ask via dialogue engine", &mut |q| {
         n += 1;

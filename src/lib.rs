@@ -6,14 +6,18 @@
 //! between a transport and the core. See `ARCHITECTURE.md` for the map.
 
 pub mod answer;
+pub mod bot;
 pub mod calc;
 pub mod channels;
+pub mod china_time;
 pub mod config;
 pub mod dialogue;
 pub mod error;
 pub mod eval;
+pub mod field;
 pub mod knowledge;
 pub mod search;
+pub mod server;
 pub mod session;
 pub mod text;
 

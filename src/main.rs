@@ -1,7 +1,8 @@
 //! The `bujiao` binary: argument parsing and wiring only; all behaviour lives in the library.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use bujiao::answer::{self, Answerer, ReplyKind};
+use bujiao::bot::{Bot, BotConfig};
 use bujiao::channels;
 use bujiao::channels::calc_cli as c;
 use bujiao::config::Paths;
@@ -218,23 +219,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jsonl,
             question,
         } => {
-            // One-shot questions go through the dialogue engine with a fresh in-memory session
-            // each, so a complete calculation question gets its result.
+            // One-shot questions: the dialogue logic on a fresh state, no session stored, so a
+            // complete calculation question gets its result.
             let rt = tokio::runtime::Runtime::new()?;
-            let engine = rt.block_on(engine(&paths, "memory", ttl))?;
-            let mut n = 0u64;
-            let mut fresh = |text: &str| {
-                n += 1;
-                rt.block_on(engine.handle(&format!("ask-{n}"), text))
-            };
+            let bot = rt.block_on(open_bot(&paths, "memory", ttl))?;
             if jsonl {
                 let stdin = std::io::stdin().lock();
                 let stdout = std::io::stdout().lock();
-                channels::cli::ask_jsonl(stdin, stdout, fresh)?;
+                channels::cli::ask_jsonl(stdin, stdout, |text| rt.block_on(bot.ask(text)))?;
                 return Ok(ExitCode::SUCCESS);
             }
             let q = question.join(" ");
-            let reply = fresh(&q);
+            let reply = rt.block_on(bot.ask(&q));
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut out, &reply)?;
@@ -431,7 +427,25 @@ fn index_build(paths: &Paths) -> Result<ExitCode> {
 
 fn open(paths: &Paths) -> Result<Answerer> {
     let (bar, progress) = progress_bar();
-    let snap = answer::load_snapshot(paths, &progress).map_err(|e| match e {
+    let snap = answer::load_snapshot(paths, &progress).map_err(knowledge_error)?;
+    bar.finish_and_clear();
+    Ok(Answerer::new(snap))
+}
+
+/// The bot core over the knowledge base and the chosen session store.
+async fn open_bot(paths: &Paths, sessions: &str, ttl: std::time::Duration) -> Result<Bot> {
+    let (bar, progress) = progress_bar();
+    let mut config = BotConfig::new(paths.clone(), sessions);
+    config.session_ttl = ttl;
+    config.progress = Some(Arc::new(progress));
+    let bot = Bot::open(&config).await.map_err(knowledge_error)?;
+    bar.finish_and_clear();
+    Ok(bot)
+}
+
+/// Problems of the knowledge files as `file:line: problem` lines on stderr, then one error.
+fn knowledge_error(e: bujiao::Error) -> anyhow::Error {
+    match e {
         bujiao::Error::Knowledge(problems) => {
             for p in &problems {
                 eprintln!("{p}");
@@ -442,24 +456,7 @@ fn open(paths: &Paths) -> Result<Answerer> {
             )
         }
         other => other.into(),
-    })?;
-    bar.finish_and_clear();
-    Ok(Answerer::new(snap))
-}
-
-/// The dialogue engine over the knowledge base and the chosen session store.
-async fn engine(
-    paths: &Paths,
-    sessions: &str,
-    ttl: std::time::Duration,
-) -> Result<bujiao::dialogue::Engine> {
-    let answerer = Arc::new(open(paths)?);
-    let store = bujiao::session::open_store(sessions, &paths.data)
-        .await
-        .with_context(|| format!("cannot open session store {sessions:?}"))?;
-    let sessions =
-        bujiao::session::Sessions::new(store, bujiao::dialogue::STATE_VERSION).with_ttl(ttl);
-    Ok(bujiao::dialogue::Engine::new(answerer, sessions))
+    }
 }
 
 fn chat(
@@ -470,13 +467,11 @@ fn chat(
     ttl: std::time::Duration,
 ) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
-    let engine = rt.block_on(engine(paths, sessions, ttl))?;
+    let bot = rt.block_on(open_bot(paths, sessions, ttl))?;
     if jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
-        channels::cli::chat_jsonl(stdin, stdout, |id, text| {
-            rt.block_on(engine.handle(id, text))
-        })?;
+        channels::cli::chat_jsonl(stdin, stdout, |id, text| rt.block_on(bot.handle(id, text)))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut editor = rustyline::DefaultEditor::new()?;
@@ -488,10 +483,10 @@ fn chat(
                     continue;
                 }
                 let _ = editor.add_history_entry(line.as_str());
-                let reply = rt.block_on(engine.handle(session, &line));
+                let reply = rt.block_on(bot.handle(session, &line));
                 println!("助手> {}", reply.text);
                 if !reply.options.is_empty() && reply.kind != ReplyKind::Clarify {
-                    println!("      可选：{}", reply.options.join(" / "));
+                    println!("      可选：{}", reply.option_titles().join(" / "));
                 }
             }
             Err(rustyline::error::ReadlineError::Interrupted) => continue,
@@ -504,41 +499,19 @@ fn chat(
 
 fn serve(paths: &Paths, addr: &str, sessions: &str, ttl: std::time::Duration) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
-        let engine = Arc::new(engine(paths, sessions, ttl).await?);
-        let purger = engine
-            .sessions()
-            .spawn_purger(std::time::Duration::from_secs(300));
-        let state = channels::http::AppState::new(engine);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        tracing::info!("serving on http://{}", listener.local_addr()?);
-        axum::serve(listener, channels::http::app(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
-        purger.abort();
-        Ok::<_, anyhow::Error>(())
-    })?;
+    let (bar, progress) = progress_bar();
+    let mut bot = BotConfig::new(paths.clone(), sessions);
+    bot.session_ttl = ttl;
+    bot.progress = Some(Arc::new(progress));
+    let config = bujiao::server::ServerConfig {
+        bot,
+        addr: addr.to_string(),
+    };
+    let served = rt.block_on(bujiao::server::run(
+        config,
+        bujiao::server::shutdown_signal(),
+    ));
+    bar.finish_and_clear();
+    served.map_err(knowledge_error)?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
 }

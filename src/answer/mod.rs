@@ -9,7 +9,7 @@ mod domain;
 mod reply;
 
 pub use domain::{Domain, DomainVerdict};
-pub use reply::{Reply, ReplyKind, SourceRef};
+pub use reply::{Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX, ENTRY_PREFIX, SAY_PREFIX};
 
 use crate::config::Paths;
 use crate::knowledge::{self, Knowledge};

@@ -1,5 +1,7 @@
 //! The reply contract and the wording of answers, clarifications and fallbacks.
 
+use crate::calc::CalcResult;
+use crate::field::SlotName;
 use crate::search::{Candidate, Kind, Snapshot};
 use serde::{Deserialize, Serialize};
 
@@ -24,20 +26,93 @@ pub struct SourceRef {
     pub score: f32,
 }
 
+/// One choice a reply offers: a clarification's candidate entry, a calculator, or a quick reply.
+///
+/// Channels show `title` and send `id` back through `Bot::press`, so a button never depends on
+/// the text "1" meaning the same thing by the time it is pressed. Ids are `entry:<faq id>`,
+/// `calc:<calculator>` or `say:<text>` (as if the citizen had typed the text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyOption {
+    pub id: String,
+    pub title: String,
+}
+
+impl ReplyOption {
+    /// Pick a knowledge entry (a clarification's candidate).
+    pub fn entry(entry_id: &str, title: impl Into<String>) -> Self {
+        ReplyOption {
+            id: format!("{ENTRY_PREFIX}{entry_id}"),
+            title: title.into(),
+        }
+    }
+
+    /// Start a calculator by its id (`contribution`, `late-fee`, …).
+    pub fn calc(calc_id: &str, title: impl Into<String>) -> Self {
+        ReplyOption {
+            id: format!("{CALC_PREFIX}{calc_id}"),
+            title: title.into(),
+        }
+    }
+
+    /// A quick reply: pressing it is the same as typing `text`.
+    pub fn say(text: impl Into<String>) -> Self {
+        let title = text.into();
+        ReplyOption {
+            id: format!("{SAY_PREFIX}{title}"),
+            title,
+        }
+    }
+}
+
+/// Prefix of option ids that pick a knowledge entry.
+pub const ENTRY_PREFIX: &str = "entry:";
+/// Prefix of option ids that start a calculator.
+pub const CALC_PREFIX: &str = "calc:";
+/// Prefix of option ids that stand for typed text.
+pub const SAY_PREFIX: &str = "say:";
+
 /// One reply to the user: `{"kind","text","sources","options"}` plus `slot`/`result` for the
 /// dialogue engine's questions and calculations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// On the wire (`/v1/chat`, `--jsonl`), `options` stays a list of titles as it always was, and
+/// `choices` carries the same options with their ids for channels that render buttons.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub kind: ReplyKind,
     pub text: String,
-    #[serde(default)]
     pub sources: Vec<SourceRef>,
-    #[serde(default)]
-    pub options: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slot: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
+    pub options: Vec<ReplyOption>,
+    /// The field the dialogue is waiting for (kind `ask`, or a digression mid-form).
+    pub slot: Option<SlotName>,
+    /// The calculation (kind `result`).
+    pub result: Option<Box<CalcResult>>,
+}
+
+impl Serialize for Reply {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            kind: ReplyKind,
+            text: &'a str,
+            sources: &'a [SourceRef],
+            options: Vec<&'a str>,
+            choices: &'a [ReplyOption],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            slot: Option<SlotName>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result: Option<&'a CalcResult>,
+        }
+        Wire {
+            kind: self.kind,
+            text: &self.text,
+            sources: &self.sources,
+            options: self.options.iter().map(|o| o.title.as_str()).collect(),
+            choices: &self.options,
+            slot: self.slot,
+            result: self.result.as_deref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Reply {
@@ -56,6 +131,10 @@ impl Reply {
     }
     pub fn error(text: &str) -> Self {
         Self::new(ReplyKind::Error, text)
+    }
+    /// The option titles, in order (what a text-only channel lists).
+    pub fn option_titles(&self) -> Vec<&str> {
+        self.options.iter().map(|o| o.title.as_str()).collect()
     }
 }
 
@@ -130,9 +209,9 @@ pub(crate) fn clarify_reply(snap: &Snapshot, close: &[&Candidate]) -> Reply {
     let mut text = String::from("您是想问：");
     let mut options = Vec::new();
     for (i, c) in close.iter().enumerate() {
-        let title = snap.entries[c.entry].title.clone();
-        text.push_str(&format!("\n{}. {}", i + 1, title));
-        options.push(title);
+        let e = &snap.entries[c.entry];
+        text.push_str(&format!("\n{}. {}", i + 1, e.title));
+        options.push(ReplyOption::entry(&e.id, e.title.clone()));
     }
     text.push_str("\n请回复序号，或换个说法再问。");
     let mut r = Reply::new(ReplyKind::Clarify, text);

@@ -234,7 +234,7 @@ pub fn waiting(a: &WaitingArgs, p: &PolicySet) -> Result<CalcResult, CalcError> 
     calc::waiting_period(&i, p)
 }
 
-/// Today's date (local), the default "as of" for policy figures.
+/// Today's date in China, the default "as of" for policy figures.
 pub fn today() -> Option<NaiveDate> {
-    Some(chrono::Local::now().date_naive())
+    Some(crate::china_time::today())
 }

@@ -3,8 +3,9 @@
 use crate::answer::Reply;
 use std::io::{BufRead, Write};
 
-/// The shared loop: one JSON object per line in, one reply per line out (flushed per line). Lines
-/// that are not UTF-8 or JSON get an error reply; `reply` handles the parsed object.
+/// The shared loop: one JSON object per line in, one reply per line out (flushed per line), so
+/// output line N is always the reply to input line N. Lines that are blank, not UTF-8 or not JSON
+/// get an error reply; `reply` handles the parsed object.
 fn jsonl_loop(
     input: impl BufRead,
     mut output: impl Write,
@@ -14,7 +15,8 @@ fn jsonl_loop(
         let line = line?;
         let r = match std::str::from_utf8(&line) {
             Err(_) => Reply::error("输入不是有效的 UTF-8 文本。"),
-            Ok(s) if s.trim().is_empty() => continue,
+            // Output line N answers input line N, so a blank line gets a reply too.
+            Ok(s) if s.trim().is_empty() => Reply::error("空行：请每行输入一个 JSON 对象。"),
             Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
                 Err(e) => Reply::error(&format!("输入不是有效的 JSON：{e}")),
                 Ok(v) => reply(&v),
@@ -67,15 +69,18 @@ mod tests {
 
     #[test]
     fn bad_lines_get_errors_and_the_loop_continues() {
-        let input: &[u8] = b"{\"text\":\"a\"}\nnot json\n\xff\xfe\n{\"x\":1}\n{\"text\":\"b\"}\n";
+        let input: &[u8] = b"{\"text\":\"a\"}\nnot json\n\xff\xfe\n{\"x\":1}\n\n{\"text\":\"b\"}\n";
         let mut out = Vec::new();
         ask_jsonl(input, &mut out, |t| Reply::new(ReplyKind::Answer, t)).unwrap();
-        let replies: Vec<Reply> = String::from_utf8(out)
+        let replies: Vec<serde_json::Value> = String::from_utf8(out)
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        let kinds: Vec<ReplyKind> = replies.iter().map(|r| r.kind).collect();
+        let kinds: Vec<ReplyKind> = replies
+            .iter()
+            .map(|r| serde_json::from_value(r["kind"].clone()).unwrap())
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -83,9 +88,10 @@ mod tests {
                 ReplyKind::Error,
                 ReplyKind::Error,
                 ReplyKind::Error,
+                ReplyKind::Error,
                 ReplyKind::Answer
             ]
         );
-        assert_eq!(replies[4].text, "b");
+        assert_eq!(replies[5]["text"], "b");
     }
 }

@@ -1,11 +1,12 @@
 //! The HTTP channel: `fn app(state) -> Router`, JSON in and out, one error contract.
 //!
 //! Every failure a client can cause is a 4xx with `{"error": {"code", "message"}}`; internal failures
-//! are logged and answered with a generic 500 body that leaks nothing. Blocking work (ranking) runs
-//! on the blocking pool so a slow query never stalls the runtime.
+//! are logged and answered with a generic 500 body that leaks nothing. Handlers only translate: the
+//! [`Bot`] runs ranking and dialogue turns on the blocking pool, so a slow query never stalls the
+//! runtime.
 
-use crate::answer::{Answerer, Reply};
-use crate::dialogue::Engine;
+use crate::answer::Reply;
+use crate::bot::{Bot, SearchQuery};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -19,26 +20,20 @@ use std::sync::Arc;
 /// Shared state of the HTTP server.
 #[derive(Clone)]
 pub struct AppState {
-    pub answerer: Arc<Answerer>,
-    pub engine: Arc<Engine>,
-    next_ask: Arc<std::sync::atomic::AtomicU64>,
+    pub bot: Arc<Bot>,
 }
 
 impl AppState {
-    pub fn new(engine: Arc<Engine>) -> Self {
-        AppState {
-            answerer: engine.answerer().clone(),
-            engine,
-            next_ask: Arc::new(std::sync::atomic::AtomicU64::new(0)),
-        }
+    pub fn new(bot: Arc<Bot>) -> Self {
+        AppState { bot }
     }
 }
 
 /// Longest accepted session id, in bytes.
 pub const MAX_SESSION_BYTES: usize = 128;
 
-/// Longest accepted question, in characters.
-pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest accepted question, in characters (the bot's limit, refused here with a 400).
+pub const MAX_TEXT_CHARS: usize = crate::bot::MAX_TEXT_CHARS;
 
 /// An error response with a stable code.
 #[derive(Debug)]
@@ -132,13 +127,39 @@ fn check_text(text: &str, field: &str) -> Result<(), ApiError> {
 }
 
 async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let snap = state.answerer.snapshot();
+    let h = state.bot.health();
     Json(json!({
         "status": "ok",
-        "entries": snap.entries.len(),
-        "index": snap.manifest.generation,
-        "fingerprint": snap.manifest.fingerprint,
+        "entries": h.entries,
+        "index": h.index,
+        "fingerprint": h.fingerprint,
+        "degraded": h.degraded,
     }))
+}
+
+/// Ready when an index is loaded and the session store answers; a bot serving the last good index
+/// because the files have problems is ready but says `degraded`, with the problems.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let h = state.bot.health();
+    let sessions = state.bot.sessions_reachable().await;
+    let status = match (sessions, h.degraded) {
+        (false, _) => "unavailable",
+        (true, true) => "degraded",
+        (true, false) => "ready",
+    };
+    let code = if sessions {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": status,
+        "index": h.index,
+        "entries": h.entries,
+        "sessions": if sessions { "ok" } else { "unreachable" },
+        "problems": h.problems,
+    });
+    (code, Json(body)).into_response()
 }
 
 async fn search(
@@ -155,12 +176,14 @@ async fn search(
             "`limit` must be between 1 and 100",
         ));
     }
-    let answerer = state.answerer.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        answerer.search(&q, limit, p.region.as_deref().filter(|r| !r.is_empty()))
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
+    let res = state
+        .bot
+        .search(SearchQuery {
+            text: q,
+            limit,
+            region: p.region,
+        })
+        .await;
     match res {
         Ok(r) => Ok(Json(r).into_response()),
         Err(e) => {
@@ -176,14 +199,8 @@ async fn ask(
 ) -> Result<Json<Reply>, ApiError> {
     let Json(body) = body?;
     check_text(&body.text, "text")?;
-    // One-shot: a fresh session each time, through the same engine as the chat.
-    let n = state
-        .next_ask
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let id = format!("ask:{}:{n}", std::process::id());
-    let reply = state.engine.handle(&id, &body.text).await;
-    let _ = state.engine.sessions().reset(&id).await;
-    Ok(Json(reply))
+    // One-shot: the same dialogue logic as the chat, on a fresh state no store ever sees.
+    Ok(Json(state.bot.ask(&body.text).await))
 }
 
 async fn chat(
@@ -192,14 +209,41 @@ async fn chat(
 ) -> Result<Json<Reply>, ApiError> {
     let Json(body) = body?;
     check_text(&body.text, "text")?;
-    let session = body.session.trim();
+    let session = check_session(&body.session)?;
+    Ok(Json(state.bot.handle(session, &body.text).await))
+}
+
+#[derive(Deserialize)]
+pub struct PressBody {
+    session: String,
+    option: String,
+}
+
+/// A button press: `{"session", "option"}` with an option id from an earlier reply's `choices`.
+async fn press(
+    State(state): State<AppState>,
+    body: Result<Json<PressBody>, JsonRejection>,
+) -> Result<Json<Reply>, ApiError> {
+    let Json(body) = body?;
+    let session = check_session(&body.session)?;
+    if body.option.trim().is_empty() || body.option.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::bad_request(
+            "invalid_option",
+            "`option` must be an option id from a reply's `choices`",
+        ));
+    }
+    Ok(Json(state.bot.press(session, &body.option).await))
+}
+
+fn check_session(session: &str) -> Result<&str, ApiError> {
+    let session = session.trim();
     if session.is_empty() || session.len() > MAX_SESSION_BYTES {
         return Err(ApiError::bad_request(
             "invalid_session",
             format!("`session` must be 1 to {MAX_SESSION_BYTES} bytes"),
         ));
     }
-    Ok(Json(state.engine.handle(session, &body.text).await))
+    Ok(session)
 }
 
 async fn not_found() -> ApiError {
@@ -210,14 +254,25 @@ async fn not_found() -> ApiError {
     }
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: "this endpoint does not take that method".into(),
+    }
+}
+
 /// The whole HTTP API as a router; the binary serves it, tests call it with `oneshot`.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/v1/search", get(search))
         .route("/v1/ask", post(ask))
         .route("/v1/chat", post(chat))
+        .route("/v1/press", post(press))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

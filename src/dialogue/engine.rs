@@ -18,11 +18,14 @@
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
 use super::slots::{extract, Extraction, SlotName, Slots};
-use crate::answer::{self, Answerer, DecisionParams, Reply, ReplyKind, SourceRef};
+use crate::answer::{
+    self, Answerer, DecisionParams, Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX,
+    ENTRY_PREFIX, SAY_PREFIX,
+};
 use crate::calc::{
     self, CalcError, CalcResult, Category, Gender, Insurance, MonthsSpec, PolicySet,
 };
-use crate::session::{LoadStatus, Sessions};
+use crate::session::Sessions;
 use crate::text::normalize;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
@@ -54,6 +57,9 @@ pub struct State {
     /// Entry ids offered by the last clarification, in order.
     pub options: Vec<String>,
     pub last: Option<LastResult>,
+    /// Ids of the channel updates (e.g. Telegram update ids) already applied to this
+    /// conversation, newest last, so a redelivered update is neither answered nor applied twice.
+    pub seen_updates: Vec<i64>,
 }
 
 /// Where the knowledge and calculators come from, and where sessions live.
@@ -68,7 +74,7 @@ impl Engine {
         Engine {
             answerer,
             sessions,
-            today: Box::new(|| chrono::Local::now().date_naive()),
+            today: Box::new(crate::china_time::today),
         }
     }
 
@@ -86,25 +92,35 @@ impl Engine {
         &self.sessions
     }
 
-    /// One turn of one conversation. Never fails: storage problems are logged and the reply is
-    /// still given (the turn's state is then not remembered).
-    pub async fn handle(&self, session_id: &str, text: &str) -> Reply {
-        let _guard = self.sessions.lock(session_id).await;
-        let (mut state, status) = match self.sessions.load::<State>(session_id).await {
-            Ok(l) => (l.state, l.status),
-            Err(e) => {
-                tracing::error!(session = session_id, error = %e, "could not load session; starting fresh");
-                (State::default(), LoadStatus::Fresh)
+    /// A button press on an in-memory state: the option ids of [`ReplyOption`] (`entry:<id>`
+    /// answers that entry, `calc:<calculator>` starts that calculation with what is known,
+    /// `say:<text>` is the same as typing the text). An unknown or stale id gets a polite reply
+    /// and changes nothing.
+    pub fn press(&self, st: &mut State, option_id: &str) -> Reply {
+        if let Some(text) = option_id.strip_prefix(SAY_PREFIX) {
+            return self.turn(st, text);
+        }
+        if let Some(id) = option_id.strip_prefix(ENTRY_PREFIX) {
+            let snap = self.answerer.snapshot();
+            if let Some(r) = answer::answer_entry(&snap, id) {
+                st.options.clear();
+                return r;
             }
-        };
-        let mut reply = self.turn(&mut state, text);
-        if status == LoadStatus::Expired && reply.kind == ReplyKind::Ask {
-            reply.text = format!("（上次的对话已超时，我们重新开始。）\n{}", reply.text);
         }
-        if let Err(e) = self.sessions.save(session_id, &state).await {
-            tracing::error!(session = session_id, error = %e, "could not save session");
+        if let Some(form) = option_id
+            .strip_prefix(CALC_PREFIX)
+            .and_then(FormKind::from_id)
+        {
+            let snap = self.answerer.snapshot();
+            return self.start_form(st, form, &Extraction::default(), &snap.kb.policy_set);
         }
-        reply
+        with_pending(
+            st,
+            Reply::new(
+                ReplyKind::Info,
+                "这个按钮已经失效了，请直接输入您的问题，或回复“帮助”看看我能做什么。",
+            ),
+        )
     }
 
     /// One turn on an in-memory state (no storage): the whole conversation logic.
@@ -242,7 +258,7 @@ impl Engine {
                             form.label(),
                             ask_text(p, form)
                         ));
-                        r.slot = Some(p.as_str().to_string());
+                        r.slot = Some(p);
                     }
                     return r;
                 }
@@ -282,14 +298,14 @@ impl Engine {
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
         if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
             let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
-            r.options = CALCULATION_OPTIONS.iter().map(|s| s.to_string()).collect();
+            r.options = calculation_options();
             return r;
         }
 
         // "三千五", "6个月" with no form in progress: say what is missing instead of searching.
         if intent::bare_value(&norm) {
             let mut r = Reply::new(ReplyKind::Info, BARE_VALUE);
-            r.options = CALCULATION_OPTIONS.iter().map(|s| s.to_string()).collect();
+            r.options = calculation_options();
             return r;
         }
 
@@ -339,13 +355,13 @@ impl Engine {
         let mut r = self.compute(st, policies);
         // "断了三年多": the question for the slot says what was wrong with the first try.
         if r.kind == ReplyKind::Ask {
-            let asked = r.slot.as_deref();
-            if let Some(p) = ex.problems.iter().find(|p| Some(p.slot.as_str()) == asked) {
+            let asked = r.slot;
+            if let Some(p) = ex.problems.iter().find(|p| Some(p.slot) == asked) {
                 r.text = format!("{}。\n{}", p.message().trim_end_matches('。'), r.text);
             }
         }
-        if let (Some(MonthsSpec::Count { months }), Some("days")) =
-            (ex.slots.months, r.slot.as_deref())
+        if let (Some(MonthsSpec::Count { months }), Some(SlotName::Days)) =
+            (ex.slots.months, r.slot)
         {
             if st.form == Some(FormKind::LateFee) && ex.slots.days.is_none() {
                 r.text = format!(
@@ -444,14 +460,14 @@ impl Engine {
         text.push('\n');
         text.push_str(&ask_text(pending, form));
         let mut r = Reply::new(ReplyKind::Ask, text);
-        r.slot = Some(pending.as_str().to_string());
+        r.slot = Some(pending);
         r.options = slot_options(pending);
         if st.failures >= 2 {
             r.text.push_str(&format!(
                 "\n可以直接回复例如“{}”；不想算了请回复“取消”，也可以拨打 12333 咨询。",
                 example(pending)
             ));
-            r.options.push("取消".into());
+            r.options.push(ReplyOption::say("取消"));
         }
         r
     }
@@ -619,7 +635,7 @@ impl Engine {
                     ReplyKind::Ask,
                     format!("{}{}", ask_text(slot, form), hint_suffix(&hint)),
                 );
-                r.slot = Some(slot.as_str().to_string());
+                r.slot = Some(slot);
                 r.options = slot_options(slot);
                 r
             }
@@ -643,7 +659,7 @@ impl Engine {
                     }
                     let mut r =
                         Reply::new(ReplyKind::Ask, format!("{e}\n{}", ask_text(slot, form)));
-                    r.slot = Some(slot.as_str().to_string());
+                    r.slot = Some(slot);
                     r.options = slot_options(slot);
                     r
                 } else {
@@ -673,9 +689,9 @@ impl Engine {
                 score: 1.0,
             })
             .collect();
-        reply.result = serde_json::to_value(&r).ok();
+        reply.result = Some(Box::new(r));
         if form == FormKind::Contribution {
-            reply.options = vec!["那滞纳金呢？".into()];
+            reply.options = vec![ReplyOption::calc(FormKind::LateFee.id(), "那滞纳金呢？")];
         }
         reply
     }
@@ -695,7 +711,7 @@ fn with_pending(st: &State, mut r: Reply) -> Reply {
     if let (Some(p), Some(f)) = (st.pending, st.form) {
         r.text
             .push_str(&format!("\n\n——{}还在进行：{}", f.label(), ask_text(p, f)));
-        r.slot = Some(p.as_str().to_string());
+        r.slot = Some(p);
     }
     r
 }
@@ -827,7 +843,7 @@ fn example(slot: SlotName) -> &'static str {
     }
 }
 
-fn slot_options(slot: SlotName) -> Vec<String> {
+fn slot_options(slot: SlotName) -> Vec<ReplyOption> {
     let v: &[&str] = match slot {
         SlotName::Insurance => &["养老保险", "医疗保险"],
         SlotName::Category => &["单位职工", "灵活就业", "城乡居民"],
@@ -835,20 +851,28 @@ fn slot_options(slot: SlotName) -> Vec<String> {
         SlotName::Base => &["最低档", "60%档", "100%档"],
         _ => &[],
     };
-    v.iter().map(|s| s.to_string()).collect()
+    v.iter().map(|s| ReplyOption::say(*s)).collect()
 }
 
-const HELP: &str = "我可以帮您：\n1. 解答社保、医保、养老保险补缴的政策问题，例如“医保断缴三个月还能补吗”；\n2. 计算补缴金额，例如“灵活就业，基数3000，按20%补缴养老保险6个月”；\n3. 计算滞纳金，例如“欠了1万，晚了30天，滞纳金多少”；\n4. 计算退休时医保年限不足要补多少，例如“北京，女，职工医保交了15年，退休要补多少”；\n5. 计算居民医保待遇等待期，例如“居民医保断了2年，补缴1年，要等多久能报销”。\n计算中随时可以说“取消”，说“重新开始”清空重来。";
+pub const HELP: &str = "我可以帮您：\n1. 解答社保、医保、养老保险补缴的政策问题，例如“医保断缴三个月还能补吗”；\n2. 计算补缴金额，例如“灵活就业，基数3000，按20%补缴养老保险6个月”；\n3. 计算滞纳金，例如“欠了1万，晚了30天，滞纳金多少”；\n4. 计算退休时医保年限不足要补多少，例如“北京，女，职工医保交了15年，退休要补多少”；\n5. 计算居民医保待遇等待期，例如“居民医保断了2年，补缴1年，要等多久能报销”。\n计算中随时可以说“取消”，说“重新开始”清空重来。";
 
-const WHICH_CALCULATION: &str = "好的，请问想算哪一项？\n1. 补缴金额，例如“灵活就业，基数3000，补缴养老保险6个月”；\n2. 滞纳金，例如“欠了1万，晚了30天”；\n3. 退休时医保年限不够要补多少；\n4. 医保断缴后要等多久才能报销。\n可以直接把情况一句话告诉我。";
+pub const WHICH_CALCULATION: &str = "好的，请问想算哪一项？\n1. 补缴金额，例如“灵活就业，基数3000，补缴养老保险6个月”；\n2. 滞纳金，例如“欠了1万，晚了30天”；\n3. 退休时医保年限不够要补多少；\n4. 医保断缴后要等多久才能报销。\n可以直接把情况一句话告诉我。";
 
 const BARE_VALUE: &str = "只有一个数字，我还不知道它指的是什么。想算补缴金额或滞纳金的话，请把情况一句话告诉我，例如“灵活就业，基数3000，补缴养老保险6个月”或“欠了1万，晚了30天，滞纳金多少”；也可以选择下面要算的项目。";
 
-const CALCULATION_OPTIONS: [&str; 4] = [
-    "算一下补缴多少钱",
-    "算一下滞纳金",
-    "算一下退休医保补多少钱",
-    "算一下医保等待期",
+const CALCULATION_OPTIONS: [(FormKind, &str); 4] = [
+    (FormKind::Contribution, "算一下补缴多少钱"),
+    (FormKind::LateFee, "算一下滞纳金"),
+    (FormKind::RetireeTopup, "算一下退休医保补多少钱"),
+    (FormKind::WaitingPeriod, "算一下医保等待期"),
 ];
+
+/// The four calculators as options (buttons start the form directly).
+pub fn calculation_options() -> Vec<ReplyOption> {
+    CALCULATION_OPTIONS
+        .iter()
+        .map(|(f, title)| ReplyOption::calc(f.id(), *title))
+        .collect()
+}
 
 const HUMAN: &str = "需要人工服务的话：社保（养老、失业、工伤等）请拨打 12333 人社服务热线；医保请拨打 12393 医保服务热线；缴费扣款、票据问题可拨打 12366 纳税服务热线。也可以带上身份证、社保卡到当地社保或医保经办机构服务窗口办理。";

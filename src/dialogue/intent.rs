@@ -16,6 +16,29 @@ pub enum FormKind {
 }
 
 impl FormKind {
+    /// Every calculator, in the order they are offered.
+    pub const ALL: [FormKind; 4] = [
+        FormKind::Contribution,
+        FormKind::LateFee,
+        FormKind::RetireeTopup,
+        FormKind::WaitingPeriod,
+    ];
+
+    /// The calculator's id in option ids and URLs (`/v1/calc/late-fee`).
+    pub fn id(self) -> &'static str {
+        match self {
+            FormKind::Contribution => "contribution",
+            FormKind::LateFee => "late-fee",
+            FormKind::RetireeTopup => "retiree-topup",
+            FormKind::WaitingPeriod => "waiting-period",
+        }
+    }
+
+    /// The calculator with this id.
+    pub fn from_id(id: &str) -> Option<FormKind> {
+        FormKind::ALL.into_iter().find(|f| f.id() == id)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FormKind::Contribution => "补缴金额测算",

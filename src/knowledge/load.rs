@@ -305,6 +305,7 @@ pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>)> {
     load_policies(&mut kb, &mut problems);
     load_dicts(&dir.join("dict"), &mut kb, &mut problems)?;
     kb.fingerprint = fingerprint(dir)?;
+    kb.root = dir.to_path_buf();
     Ok((kb, problems))
 }
 

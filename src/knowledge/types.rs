@@ -205,6 +205,8 @@ pub struct Knowledge {
     pub extra: Vec<(String, String)>,
     /// Hash of every file's path and content; the index is rebuilt when it changes.
     pub fingerprint: String,
+    /// The directory the files were loaded from (empty for a knowledge base built in memory).
+    pub root: PathBuf,
 }
 
 impl Knowledge {

@@ -188,10 +188,49 @@ fn write_generation(
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    keep_sources(kb, dir)?;
     let model = super::train_classifier(&entries, &phrasings, |_| false);
     let path = dir.join(super::classifier::FILE_NAME);
     model.save(&path).map_err(|e| Error::io(&path, e))?;
     Ok(total as u64)
+}
+
+/// Name of the copy of the knowledge files a generation was built from, inside the generation.
+pub const SOURCES_DIR: &str = "knowledge";
+
+/// Copy the (validated) knowledge files this generation is built from into it, so a server whose
+/// knowledge directory was later broken by an edit can still start on the last good knowledge.
+/// The copy must hash to the fingerprint the index is built for: files edited between loading and
+/// copying fail the build instead of pairing an index with other files.
+fn keep_sources(kb: &Knowledge, dir: &Path) -> Result<()> {
+    if kb.root.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let target = dir.join(SOURCES_DIR);
+    copy_tree(&kb.root, &target)?;
+    let copied = crate::knowledge::fingerprint(&target)?;
+    if copied != kb.fingerprint {
+        return Err(Error::Other(format!(
+            "the knowledge files in {} changed while the index was being built; try again",
+            kb.root.display()
+        )));
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        if src.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Delete generations other than the current one (a reader still holding an old one keeps its open

@@ -12,7 +12,7 @@ mod classifier;
 mod lm;
 mod rank;
 
-pub use build::{build_index, ensure_index, open_current, BuildOptions, Manifest};
+pub use build::{build_index, ensure_index, open_current, BuildOptions, Manifest, SOURCES_DIR};
 pub use rank::{Candidate, RankParams, Ranked};
 
 use crate::knowledge::{InsuranceScope, Knowledge, Status};
@@ -374,6 +374,32 @@ impl Snapshot {
         let (index, manifest) = ensure_index(&kb, &analyzer, index_root, progress)?;
         let dir = index_root.join(&manifest.generation);
         Self::from_index(kb, analyzer, index, manifest, Some(&dir))
+    }
+
+    /// Open the current generation under `index_root` with the knowledge files it was built from
+    /// (the copy kept inside the generation), whatever the knowledge directory holds now: the
+    /// last good knowledge base, for a server whose files were broken by an edit.
+    pub fn open_last_good(index_root: &Path) -> Result<Snapshot> {
+        let (index, manifest) = build::open_current(index_root).ok_or_else(|| {
+            crate::Error::Other(format!("no index under {}", index_root.display()))
+        })?;
+        let dir = index_root.join(&manifest.generation);
+        let sources = dir.join(SOURCES_DIR);
+        if !sources.is_dir() {
+            return Err(crate::Error::Other(format!(
+                "index generation {} keeps no copy of its knowledge files",
+                manifest.generation
+            )));
+        }
+        let (kb, problems) = crate::knowledge::load(&sources)?;
+        if !problems.is_empty() || kb.fingerprint != manifest.fingerprint {
+            return Err(crate::Error::Other(format!(
+                "the knowledge copy in index generation {} does not match it",
+                manifest.generation
+            )));
+        }
+        let analyzer = Arc::new(Analyzer::new(&kb.dict));
+        Self::from_index(Arc::new(kb), analyzer, index, manifest, Some(&dir))
     }
 
     /// A snapshot over an opened index; the classifier is read from `dir` when it was stored there

@@ -2,29 +2,32 @@
 
 use crate::common::repo_answerer;
 use bujiao::answer::{Answerer, Reply, ReplyKind};
+use bujiao::bot::Bot;
 use bujiao::dialogue::{Engine, STATE_VERSION};
 use bujiao::session::{MemoryStore, SessionStore, Sessions, SqliteStore};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-fn engine_with(store: Arc<dyn SessionStore>) -> Engine {
+fn engine_with(store: Arc<dyn SessionStore>) -> Bot {
     let answerer = Arc::new(Answerer::new_shared(repo_answerer().snapshot()));
-    Engine::new(answerer, Sessions::new(store, STATE_VERSION))
-        .with_today(|| NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
+    Bot::new(
+        Engine::new(answerer, Sessions::new(store, STATE_VERSION))
+            .with_today(|| NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
+    )
 }
 
-fn engine() -> Engine {
+fn engine() -> Bot {
     engine_with(Arc::new(MemoryStore::new()))
 }
 
 /// Run a script on one session; each step is (message, expected kind, expected slot or text part).
-async fn script(e: &Engine, session: &str, steps: &[(&str, ReplyKind, &str)]) -> Vec<Reply> {
+async fn script(e: &Bot, session: &str, steps: &[(&str, ReplyKind, &str)]) -> Vec<Reply> {
     let mut out = Vec::new();
     for (i, (text, kind, needle)) in steps.iter().enumerate() {
         let r = e.handle(session, text).await;
         assert_eq!(r.kind, *kind, "step {i} {text:?}: {r:#?}");
         if !needle.is_empty() {
-            let slot = r.slot.clone().unwrap_or_default();
+            let slot = r.slot.map(|s| s.as_str()).unwrap_or_default();
             assert!(
                 slot == *needle || r.text.contains(needle),
                 "step {i} {text:?}: expected {needle:?} in slot/text: {r:#?}"
@@ -35,11 +38,12 @@ async fn script(e: &Engine, session: &str, steps: &[(&str, ReplyKind, &str)]) ->
     out
 }
 
+fn result_json(r: &Reply) -> serde_json::Value {
+    serde_json::to_value(r.result.as_ref().expect("a result")).unwrap()
+}
+
 fn total(r: &Reply) -> String {
-    r.result.as_ref().unwrap()["total"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    result_json(r)["total"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -51,7 +55,7 @@ async fn everything_in_one_sentence_gives_the_result_at_once() {
     assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
     assert_eq!(total(&r), "3600.00");
     assert!(r.text.contains("3000.00 × 20% × 6"), "{}", r.text);
-    let result = r.result.as_ref().unwrap();
+    let result = result_json(&r);
     assert!(!result["lines"].as_array().unwrap().is_empty());
     assert!(result["assumptions"].is_array());
     assert!(r.text.contains("仅供参考"), "disclaimer: {}", r.text);
@@ -179,7 +183,7 @@ async fn cancel_leaves_the_form_and_reset_starts_over() {
     // After a reset the last total is forgotten: no late fee is computed from it.
     let r = e.handle("t", "那滞纳金呢？").await;
     assert_ne!(r.kind, ReplyKind::Result);
-    assert_ne!(r.slot.as_deref(), Some("days"), "{r:#?}");
+    assert_ne!(r.slot.map(|s| s.as_str()), Some("days"), "{r:#?}");
 }
 
 #[tokio::test]
@@ -205,7 +209,7 @@ async fn a_digression_is_answered_then_the_pending_question_asked_again() {
         "re-asks the pending slot: {}",
         r.text
     );
-    assert_eq!(r.slot.as_deref(), Some("base"));
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("base"));
     // The digression did not change the form: the pension calculation continues.
     script(
         &e,
@@ -259,13 +263,13 @@ async fn retiree_top_up_and_waiting_period_intents() {
         .await;
     assert_eq!(r.kind, ReplyKind::Ask, "{r:#?}");
     assert_eq!(
-        r.slot.as_deref(),
+        r.slot.map(|s| s.as_str()),
         Some("base"),
         "Beijing's top-up base is not on file"
     );
     let r = e.handle("s", "5000").await;
     assert_eq!(r.kind, ReplyKind::Ask, "{r:#?}");
-    assert_eq!(r.slot.as_deref(), Some("rate"));
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("rate"));
 
     let r = e
         .handle("w", "居民医保断了2年，补缴1年，要等多久能报销")
@@ -379,7 +383,7 @@ async fn idle_sessions_expire_after_thirty_minutes() {
     tokio::time::advance(std::time::Duration::from_secs(31 * 60)).await;
     let r = e.handle("s", "3000").await;
     assert_ne!(
-        r.slot.as_deref(),
+        r.slot.map(|s| s.as_str()),
         Some("months"),
         "expired form must not resume: {r:#?}"
     );
@@ -474,7 +478,7 @@ async fn asking_to_compute_a_late_fee_starts_the_form() {
     let r = e
         .handle("m", "欠了一万二的社保，晚交了两个月，滞纳金多少")
         .await;
-    assert_eq!(r.slot.as_deref(), Some("days"), "{r:#?}");
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("days"), "{r:#?}");
     assert!(r.text.contains("2 个月"), "{}", r.text);
 }
 
@@ -527,7 +531,7 @@ async fn a_question_mid_form_is_answered_even_without_a_good_answer() {
         "{r:#?}"
     );
     assert!(!r.text.contains("没看懂"), "{}", r.text);
-    assert_eq!(r.slot.as_deref(), Some("category"), "{r:#?}");
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("category"), "{r:#?}");
     script(
         &e,
         "s",
@@ -625,14 +629,14 @@ async fn a_bare_calculation_request_offers_the_calculations() {
     assert_eq!(r.kind, ReplyKind::Info, "{r:#?}");
     assert_eq!(r.options.len(), 4);
     // Every offered option starts its calculation.
-    for (opt, slot) in r
-        .options
-        .iter()
-        .zip(["insurance", "amount", "region", "category"])
+    for (opt, slot) in
+        r.option_titles()
+            .into_iter()
+            .zip(["insurance", "amount", "region", "category"])
     {
         let r = e.handle(&format!("o-{opt}"), opt).await;
         assert_eq!(r.kind, ReplyKind::Ask, "{opt}: {r:#?}");
-        assert_eq!(r.slot.as_deref(), Some(slot), "{opt}: {r:#?}");
+        assert_eq!(r.slot.map(|s| s.as_str()), Some(slot), "{opt}: {r:#?}");
     }
 }
 
@@ -649,7 +653,7 @@ async fn retiree_shortfall_said_as_years_missing() {
     )
     .await;
     let r = e.handle("m", "北京，女，退休医保还差3年，要补多少钱").await;
-    assert_eq!(r.slot.as_deref(), Some("base"), "{r:#?}");
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("base"), "{r:#?}");
     assert!(r.text.contains("还差 36 个月"), "{}", r.text);
     // The rule question stays a question.
     let r = e.handle("q", "退休医保要交满多少年").await;
@@ -925,7 +929,7 @@ async fn follow_ups_use_earlier_turns_and_rule_questions_stay_questions() {
     // The gap said in the question is reused by the follow-up.
     let r = e.handle("s", "那要等多久").await;
     assert_eq!(r.kind, ReplyKind::Ask, "{r:#?}");
-    assert_eq!(r.slot.as_deref(), Some("category"), "{r:#?}");
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("category"), "{r:#?}");
     // An amount in a yes/no question about the rule does not start a calculation.
     let r = e.handle("q", "欠了1万社保，滞纳金会超过本金吗").await;
     assert!(
