@@ -49,7 +49,8 @@ struct PathArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API (builds the index first if needed).
+    /// Serve the HTTP API (builds the index first if needed), and the Telegram bot when
+    /// TELOXIDE_TOKEN is set.
     Serve {
         /// Listen address
         #[arg(long, env = "BUJIAO_ADDR", default_value = "127.0.0.1:8080")]
@@ -57,6 +58,21 @@ enum Command {
         /// Session store: sqlite (file in the data dir), memory, sqlite:/path, redis://host:port
         #[arg(long, env = "BUJIAO_SESSIONS", default_value = "sqlite")]
         sessions: String,
+        /// Telegram webhook URL (https://host/path); long polling when not given
+        #[arg(long, env = "BUJIAO_TELEGRAM_WEBHOOK")]
+        telegram_webhook: Option<String>,
+    },
+    /// Run the Telegram bot alone (token in TELOXIDE_TOKEN); no HTTP API.
+    Telegram {
+        /// Listen address for the webhook route (webhook mode only)
+        #[arg(long, env = "BUJIAO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Session store: sqlite (file in the data dir), memory, sqlite:/path, redis://host:port
+        #[arg(long, env = "BUJIAO_SESSIONS", default_value = "sqlite")]
+        sessions: String,
+        /// Telegram webhook URL (https://host/path); long polling when not given
+        #[arg(long, env = "BUJIAO_TELEGRAM_WEBHOOK")]
+        telegram_webhook: Option<String>,
     },
     /// Knowledge-base tools.
     Kb {
@@ -250,7 +266,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             session,
             sessions,
         } => chat(&paths, jsonl, &session, &sessions, ttl),
-        Command::Serve { addr, sessions } => serve(&paths, &addr, &sessions, ttl),
+        Command::Serve {
+            addr,
+            sessions,
+            telegram_webhook,
+        } => serve(&paths, &addr, &sessions, ttl, telegram_webhook),
+        Command::Telegram {
+            addr,
+            sessions,
+            telegram_webhook,
+        } => telegram(&paths, &addr, &sessions, ttl, telegram_webhook),
         Command::Eval {
             set,
             floors,
@@ -497,7 +522,73 @@ fn chat(
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(paths: &Paths, addr: &str, sessions: &str, ttl: std::time::Duration) -> Result<ExitCode> {
+/// The Telegram configuration from the environment (`TELOXIDE_TOKEN`, …), with the webhook URL
+/// from the command line; `None` when no token is set.
+fn telegram_config(
+    webhook: Option<String>,
+) -> Result<Option<bujiao::channels::telegram::TelegramConfig>> {
+    let mut cfg = bujiao::channels::telegram::TelegramConfig::from_env()?;
+    match (&mut cfg, webhook) {
+        (Some(c), Some(url)) => {
+            c.webhook = Some(
+                url.parse::<bujiao::channels::telegram::Url>()
+                    .map_err(|e| anyhow::anyhow!("--telegram-webhook {url:?} is not a URL: {e}"))?,
+            )
+        }
+        (None, Some(_)) => {
+            tracing::warn!(
+                "--telegram-webhook given but TELOXIDE_TOKEN is not set: Telegram bot off"
+            )
+        }
+        _ => {}
+    }
+    Ok(cfg)
+}
+
+fn telegram(
+    paths: &Paths,
+    addr: &str,
+    sessions: &str,
+    ttl: std::time::Duration,
+    webhook: Option<String>,
+) -> Result<ExitCode> {
+    let Some(cfg) = telegram_config(webhook)? else {
+        anyhow::bail!(
+            "TELOXIDE_TOKEN is not set: get a token from @BotFather (see README, Telegram)"
+        );
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let (bar, progress) = progress_bar();
+    let mut config = BotConfig::new(paths.clone(), sessions);
+    config.session_ttl = ttl;
+    config.progress = Some(Arc::new(progress));
+    rt.block_on(async {
+        let bot = Arc::new(
+            bujiao::bot::Bot::open(&config)
+                .await
+                .map_err(knowledge_error)?,
+        );
+        bar.finish_and_clear();
+        let purger = bot
+            .sessions()
+            .spawn_purger(std::time::Duration::from_secs(300));
+        let done =
+            bujiao::channels::telegram::run(bot, cfg, addr, bujiao::server::shutdown_signal())
+                .await;
+        purger.abort();
+        done
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(
+    paths: &Paths,
+    addr: &str,
+    sessions: &str,
+    ttl: std::time::Duration,
+    webhook: Option<String>,
+) -> Result<ExitCode> {
+    let telegram = telegram_config(webhook)?;
     let rt = tokio::runtime::Runtime::new()?;
     let (bar, progress) = progress_bar();
     let mut bot = BotConfig::new(paths.clone(), sessions);
@@ -506,6 +597,7 @@ fn serve(paths: &Paths, addr: &str, sessions: &str, ttl: std::time::Duration) ->
     let config = bujiao::server::ServerConfig {
         bot,
         addr: addr.to_string(),
+        telegram,
     };
     let served = rt.block_on(bujiao::server::run(
         config,

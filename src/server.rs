@@ -6,7 +6,7 @@
 //! A SIGHUP reloads the knowledge without a restart.
 
 use crate::bot::{Bot, BotConfig};
-use crate::channels::http;
+use crate::channels::{http, telegram};
 use crate::{Error, Result};
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub bot: BotConfig,
     /// Listen address, e.g. `127.0.0.1:8080`.
     pub addr: String,
+    /// The Telegram bot, when a token is configured (`TELOXIDE_TOKEN`); `None` leaves it off.
+    pub telegram: Option<telegram::TelegramConfig>,
 }
 
 /// How often expired sessions are purged from the store.
@@ -33,7 +35,7 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
         .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", config.addr)))?;
-    run_on(listener, bot, shutdown).await
+    run_with_telegram(listener, bot, config.telegram, shutdown).await
 }
 
 /// Serve an opened bot on a bound listener until `shutdown` completes.
@@ -42,6 +44,30 @@ pub async fn run_on(
     bot: Arc<Bot>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    run_with_telegram(listener, bot, None, shutdown).await
+}
+
+/// Serve an opened bot on a bound listener, with the Telegram bot when `telegram` is given
+/// (long polling beside the HTTP server, or its webhook route merged into it), until `shutdown`
+/// completes; then both finish what is in flight.
+pub async fn run_with_telegram(
+    listener: tokio::net::TcpListener,
+    bot: Arc<Bot>,
+    telegram: Option<telegram::TelegramConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    // One shutdown signal, observed by the HTTP server and the Telegram bot alike.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
     let health = bot.health();
     if health.degraded {
         tracing::warn!(
@@ -59,9 +85,32 @@ pub async fn run_on(
         index = %health.index,
         "serving on http://{addr}"
     );
-    let served = axum::serve(listener, http::app(http::AppState::new(bot)))
-        .with_graceful_shutdown(shutdown)
+    let mut app = http::app(http::AppState::new(bot.clone()));
+    let telegram = match telegram {
+        Some(cfg) => {
+            let running = telegram::start(bot, cfg, stopped())
+                .await
+                .map_err(|e| Error::Other(format!("Telegram bot: {e:#}")))?;
+            if let Some(route) = running.router.clone() {
+                app = app.merge(route);
+            }
+            Some(running)
+        }
+        None => {
+            tracing::info!("Telegram bot off (TELOXIDE_TOKEN is not set)");
+            None
+        }
+    };
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(stopped())
         .await;
+    if let Some(t) = telegram {
+        if let Err(e) = t.task.await {
+            tracing::error!(error = %e, "the Telegram task panicked");
+        }
+        tracing::info!("telegram: stopped");
+    }
+    signal.abort();
     purger.abort();
     if let Some(r) = reloader {
         r.abort();

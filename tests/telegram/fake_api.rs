@@ -180,7 +180,12 @@ impl FakeApi {
             "text": text,
         });
         if text.starts_with('/') {
-            let len = text.split_whitespace().next().unwrap().encode_utf16().count();
+            let len = text
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .encode_utf16()
+                .count();
             msg["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
         }
         json!({"message": msg})
@@ -317,6 +322,23 @@ async fn handle(
         return StatusCode::NOT_FOUND.into_response();
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Method names are case-insensitive (teloxide sends `GetMe`); record them as documented.
+    let method = [
+        "getUpdates",
+        "getMe",
+        "getWebhookInfo",
+        "sendMessage",
+        "editMessageReplyMarkup",
+        "sendChatAction",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "setWebhook",
+        "deleteWebhook",
+    ]
+    .iter()
+    .find(|m| m.eq_ignore_ascii_case(&method))
+    .map(|m| m.to_string())
+    .unwrap_or(method);
     let fault = if method == "sendMessage" {
         shared.inner.lock().unwrap().faults.pop_front()
     } else {
@@ -341,7 +363,8 @@ async fn handle(
         tokio::time::sleep(d).await;
     } else if let Some(f) = fault {
         record(Some(f));
-        let err500 = json!({"ok": false, "error_code": 500, "description": "Internal Server Error"});
+        let err500 =
+            json!({"ok": false, "error_code": 500, "description": "Internal Server Error"});
         return match f {
             Fault::Http500 => (StatusCode::INTERNAL_SERVER_ERROR, Json(err500)).into_response(),
             Fault::Api500 => Json(err500).into_response(),
@@ -428,10 +451,15 @@ async fn handle(
         "editMessageReplyMarkup" => {
             record(None);
             let chat_id = body["chat_id"].as_i64().unwrap_or(0);
-            ok(json!({"message_id": body["message_id"], "date": 1_764_000_000,
-                "chat": chat_json(chat_id), "from": bot_user(), "text": "…"}))
+            ok(
+                json!({"message_id": body["message_id"], "date": 1_764_000_000,
+                "chat": chat_json(chat_id), "from": bot_user(), "text": "…"}),
+            )
         }
-        "sendChatAction" | "answerCallbackQuery" | "setMyCommands" | "setWebhook"
+        "sendChatAction"
+        | "answerCallbackQuery"
+        | "setMyCommands"
+        | "setWebhook"
         | "deleteWebhook" => {
             record(None);
             ok(json!(true))

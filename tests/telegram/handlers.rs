@@ -1,16 +1,16 @@
 //! The handler tree under `teloxide_tests`' mock server: commands, reply kinds, buttons, HTML,
 //! non-text messages and groups. (One mock bot at a time: teloxide_tests serialises them.)
 
+use crate::fast_limits;
 use bujiao::channels::telegram::handler::{Ctx, Settings, TEXT_ONLY};
 use bujiao::channels::telegram::schema_for_plain_bot;
 use teloxide::dptree;
 use teloxide::types::{
-    InlineKeyboardButtonKind, MessageEntity, ParseMode, ReplyMarkup, UpdateKind,
+    InlineKeyboardButtonKind, MessageEntity, MessageEntityKind, ParseMode, ReplyMarkup, UpdateKind,
 };
 use teloxide_tests::{
-    MockBot, MockCallbackQuery, MockGroupChat, MockMe, MockMessageDocument,
-    MockMessageLocation, MockMessagePhoto, MockMessageSticker, MockMessageText,
-    MockMessageVoice, MockUser,
+    MockBot, MockCallbackQuery, MockGroupChat, MockMe, MockMessageDocument, MockMessageLocation,
+    MockMessagePhoto, MockMessageSticker, MockMessageText, MockMessageVoice, MockUser,
 };
 
 fn ctx() -> std::sync::Arc<Ctx> {
@@ -21,17 +21,31 @@ fn ctx() -> std::sync::Arc<Ctx> {
     Ctx::new(crate::core_bot(), settings)
 }
 
-fn mock<T: teloxide_tests::IntoUpdate>(update: T) -> MockBot<bujiao::channels::telegram::handler::HandlerError, teloxide_tests::mock_bot::DistributionKey> {
+fn mock<T: teloxide_tests::IntoUpdate>(
+    update: T,
+) -> MockBot<
+    bujiao::channels::telegram::handler::HandlerError,
+    teloxide_tests::mock_bot::DistributionKey,
+> {
     let mut bot = MockBot::new(update, schema_for_plain_bot(fast_limits()));
     bot.dependencies(dptree::deps![ctx()]);
     bot
 }
 
 fn command(text: &str) -> MockMessageText {
-    let len = text.split_whitespace().next().unwrap().encode_utf16().count();
+    let len = text
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .encode_utf16()
+        .count();
     MockMessageText::new()
         .text(text)
-        .entities(vec![MessageEntity::bot_command(0, len)])
+        .entities(vec![MessageEntity::new(
+            MessageEntityKind::BotCommand,
+            0,
+            len,
+        )])
 }
 
 /// The callback data of the inline buttons of a sent message.
@@ -199,7 +213,9 @@ async fn in_groups_only_commands_mentions_and_replies_are_answered() {
         .chat(group())
         .build();
     let mut bot = mock(vec![
-        MockMessageText::new().text("大家好，今天开会").chat(group()),
+        MockMessageText::new()
+            .text("大家好，今天开会")
+            .chat(group()),
         MockMessageText::new()
             .text(format!("{at} 单位被兼并了以前欠的医保费找谁补"))
             .chat(group()),
@@ -217,7 +233,10 @@ async fn in_groups_only_commands_mentions_and_replies_are_answered() {
     assert_eq!(r.sent_messages_text.len(), 3, "{:#?}", r.sent_messages_text);
     assert!(r.sent_messages_text[0].bot_request.text.contains("兼并方"));
     // In a group, the answer replies to the message it answers.
-    assert!(r.sent_messages_text[0].bot_request.reply_parameters.is_some());
+    assert!(r.sent_messages_text[0]
+        .bot_request
+        .reply_parameters
+        .is_some());
 }
 
 #[tokio::test]

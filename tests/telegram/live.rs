@@ -7,7 +7,6 @@ use bujiao::channels::telegram::retry::RetryPolicy;
 use bujiao::channels::telegram::{start, Running, TelegramConfig};
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 
 /// A bot running against `fake`, with test-sized timeouts and retry delays.
@@ -32,12 +31,7 @@ fn config(fake: &FakeApi) -> TelegramConfig {
     cfg.api_url = Some(fake.url.clone());
     cfg.poll_timeout = Duration::from_secs(1);
     cfg.http_timeout = Duration::from_millis(1500);
-    cfg.limits = Limits {
-        messages_per_sec_chat: 50,
-        messages_per_min_chat: 1000,
-        messages_per_min_channel_or_group: 1000,
-        messages_per_sec_overall: 100,
-    };
+    cfg.limits = crate::fast_limits();
     cfg.settings = Settings {
         retry: RetryPolicy {
             attempts: 8,
@@ -56,6 +50,7 @@ async fn run_bot(fake: &FakeApi, core: Arc<bujiao::bot::Bot>) -> Running2 {
 }
 
 async fn run_with(cfg: TelegramConfig, core: Arc<bujiao::bot::Bot>) -> Running2 {
+    crate::init_logs();
     let (tx, rx) = oneshot::channel::<()>();
     let running = start(core, cfg, async move {
         let _ = rx.await;
@@ -226,8 +221,10 @@ async fn shutdown_finishes_the_reply_in_flight_and_a_restart_resumes() {
     // The next reply is held by the API for a while; shut down while it is in flight.
     fake.fail_next_sends(&[Fault::Delay(Duration::from_millis(700))]);
     let id = fake.text(7, 7, "灵活就业");
-    fake.wait_until(10, |calls| calls.iter().any(|c| c.method == "sendMessage:held"))
-        .await;
+    fake.wait_until(10, |calls| {
+        calls.iter().any(|c| c.method == "sendMessage:held")
+    })
+    .await;
     bot.shutdown().await;
     let sent = fake.sent_to(7);
     assert_eq!(sent.len(), 2, "the reply in flight was sent: {sent:#?}");
@@ -251,10 +248,7 @@ async fn a_photo_gets_a_text_only_note() {
     let bot = run_bot(&fake, crate::core_bot()).await;
     fake.photo(8, 8);
     let s = fake.wait_sent(8, 1, 15).await;
-    assert_eq!(
-        s[0].text,
-        bujiao::channels::telegram::handler::TEXT_ONLY
-    );
+    assert_eq!(s[0].text, bujiao::channels::telegram::handler::TEXT_ONLY);
     bot.shutdown().await;
 }
 
@@ -287,7 +281,12 @@ mod webhook {
 
         let mut update = fake.text_update(9, 9, "单位被兼并了以前欠的医保费找谁补");
         update["update_id"] = serde_json::json!(90_001);
-        for secret in [None, Some("wrong"), Some("s3cret-token_2"), Some("bad secret!")] {
+        for secret in [
+            None,
+            Some("wrong"),
+            Some("s3cret-token_2"),
+            Some("bad secret!"),
+        ] {
             let res = router.clone().oneshot(post(&update, secret)).await.unwrap();
             assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{secret:?}");
         }
@@ -300,7 +299,11 @@ mod webhook {
         let s = fake.wait_sent(9, 1, 15).await;
         assert!(s[0].text.contains("兼并方"), "{}", s[0].text);
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(fake.sent_to(9).len(), 1, "the rejected requests were not processed");
+        assert_eq!(
+            fake.sent_to(9).len(),
+            1,
+            "the rejected requests were not processed"
+        );
         bot.shutdown().await;
     }
 }

@@ -9,7 +9,6 @@ use super::retry::{with_retry, RetryPolicy};
 use crate::answer::Reply;
 use crate::bot::{Bot as Core, Input};
 use crate::text::mask;
-use sha2::{Digest, Sha256};
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,8 +18,8 @@ use teloxide::adaptors::Throttle;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, MediaKind,
-    Me, MessageKind, ParseMode, ReplyParameters, UpdateKind,
+    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Me,
+    MediaKind, MessageKind, ParseMode, ReplyParameters, UpdateKind,
 };
 use tracing::Instrument;
 
@@ -31,7 +30,8 @@ pub type TgBot = Throttle<teloxide::Bot>;
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a non-text message (photo, sticker, voice, location, file…) is answered with.
-pub const TEXT_ONLY: &str = "抱歉，我目前只能阅读文字消息。请用文字描述您的问题，例如“灵活就业养老保险断缴了怎么补缴？”";
+pub const TEXT_ONLY: &str =
+    "抱歉，我目前只能阅读文字消息。请用文字描述您的问题，例如“灵活就业养老保险断缴了怎么补缴？”";
 
 /// What a button whose short key this process no longer knows is answered with.
 pub const BUTTON_EXPIRED: &str =
@@ -111,11 +111,11 @@ impl RecentIds {
     }
 }
 
-/// A stable, non-reversible short id for a chat in logs (SHA-256, not `DefaultHasher`, so it is
-/// the same across processes and versions).
+/// A stable, non-reversible id for a chat in logs: the core's [`log_id`](crate::bot::log_id) of
+/// the private-chat session (SHA-256, not `DefaultHasher`, so it is the same across processes and
+/// versions, and matches the core's own log lines for that chat).
 pub fn chat_hash(chat_id: i64) -> String {
-    let d = Sha256::digest(format!("bujiao-telegram-chat:{chat_id}").as_bytes());
-    hex::encode(&d[..6])
+    crate::bot::log_id(&format!("telegram:{chat_id}"))
 }
 
 /// The session a message belongs to: the chat in private chats, chat and user in groups (each
@@ -235,9 +235,10 @@ async fn on_message(bot: &TgBot, me: &Me, ctx: &Ctx, update_id: i64, msg: Messag
         MediaKind::Text(t) => t.text.clone(),
         MediaKind::Migration(_) => return,
         _ => {
-            let caption_mentions = msg
-                .caption()
-                .is_some_and(|c| c.to_lowercase().contains(&format!("@{}", me.username()).to_lowercase()));
+            let caption_mentions = msg.caption().is_some_and(|c| {
+                c.to_lowercase()
+                    .contains(&format!("@{}", me.username()).to_lowercase())
+            });
             if group && !replies_to_bot(&msg, me) && !caption_mentions {
                 return;
             }
@@ -289,7 +290,10 @@ async fn on_message(bot: &TgBot, me: &Me, ctx: &Ctx, update_id: i64, msg: Messag
 async fn on_press(bot: &TgBot, ctx: &Ctx, update_id: i64, q: teloxide::types::CallbackQuery) {
     // Stop the button's spinner first, whatever happens next.
     let ack = bot.answer_callback_query(q.id.clone());
-    if let Err(e) = with_retry(&ctx.settings.retry, "answerCallbackQuery", || ack.send_ref()).await
+    if let Err(e) = with_retry(&ctx.settings.retry, "answerCallbackQuery", || {
+        ack.send_ref()
+    })
+    .await
     {
         tracing::warn!(error = %e, "could not answer the callback query");
     }
@@ -301,12 +305,15 @@ async fn on_press(bot: &TgBot, ctx: &Ctx, update_id: i64, q: teloxide::types::Ca
     let data = q.data.clone().unwrap_or_default();
     // The pressed button's title, to show what was chosen.
     let title = msg.reply_markup().and_then(|m| {
-        m.inline_keyboard.iter().flatten().find_map(|b| match &b.kind {
-            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) if *d == data => {
-                Some(b.text.clone())
-            }
-            _ => None,
-        })
+        m.inline_keyboard
+            .iter()
+            .flatten()
+            .find_map(|b| match &b.kind {
+                teloxide::types::InlineKeyboardButtonKind::CallbackData(d) if *d == data => {
+                    Some(b.text.clone())
+                }
+                _ => None,
+            })
     });
     // Remove the buttons from the pressed message so they cannot be pressed twice.
     let edit = bot.edit_message_reply_markup(msg.chat.id, msg.id);
@@ -334,7 +341,18 @@ async fn on_press(bot: &TgBot, ctx: &Ctx, update_id: i64, q: teloxide::types::Ca
     .await;
     let reply_to = group.then_some(msg.id);
     match reply {
-        Some(r) => deliver(bot, ctx, msg.chat.id, reply_to, update_id, &r, title.as_deref()).await,
+        Some(r) => {
+            deliver(
+                bot,
+                ctx,
+                msg.chat.id,
+                reply_to,
+                update_id,
+                &r,
+                title.as_deref(),
+            )
+            .await
+        }
         None => tracing::info!("update already applied to this session; not answered again"),
     }
 }
@@ -383,7 +401,11 @@ async fn deliver(
         first.html = format!("<i>» {}</i>\n\n{}", render::escape_html(title), first.html);
         if render::split_message(&first.html, render::MAX_MESSAGE_UTF16).len() > 1 {
             // The marker would push the part over the limit: leave it out.
-            first.html = first.html.split_once("\n\n").map(|x| x.1.to_string()).unwrap_or_default();
+            first.html = first
+                .html
+                .split_once("\n\n")
+                .map(|x| x.1.to_string())
+                .unwrap_or_default();
         }
     }
     let total = parts.len();
@@ -432,7 +454,7 @@ mod tests {
     fn chat_hash_is_stable_and_short() {
         assert_eq!(chat_hash(42), chat_hash(42));
         assert_ne!(chat_hash(42), chat_hash(43));
-        assert_eq!(chat_hash(42).len(), 12);
+        assert!(chat_hash(42).starts_with("telegram:"));
         assert!(!chat_hash(123456789).contains("123456789"));
     }
 
