@@ -32,7 +32,7 @@ pub fn core_bot() -> Arc<Bot> {
 /// A core bot whose sessions live in SQLite under `dir` (a "process" that can be restarted).
 pub fn core_bot_sqlite(dir: &std::path::Path) -> Arc<Bot> {
     core_with(Arc::new(
-        SqliteStore::open(&dir.join("sessions.sqlite3")).unwrap(),
+        SqliteStore::open(dir.join("sessions.sqlite3")).unwrap(),
     ))
 }
 

@@ -140,7 +140,7 @@ pub fn commands() -> Vec<teloxide::types::BotCommand> {
 
 /// A command addressed to this bot: its name without the slash and `@bot` suffix.
 fn command_name<'a>(text: &'a str, me: &Me) -> Option<&'a str> {
-    let first = text.trim_start().split_whitespace().next()?;
+    let first = text.split_whitespace().next()?;
     let cmd = first.strip_prefix('/')?;
     let (name, target) = match cmd.split_once('@') {
         Some((n, t)) => (n, Some(t)),
@@ -191,7 +191,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 /// builds): each update's bot is wrapped in a `Throttle` of its own with `limits` (so the
 /// handlers run the production code path; the rate limits are per update here, not global).
 pub fn schema_for_plain_bot(limits: Limits) -> UpdateHandler<HandlerError> {
-    dptree::map(move |bot: teloxide::Bot| -> TgBot { Throttle::new_spawn(bot, limits.clone()) })
+    dptree::map(move |bot: teloxide::Bot| -> TgBot { Throttle::new_spawn(bot, limits) })
         .chain(schema())
 }
 

@@ -148,7 +148,7 @@ pub async fn start(
     cfg: TelegramConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running> {
-    let bot: TgBot = Throttle::new_spawn(cfg.raw_bot()?, cfg.limits.clone());
+    let bot: TgBot = Throttle::new_spawn(cfg.raw_bot()?, cfg.limits);
     let policy = cfg.settings.retry.clone();
     let get_me = bot.get_me();
     let me = retry::with_retry(&policy, "getMe", || get_me.send_ref())

@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn splits_at_line_boundaries_under_the_limit() {
         let line = "补缴".repeat(10); // 20 units
-        let text = vec![line.as_str(); 10].join("\n");
+        let text = [line.as_str(); 10].join("\n");
         let parts = split_message(&text, 50);
         assert!(parts.len() > 1);
         for p in &parts {
