@@ -168,6 +168,45 @@ pub struct Dictionaries {
     /// Words that keep a question ours despite an out-of-domain phrase: "养老金补发要我再交钱吗" asks
     /// about paying in (补缴), "养老金补发什么时候到账" does not.
     pub phrase_exceptions: Vec<String>,
+    /// The vocabularies above compiled for scanning, built on first use.
+    pub scanners: std::sync::OnceLock<std::sync::Arc<DomainScanners>>,
+}
+
+/// The domain vocabularies compiled once (Aho-Corasick), so a domain check is linear in the
+/// question's length whatever the size of the vocabularies.
+#[derive(Debug, Clone)]
+pub struct DomainScanners {
+    pub in_domain: crate::text::WordScanner,
+    pub core: crate::text::WordScanner,
+    pub out_of_domain: crate::text::WordScanner,
+    pub exceptions: crate::text::WordScanner,
+    /// Every other system's words together (to mask them before counting ours).
+    pub other_words: crate::text::WordScanner,
+    /// One per other system, in order.
+    pub others: Vec<crate::text::WordScanner>,
+}
+
+impl Dictionaries {
+    /// The compiled vocabularies (built once per knowledge base).
+    pub fn scanners(&self) -> &DomainScanners {
+        use crate::text::WordScanner;
+        self.scanners.get_or_init(|| {
+            let all_other: Vec<&String> =
+                self.other_systems.iter().flat_map(|o| &o.words).collect();
+            std::sync::Arc::new(DomainScanners {
+                in_domain: WordScanner::new(&self.in_domain),
+                core: WordScanner::new(&self.core),
+                out_of_domain: WordScanner::new(&self.out_of_domain_phrases),
+                exceptions: WordScanner::new(&self.phrase_exceptions),
+                other_words: WordScanner::new(&all_other),
+                others: self
+                    .other_systems
+                    .iter()
+                    .map(|o| WordScanner::new(&o.words))
+                    .collect(),
+            })
+        })
+    }
 }
 
 /// Another system's vocabulary (tax, housing fund, commercial insurance…) and the referral to give.

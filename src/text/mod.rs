@@ -10,8 +10,10 @@
 mod analyzer;
 mod normalize;
 pub mod numbers;
+pub mod scan;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};
 pub use normalize::normalize;
+pub use scan::WordScanner;
 pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};
