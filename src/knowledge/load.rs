@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Bump when the analysis or index layout changes so existing indexes are rebuilt.
-pub const INDEX_FORMAT_VERSION: &str = "bujiao-index-v8";
+pub const INDEX_FORMAT_VERSION: &str = "bujiao-index-v9";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
