@@ -18,18 +18,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bujiao::answer::{Answerer, Reply, ReplyKind};
+use bujiao::bot::Bot;
 use bujiao::dialogue::{Engine, STATE_VERSION};
 use bujiao::session::{SessionError, SessionStore, Sessions, SqliteStore, StoredSession};
 use chrono::NaiveDate;
 
 const CONVERSATIONS: u32 = 100;
 
-fn engine(store: Arc<dyn SessionStore>) -> Arc<Engine> {
+fn engine(store: Arc<dyn SessionStore>) -> Arc<Bot> {
     let answerer = Arc::new(Answerer::new_shared(common::repo_answerer().snapshot()));
-    Arc::new(
+    Arc::new(Bot::new(
         Engine::new(answerer, Sessions::new(store, STATE_VERSION))
             .with_today(|| NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
-    )
+    ))
 }
 
 /// Base of conversation `i`, and the total it must end with: base × 8% × 3 months.
@@ -41,21 +42,17 @@ fn base_and_total(i: u32) -> (u32, String) {
 
 fn result_total(r: &Reply) -> Option<String> {
     (r.kind == ReplyKind::Result).then(|| {
-        r.result.as_ref().expect("a result carries its calculation")["total"]
-            .as_str()
-            .expect("total is a string")
-            .to_owned()
+        r.result
+            .as_ref()
+            .expect("a result carries its calculation")
+            .total
+            .expect("a total")
+            .to_string()
     })
 }
 
 /// Send `a` to engine `ea` and `b` to engine `eb` of session `id` at the same moment.
-async fn pair(
-    ea: &Arc<Engine>,
-    a: String,
-    eb: &Arc<Engine>,
-    b: String,
-    id: &str,
-) -> (Reply, Reply) {
+async fn pair(ea: &Arc<Bot>, a: String, eb: &Arc<Bot>, b: String, id: &str) -> (Reply, Reply) {
     let (ea, eb) = (Arc::clone(ea), Arc::clone(eb));
     let (ia, ib) = (id.to_owned(), id.to_owned());
     let ta = tokio::spawn(async move { ea.handle(&ia, &a).await });
@@ -65,11 +62,11 @@ async fn pair(
 
 /// One employee-medical contribution calculation whose slots arrive in separate messages, two at
 /// a time to the two engines. Returns a description of what went wrong, if anything.
-async fn conversation(a: &Arc<Engine>, b: &Arc<Engine>, prefix: &str, i: u32) -> Option<String> {
+async fn conversation(a: &Arc<Bot>, b: &Arc<Bot>, prefix: &str, i: u32) -> Option<String> {
     let id = format!("{prefix}-{i}");
     let (base, expected) = base_and_total(i);
     let first = a.handle(&id, "帮我算算补缴医保要多少钱").await;
-    if first.slot.as_deref() != Some("category") {
+    if first.slot.map(|s| s.as_str()) != Some("category") {
         return Some(format!(
             "{id}: first reply does not ask the category: {first:?}"
         ));
@@ -82,13 +79,13 @@ async fn conversation(a: &Arc<Engine>, b: &Arc<Engine>, prefix: &str, i: u32) ->
     } else {
         Some(format!(
             "{id}: expected one result {expected}, got results {totals:?} (replies: {:?} / {:?})",
-            ra.slot.as_deref().unwrap_or(&ra.text),
-            rb.slot.as_deref().unwrap_or(&rb.text)
+            ra.slot.map(|s| s.as_str()).unwrap_or(ra.text.as_str()),
+            rb.slot.map(|s| s.as_str()).unwrap_or(rb.text.as_str())
         ))
     }
 }
 
-async fn run_all(a: Arc<Engine>, b: Arc<Engine>, prefix: &str) {
+async fn run_all(a: Arc<Bot>, b: Arc<Bot>, prefix: &str) {
     let mut failures = Vec::new();
     for i in 0..CONVERSATIONS {
         // Alternate which instance gets which message of each pair.
@@ -166,7 +163,7 @@ impl SessionStore for DownStore {
 async fn a_store_that_is_down_still_gets_answers() {
     let e = engine(Arc::new(DownStore));
     let r = e.handle("s", "帮我算算补缴医保要多少钱").await;
-    assert_eq!(r.slot.as_deref(), Some("category"), "{r:#?}");
+    assert_eq!(r.slot.map(|s| s.as_str()), Some("category"), "{r:#?}");
     let r = e
         .handle("s", "灵活就业,基数3000,按20%补缴养老保险6个月")
         .await;
