@@ -74,13 +74,19 @@ pub fn bare_opening(answer: &str) -> Option<&'static str> {
 
 /// Warnings: things worth a look that do not make the corpus wrong, so `kb validate` still
 /// passes. Today: published entries whose `expires` date is before `today` (figures for a base
-/// year that has ended, a notice for a past coverage year).
+/// year that has ended, a notice for a past coverage year), unless a later entry supersedes them.
 pub fn warnings(kb: &Knowledge, today: NaiveDate) -> Vec<Problem> {
     let mut out = Vec::new();
+    // An entry another one supersedes is kept on purpose for its year: no warning.
+    let superseded: std::collections::HashSet<&str> = kb
+        .faqs
+        .iter()
+        .flat_map(|f| f.supersedes.iter().map(String::as_str))
+        .collect();
     let items = kb
         .faqs
         .iter()
-        .filter(|f| f.status == Status::Published)
+        .filter(|f| f.status == Status::Published && !superseded.contains(f.id.as_str()))
         .map(|f| ("faq", &f.id, f.expires, &f.file, f.line))
         .chain(
             kb.articles
