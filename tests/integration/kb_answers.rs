@@ -78,3 +78,61 @@ fn waiver_and_probation_open_with_the_right_conclusion_for_every_phrasing() {
     assert_eq!(id, "employer-probation-period");
     assert!(text.starts_with("试用期也必须交社保"), "{text}");
 }
+
+#[test]
+fn newborn_waiting_questions_reach_the_newborn_entry() {
+    for q in [
+        "刚出生的宝宝参加居民医保要不要等三个月才能报",
+        "宝宝刚出生交医保有没有等待期",
+    ] {
+        let (id, text) = top(q);
+        assert_eq!(id, "resident-newborn", "{q}: {text}");
+        assert!(text.contains("不设待遇等待期"), "{text}");
+    }
+}
+
+#[test]
+fn retiring_in_2035_gets_the_figure() {
+    let r = repo_answerer().ask("我2035年退休，养老最少要交多少年");
+    assert!(
+        r.text.contains("2035年18年")
+            || r.text.contains("2035年，18年")
+            || r.text.contains("2035年18"),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
+fn labour_inspection_time_limit_is_stated() {
+    let (id, text) = top("投诉单位欠缴社保要多久才有结果？劳动监察一直不处理怎么办？");
+    assert_eq!(id, "employer-complaint-no-action");
+    assert!(
+        text.contains("60个工作日") && text.contains("30个工作日"),
+        "{text}"
+    );
+}
+
+#[test]
+fn common_practice_is_not_cited_as_a_document() {
+    let snap = repo_answerer().snapshot();
+    let practice: Vec<_> = snap
+        .kb
+        .docs
+        .iter()
+        .filter(|d| d.kind == bujiao::knowledge::DocKind::Practice)
+        .collect();
+    assert!(practice.iter().any(|d| d.id == "medical-arrears-procedure"));
+    assert!(practice.iter().any(|d| d.id == "online-payment-guide"));
+    for d in &practice {
+        let c = d.cite();
+        assert!(c.starts_with("常见做法：") && !c.contains('《'), "{c}");
+    }
+    // No answer names the old document-like titles as its basis.
+    for f in &snap.kb.faqs {
+        for old in ["医疗保险欠费补缴经办规程", "个人医保线上线下缴费操作指引"]
+        {
+            assert!(!f.answer.contains(old), "{}: {old}", f.id);
+        }
+    }
+}
