@@ -79,6 +79,9 @@ pub struct Faq {
     /// this entry's place that the national entry would answer gets this one.
     pub localizes: Vec<String>,
     pub effective: NaiveDate,
+    /// The last day the entry's rule or figures apply (a base year ending 06-30, a notice for one
+    /// coverage year); `kb validate` warns once it has passed.
+    pub expires: Option<NaiveDate>,
     pub updated: NaiveDate,
     pub status: Status,
     pub file: PathBuf,
@@ -98,6 +101,8 @@ pub struct Article {
     pub regions: Vec<String>,
     pub sources: Vec<String>,
     pub effective: NaiveDate,
+    /// See [`Faq::expires`].
+    pub expires: Option<NaiveDate>,
     pub updated: NaiveDate,
     pub status: Status,
     pub file: PathBuf,
@@ -125,6 +130,18 @@ impl Law {
     }
 }
 
+/// What a `[[doc]]` is: a document someone issued, or a summary of how offices commonly work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// A law, regulation, notice or published guide with an issuer (cited by its title).
+    #[default]
+    Document,
+    /// Our summary of common practice (经办通行做法) with no single document behind it: shown to
+    /// citizens as 常见做法, never as a title in 《》 that reads like an official document.
+    Practice,
+}
+
 /// A named document (notice, regulation, local rule) that entries cite.
 #[derive(Debug, Clone)]
 pub struct Doc {
@@ -135,16 +152,19 @@ pub struct Doc {
     pub year: i32,
     pub region: Option<String>,
     pub url: Option<String>,
+    pub kind: DocKind,
     pub file: PathBuf,
     pub line: usize,
 }
 
 impl Doc {
-    /// How the document is cited in an answer: 《标题》（文号，年份）.
+    /// How the document is cited in an answer: 《标题》（文号，年份）, or for common practice
+    /// 常见做法：标题（各地以当地规定为准） with no 《》.
     pub fn cite(&self) -> String {
-        match &self.number {
-            Some(n) => format!("《{}》（{}）", self.title, n),
-            None => format!("《{}》（{}年）", self.title, self.year),
+        match (self.kind, &self.number) {
+            (DocKind::Practice, _) => format!("常见做法：{}（各地以当地规定为准）", self.title),
+            (DocKind::Document, Some(n)) => format!("《{}》（{}）", self.title, n),
+            (DocKind::Document, None) => format!("《{}》（{}年）", self.title, self.year),
         }
     }
 }
