@@ -57,15 +57,26 @@ fn from_read(field: &'static str, e: ParseError, expected: &str) -> CalcError {
         ParseError::TooLarge { input, .. } if field == "rate" => {
             CalcError::RateTooHigh { value: input }
         }
-        e @ (ParseError::TooLarge { .. } | ParseError::Reversed { .. }) => CalcError::OutOfRange {
+        // The calculators' messages quote the input themselves: only the reason goes here.
+        ParseError::TooLarge { input, limit, .. } => CalcError::OutOfRange {
             field,
-            value: e.input().to_string(),
-            reason: e.to_string(),
+            value: input,
+            reason: format!("超过了上限 {limit}，请核对。"),
         },
-        e @ (ParseError::NeedsYear { .. } | ParseError::NoSuchDate { .. }) => CalcError::Parse {
+        ParseError::Reversed { input } => CalcError::OutOfRange {
             field,
-            input: e.input().to_string(),
-            expected: e.to_string(),
+            value: input,
+            reason: "开始晚于结束，请核对起止月份。".into(),
+        },
+        ParseError::NeedsYear { kind, input } => CalcError::Parse {
+            field,
+            input,
+            expected: format!("没有年份，请说{}。", kind.expected()),
+        },
+        ParseError::NoSuchDate { input } => CalcError::Parse {
+            field,
+            input,
+            expected: "这一天不存在，请核对年月日。".into(),
         },
     }
 }
@@ -354,6 +365,27 @@ mod tests {
         assert_eq!(parse_months("2024年3月到2024年8月").unwrap(), period);
         assert_eq!(parse_months("2024-03 to 2024-08").unwrap(), period);
         assert_eq!(parse_months("2024-03-2024-08").unwrap(), period);
+        assert_eq!(
+            parse_months("601个月").unwrap_err().to_string(),
+            "补缴月数“601个月”不在合理范围内：超过了上限 600个月（50年），请核对。"
+        );
+        assert_eq!(
+            parse_months("3月到8月").unwrap_err().to_string(),
+            "没看懂“3月到8月”，没有年份，请说月数或起止月份，如 3个月、2024年3月到8月。"
+        );
+        assert_eq!(
+            parse_months_in("3月到8月", Some(2025)).unwrap(),
+            MonthsSpec::Period {
+                from: YearMonth {
+                    year: 2025,
+                    month: 3
+                },
+                to: YearMonth {
+                    year: 2025,
+                    month: 8
+                },
+            }
+        );
         assert!(parse_months("好几个月").is_err());
         assert!(parse_months("1.5个月").is_err());
     }
