@@ -8,6 +8,7 @@
 //! splits differently in the two places.
 
 mod analyzer;
+pub mod calendar;
 mod normalize;
 pub mod numbers;
 pub mod scan;
