@@ -5,6 +5,7 @@
 //! time.
 
 use crate::calc::{self, input, CalcError, CalcResult, PolicySet};
+use crate::field::SlotName;
 use chrono::NaiveDate;
 
 /// Arguments of `calc contribution`, as typed.
@@ -168,20 +169,20 @@ pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError>
         let amount = input::parse_amount(monthly)?;
         let Some(period) = months(&a.months)? else {
             return Err(CalcError::Missing {
-                field: "months",
+                field: SlotName::Months,
                 hint: "按月明细需要起止月份，例如 --months 2024-01至2024-06。".into(),
             });
         };
         let calc::MonthsSpec::Period { from, to } = period else {
             return Err(CalcError::Parse {
-                field: "months",
+                field: SlotName::Months,
                 input: a.months.clone().unwrap_or_default(),
                 expected: "按月明细需要起止月份，例如 2024-01至2024-06".into(),
             });
         };
         let Some(pay) = date(&a.to)? else {
             return Err(CalcError::Missing {
-                field: "to",
+                field: SlotName::To,
                 hint: "请用 --to 给出缴纳日期，例如 --to 2024-09-01。".into(),
             });
         };
