@@ -6,12 +6,13 @@
 //! search module builds its index from a loaded [`Knowledge`].
 
 mod load;
+pub mod regions;
 mod types;
 mod validate;
 
 pub use load::{fingerprint, load};
 pub use types::*;
-pub use validate::validate;
+pub use validate::{bare_opening, validate, warnings};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -8,12 +8,15 @@
 //! splits differently in the two places.
 
 mod analyzer;
+pub mod calendar;
 mod mask;
 mod normalize;
 pub mod numbers;
+pub mod scan;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};
 pub use mask::mask;
 pub use normalize::normalize;
+pub use scan::WordScanner;
 pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};

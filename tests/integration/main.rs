@@ -8,5 +8,6 @@ mod dialogue;
 mod eval;
 mod http;
 mod index;
+mod kb_answers;
 mod text_pipeline;
 mod validation;
