@@ -181,11 +181,14 @@ async fn a_button_press_is_acknowledged_unbuttoned_and_continued() {
 
 #[tokio::test]
 async fn non_text_messages_get_a_text_only_note() {
-    let mut bot = mock(MockMessagePhoto::new());
-    bot.dispatch().await;
-    let r = bot.get_responses();
-    assert_eq!(r.sent_messages_text.len(), 1);
-    assert_eq!(r.sent_messages_text[0].bot_request.text, TEXT_ONLY);
+    {
+        // (One MockBot at a time: each holds teloxide_tests' global lock while it lives.)
+        let mut bot = mock(MockMessagePhoto::new());
+        bot.dispatch().await;
+        let r = bot.get_responses();
+        assert_eq!(r.sent_messages_text.len(), 1);
+        assert_eq!(r.sent_messages_text[0].bot_request.text, TEXT_ONLY);
+    }
     for update in [
         MockMessageSticker::new().build(),
         MockMessageVoice::new().build(),
