@@ -161,7 +161,12 @@ impl FakeApi {
 
     /// Queues an update as it is (its `update_id` is kept: for redelivery tests).
     pub fn push_raw(&self, update: Value) {
-        self.shared.inner.lock().unwrap().updates.push(update);
+        {
+            let mut i = self.shared.inner.lock().unwrap();
+            let id = update["update_id"].as_i64().unwrap_or(0);
+            i.next_update_id = i.next_update_id.max(id + 1);
+            i.updates.push(update);
+        }
         self.shared.new_update.notify_waiters();
     }
 
