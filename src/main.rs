@@ -301,7 +301,7 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
 
 fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
-    problems.retain(|p| p.message.starts_with("policy:"));
+    problems.retain(|p| p.area == knowledge::Area::Policy);
     let Some(policies) = kb.policy_set.clone() else {
         for p in &problems {
             eprintln!("{p}");
