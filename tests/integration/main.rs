@@ -9,3 +9,4 @@ mod http;
 mod index;
 mod text_pipeline;
 mod validation;
+mod web_api;
