@@ -77,8 +77,8 @@
       });
     };
     row.append(el("span", { class: "feedback-q", text: "这个回答对您有帮助吗？" }),
-      el("button", { type: "button", class: "chip", onclick: () => vote(true) }, "👍 有用"),
-      el("button", { type: "button", class: "chip", onclick: () => vote(false) }, "👎 没用"));
+      el("button", { type: "button", class: "chip", onclick: () => vote(true) }, "有用"),
+      el("button", { type: "button", class: "chip", onclick: () => vote(false) }, "没用"));
     return row;
   }
 
@@ -118,7 +118,9 @@
     }
     const msg = el("div", { class: "msg bot " + reply.kind }, el("span", { class: "avatar", "aria-hidden": "true", text: "补" }), bubble);
     log.append(msg);
-    scrollDown();
+    // A reply taller than the window is shown from its start, not its end.
+    if (msg.offsetHeight > log.clientHeight - 16) log.scrollTop = msg.offsetTop - 8;
+    else scrollDown();
     return msg;
   }
 
@@ -172,6 +174,7 @@
       if (t.who === "user") userBubble(t.text);
       else if (t.reply) botBubble(t.reply, t);
     }
+    scrollDown();
   }
 
   form.addEventListener("submit", (ev) => {

@@ -128,7 +128,13 @@ const B = (() => {
     area.value = text;
     let ok = false;
     try {
-      if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); ok = true; }
+      if (navigator.clipboard && window.isSecureContext) {
+        // Headless and unfocused pages may never settle the promise: give it a second.
+        ok = await Promise.race([
+          navigator.clipboard.writeText(text).then(() => true, () => false),
+          new Promise((r) => setTimeout(() => r(false), 1000)),
+        ]);
+      }
     } catch (_) { ok = false; }
     if (!ok) {
       const active = document.activeElement;
@@ -156,6 +162,22 @@ const B = (() => {
     return out;
   }
 
+  /** Answer text with the little Markdown articles use (## headings, **bold**) as DOM nodes. */
+  function richText(text) {
+    const box = el("div", { class: "answer" });
+    let para = null;
+    for (const line of String(text).split("\n")) {
+      const h = /^#{1,6}\s+(.*)$/.exec(line);
+      if (h) { box.append(el("h4", { text: h[1] })); para = null; continue; }
+      if (!line.trim()) { para = null; continue; }
+      if (!para) { para = el("p", {}); box.append(para); } else { para.append(el("br")); }
+      line.split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+        if (part) para.append(i % 2 ? el("strong", { text: part }) : document.createTextNode(part));
+      });
+    }
+    return box;
+  }
+
   /** A full knowledge entry (GET /v1/faq/{id}) as a panel; `open(id)` follows links. */
   function entryView(d, open) {
     const link = (l) => el("a", { href: "/v1/faq/" + encodeURIComponent(l.id), onclick: (ev) => { ev.preventDefault(); open(l.id); } },
@@ -166,7 +188,7 @@ const B = (() => {
     const box = el("article", { class: "entry" },
       el("h2", { class: "entry-title", tabindex: "-1", text: d.question }),
       el("p", { class: "meta" }, meta.join(" · "), " ", flags(d)),
-      el("div", { class: "answer", text: d.answer }));
+      richText(d.answer));
     if (d.sources.length) {
       box.append(el("h3", { text: "依据" }), el("ul", { class: "sources" }, d.sources.map((s) => el("li", {},
         s.entry ? link({ id: s.entry, title: s.title }) : s.url ? el("a", { href: s.url, rel: "noopener noreferrer", target: "_blank" }, s.title) : s.title))));
@@ -185,5 +207,5 @@ const B = (() => {
     return box;
   }
 
-  return { el, api, snippet, resultView, resultText, copy, entryView, flags, KIND, INSURANCE, AUDIENCE };
+  return { el, api, snippet, richText, resultView, resultText, copy, entryView, flags, KIND, INSURANCE, AUDIENCE };
 })();

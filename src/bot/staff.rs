@@ -435,6 +435,15 @@ fn named_year(title: &str) -> Option<i32> {
     })
 }
 
+/// The body without the Markdown marks articles use (`## `, `**`), to read out.
+fn plain_text(body: &str) -> String {
+    body.trim()
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim_start().replace("**", ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn link(snap: &Snapshot, id: &str) -> Option<EntryLink> {
     snap.entry(id).map(|e| EntryLink {
         id: e.id.clone(),
@@ -471,7 +480,7 @@ fn detail(snap: &Snapshot, e: &Entry) -> EntryDetail {
         .collect();
     let (effective, updated) = dates(snap, e);
     let sources = sources(snap, e);
-    let mut plain = format!("{}\n{}", e.title, e.body.trim());
+    let mut plain = format!("{}\n{}", e.title, plain_text(&e.body));
     if !sources.is_empty() {
         let titles: Vec<&str> = sources.iter().map(|s| s.title.as_str()).collect();
         plain.push_str(&format!("\n依据：{}", titles.join("；")));
@@ -508,5 +517,13 @@ mod tests {
         assert_eq!(named_year("北京2025年度缴费基数"), Some(2025));
         assert_eq!(named_year("交满15年就行吗"), None);
         assert_eq!(named_year("医保断缴三个月"), None);
+    }
+
+    #[test]
+    fn plain_text_drops_markdown_marks() {
+        assert_eq!(
+            plain_text("**简短回答：不能。**\n## 一般规则\n正文"),
+            "简短回答：不能。\n一般规则\n正文"
+        );
     }
 }
