@@ -109,6 +109,15 @@ pub struct ReloadReport {
     pub millis: u64,
 }
 
+impl std::fmt::Debug for Bot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot")
+            .field("snapshot", &self.snapshot().manifest.generation)
+            .field("sessions", self.sessions())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The bot core. Share it as `Arc<Bot>`.
 pub struct Bot {
     engine: Arc<Engine>,

@@ -310,12 +310,38 @@ macro_rules! dated {
 dated!(AverageWage, BaseRange, RateEntry);
 
 impl RegionPolicy {
+    /// The policy as a citizen-facing citation: region, year and the documents its figures come
+    /// from (never the file it was loaded from — replies must not carry server paths).
     pub fn policy_ref(&self) -> PolicyRef {
         PolicyRef {
             region: self.region.clone(),
             year: self.year,
-            source: self.file.clone(),
+            source: self.documents(3).join("；"),
         }
+    }
+
+    /// Titles of the documents this table cites, newest first, without repeats, at most `max`.
+    pub fn documents(&self, max: usize) -> Vec<String> {
+        let cites = self
+            .average_wages
+            .iter()
+            .map(|x| &x.cite)
+            .chain(self.bases.iter().map(|x| &x.cite))
+            .chain(self.rates.iter().map(|x| &x.cite))
+            .chain(self.retiree_medical.iter().map(|x| &x.cite))
+            .chain(self.gap_rules.iter().map(|x| &x.cite))
+            .chain(self.resident_waiting.iter().map(|x| &x.cite))
+            .chain(self.late_fee.iter().map(|x| &x.cite));
+        let mut refs: Vec<SourceRef> = cites.map(Cite::to_source_ref).collect();
+        refs.sort_by_key(|r| std::cmp::Reverse(r.year));
+        let mut titles: Vec<String> = Vec::new();
+        for r in refs {
+            if !titles.contains(&r.title) {
+                titles.push(r.title);
+            }
+        }
+        titles.truncate(max);
+        titles
     }
 
     pub fn average_wage(&self, as_of: Option<NaiveDate>) -> Option<(&AverageWage, Fit)> {

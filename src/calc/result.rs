@@ -74,7 +74,7 @@ pub struct PolicyRef {
     /// Canonical region name ("北京"), or "全国" for the national defaults.
     pub region: String,
     pub year: i32,
-    /// The policy file the figures came from, e.g. "beijing.toml".
+    /// The documents the figures come from, newest first ("；"-separated titles).
     pub source: String,
 }
 

@@ -31,30 +31,72 @@ fn merged_unit_question_names_the_acquirer() {
     assert!(!r["sources"].as_array().unwrap().is_empty());
 }
 
+/// Many questions through one `ask --jsonl` process (each process loads the whole knowledge base,
+/// so one per question made this file the slowest in CI): output line N answers input line N.
+fn ask_many(questions: &[&str]) -> Vec<Value> {
+    let input: String = questions
+        .iter()
+        .map(|q| format!("{}\n", serde_json::json!({ "text": q })))
+        .collect();
+    let out = bujiao()
+        .args(["ask", "--jsonl"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replies: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(replies.len(), questions.len());
+    replies
+}
+
 /// Reference-page facts asked in other words: the reply answers with the entry carrying the fact,
 /// or (when two entries are about equally close) offers it among the clarification options.
+const SEED_FACTS: [(&str, &str, &str); 4] = [
+    (
+        "单位破产了欠的社保谁来管",
+        "employer-arrears-bankrupt-liquidation",
+        "清算组",
+    ),
+    (
+        "欠费的厂子分成了三家公司，原来欠的保险费算谁的",
+        "employer-arrears-split",
+        "分立",
+    ),
+    ("社保滞纳金一天收多少", "latefee-rate", "万分之五"),
+    (
+        "单位被拍卖了欠的医保找谁补",
+        "employer-arrears-auction-lease",
+        "主管部门",
+    ),
+];
+
+const OFF_TOPIC: [&str; 6] = [
+    "明天北京会下雨吗",
+    "个税汇算清缴晚了有滞纳金吗",
+    "信用卡逾期了怎么办",
+    "公积金断缴了可以补缴吗",
+    "重疾险怎么理赔",
+    // Names 社保 once, asks about 公积金 throughout.
+    "公司给交了社保但一直没交公积金，听说公积金贷款利率低，能让公司把以前的公积金补上吗",
+];
+
 #[test]
-fn seed_facts_in_other_words() {
-    let cases = [
-        (
-            "单位破产了欠的社保谁来管",
-            "employer-arrears-bankrupt-liquidation",
-            "清算组",
-        ),
-        (
-            "欠费的厂子分成了三家公司，原来欠的保险费算谁的",
-            "employer-arrears-split",
-            "分立",
-        ),
-        ("社保滞纳金一天收多少", "latefee-rate", "万分之五"),
-        (
-            "单位被拍卖了欠的医保找谁补",
-            "employer-arrears-auction-lease",
-            "主管部门",
-        ),
-    ];
-    for (q, id, fact) in cases {
-        let r = ask_json(q);
+fn seed_facts_off_topic_and_calculations_through_one_jsonl_process() {
+    let mut questions: Vec<&str> = SEED_FACTS.iter().map(|(q, _, _)| *q).collect();
+    questions.extend(OFF_TOPIC);
+    // 医保单位 contains 保单 (a commercial-insurance word); it is still our question.
+    questions.push("职工医保单位和个人各交多少比例");
+    questions.push("灵活就业,基数3000,按20%补缴养老保险6个月");
+    let replies = ask_many(&questions);
+    for ((q, id, fact), r) in SEED_FACTS.iter().zip(&replies) {
         let ids: Vec<&str> = r["sources"]
             .as_array()
             .unwrap()
@@ -63,39 +105,32 @@ fn seed_facts_in_other_words() {
             .collect();
         match r["kind"].as_str().unwrap() {
             "answer" => {
-                assert_eq!(ids[0], id, "{q:?}: {r}");
+                assert_eq!(ids[0], *id, "{q:?}: {r}");
                 assert!(r["text"].as_str().unwrap().contains(fact), "{q:?}: {r}");
             }
-            "clarify" => assert!(ids.contains(&id), "{q:?}: {r}"),
+            "clarify" => assert!(ids.contains(id), "{q:?}: {r}"),
             other => panic!("{q:?} got {other}: {r}"),
         }
     }
-}
-
-#[test]
-fn off_topic_questions_fall_back() {
-    for q in [
-        "明天北京会下雨吗",
-        "个税汇算清缴晚了有滞纳金吗",
-        "信用卡逾期了怎么办",
-        "公积金断缴了可以补缴吗",
-        "重疾险怎么理赔",
-        // Names 社保 once, asks about 公积金 throughout.
-        "公司给交了社保但一直没交公积金，听说公积金贷款利率低，能让公司把以前的公积金补上吗",
-    ] {
-        let r = ask_json(q);
+    for (q, r) in OFF_TOPIC.iter().zip(&replies[SEED_FACTS.len()..]) {
         assert_eq!(r["kind"], "fallback", "{q:?} → {r}");
         assert!(r["sources"].as_array().unwrap().is_empty());
     }
-    // 医保单位 contains 保单 (a commercial-insurance word); it is still our question.
-    let r = ask_json("职工医保单位和个人各交多少比例");
-    assert_eq!(r["kind"], "answer", "{r}");
-    assert_eq!(r["sources"][0]["id"], "medical-rates", "{r}");
+    let n = SEED_FACTS.len() + OFF_TOPIC.len();
+    assert_eq!(replies[n]["kind"], "answer", "{}", replies[n]);
+    assert_eq!(replies[n]["sources"][0]["id"], "medical-rates");
+    // A one-shot question with everything in it gets the calculation result.
+    assert_eq!(replies[n + 1]["kind"], "result", "{}", replies[n + 1]);
+    assert_eq!(replies[n + 1]["result"]["total"], "3600.00");
 }
 
 #[test]
 fn ask_jsonl_answers_each_line_and_survives_bad_lines() {
-    let input = "{\"text\":\"社保滞纳金怎么算\"}\nnot json\n{\"text\":\"讲个笑话\"}\n";
+    let long = "医保".repeat(1001);
+    let input = format!(
+        "{{\"text\":\"社保滞纳金怎么算\"}}\nnot json\n\n{{\"text\":\"讲个笑话\"}}\n{}\n",
+        serde_json::json!({ "text": long })
+    );
     let out = bujiao()
         .args(["ask", "--jsonl"])
         .write_stdin(input)
@@ -107,14 +142,19 @@ fn ask_jsonl_answers_each_line_and_survives_bad_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3);
+    // One reply per input line, blank lines included, so line N answers line N.
+    assert_eq!(lines.len(), 5);
     assert!(
         lines[0]["kind"] == "answer" || lines[0]["kind"] == "clarify",
         "{}",
         lines[0]
     );
     assert_eq!(lines[1]["kind"], "error");
-    assert_eq!(lines[2]["kind"], "fallback");
+    assert_eq!(lines[2]["kind"], "error");
+    assert_eq!(lines[3]["kind"], "fallback");
+    // The CLI caps text length like the HTTP API.
+    assert_eq!(lines[4]["kind"], "error");
+    assert!(lines[4]["text"].as_str().unwrap().contains("2000"));
 }
 
 #[test]
@@ -266,13 +306,6 @@ fn calc_percentages_in_words_and_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("超过了 100%"), "{err}");
-}
-
-#[test]
-fn one_shot_ask_gives_a_calculation_result() {
-    let r = ask_json("灵活就业,基数3000,按20%补缴养老保险6个月");
-    assert_eq!(r["kind"], "result", "{r}");
-    assert_eq!(r["result"]["total"], "3600.00");
 }
 
 #[test]

@@ -205,3 +205,60 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn readyz_reports_index_and_session_store() {
+    let (s, v) = call(Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "ready");
+    assert_eq!(v["sessions"], "ok");
+    assert!(v["entries"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn press_continues_the_conversation_by_option_id() {
+    let app = app(state());
+    let send = |req: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (s, v) = send(post(
+        "/v1/chat",
+        r#"{"session":"p","text":"我想算滞纳金"}"#,
+        true,
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["slot"], "amount", "{v}");
+    let (_, v) = send(post(
+        "/v1/chat",
+        r#"{"session":"p","text":"10000元"}"#,
+        true,
+    ))
+    .await;
+    assert_eq!(v["slot"], "days", "{v}");
+    let (s, v) = send(post(
+        "/v1/press",
+        r#"{"session":"p","option":"say:30天"}"#,
+        true,
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["kind"], "result", "{v}");
+    assert_eq!(v["result"]["total"], "150.00", "{v}");
+    let (s, v) = send(post("/v1/press", r#"{"session":"p","option":""}"#, true)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["code"], "invalid_option");
+}
+
+#[tokio::test]
+async fn wrong_method_gets_the_json_error_contract() {
+    let (s, v) = call(Request::get("/v1/chat").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(v["error"]["code"], "method_not_allowed", "{v}");
+}

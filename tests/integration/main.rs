@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bot;
 mod cli;
 mod dialogue;
 mod eval;
