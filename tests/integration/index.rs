@@ -156,7 +156,8 @@ fn cached_body_tokens_give_the_same_snippets_as_cutting_afresh() {
                 weights.get(t).copied().unwrap_or(0.0)
             });
             let fresh = TextAnalyzer::builder(ReplayTokenizer(Arc::new(toks))).build();
-            let expected = SnippetGenerator::new(weights, fresh, body, 240).snippet(text);
+            let mut expected = SnippetGenerator::new(weights, fresh, body, 240).snippet(text);
+            expected.set_snippet_prefix_postfix("<mark>", "</mark>");
             if expected.is_empty() {
                 continue;
             }

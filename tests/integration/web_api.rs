@@ -434,8 +434,16 @@ async fn malformed_bodies_are_4xx_with_the_error_contract() {
         assert!(s.is_client_error(), "{uri}: {s}");
         assert_error(s, &v, status, code);
     }
-    let (s, v) = call(get("/v1/faq/".to_string().as_str())).await;
-    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found");
+    for uri in ["/v1/faq/", "/v1/faq/%FF%FE", "/assets/%FF"] {
+        let (s, v) = call(get(uri)).await;
+        assert_error(s, &v, StatusCode::NOT_FOUND, "not_found");
+    }
+    let res = send(state(), get("/assets/app.css?v=1&v=2")).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "a mangled version is only a cache miss"
+    );
 }
 
 #[tokio::test]

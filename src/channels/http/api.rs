@@ -5,7 +5,7 @@ use super::{check_session, check_text, telemetry, ApiError, AppState, MAX_TEXT_C
 use crate::answer::Reply;
 use crate::bot::{CalcFailure, FeedbackInput, StaffQuery};
 use crate::calc_api::{CalcRequest, RequestError};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -86,8 +86,12 @@ pub async fn filters(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /v1/faq/{id}`: one entry in full.
-pub async fn entry(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    if id.len() <= MAX_ID_BYTES {
+pub async fn entry(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = id.map(|Path(id)| id).unwrap_or_default();
+    if !id.is_empty() && id.len() <= MAX_ID_BYTES {
         if let Some(d) = state.bot.entry(&id) {
             return Json(d).into_response();
         }
@@ -103,9 +107,10 @@ pub async fn entry(State(state): State<AppState>, Path(id): Path<String>) -> Res
 /// `POST /v1/calc/{kind}` with the inputs of `bujiao calc {kind}` as JSON fields.
 pub async fn calc(
     State(state): State<AppState>,
-    Path(kind): Path<String>,
+    kind: Result<Path<String>, PathRejection>,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let kind = kind.map(|Path(k)| k).unwrap_or_default();
     let Json(inputs) = body?;
     if !inputs.is_object() {
         return Err(ApiError::bad_request(

@@ -84,11 +84,20 @@ fn sessions() -> &'static Mutex<HashMap<String, Instant>> {
 
 /// A web session spoke (kept as its hash; counted as active for the session TTL).
 pub fn session(id: &str) {
-    sessions()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(crate::bot::log_id(id), Instant::now());
+    let mut seen = sessions().lock().unwrap_or_else(PoisonError::into_inner);
+    if seen.len() >= MAX_TRACKED_SESSIONS {
+        // Never scraped for a while: forget the idle ones so the map stays bounded.
+        let ttl = crate::session::DEFAULT_TTL;
+        seen.retain(|_, at| at.elapsed() < ttl);
+        if seen.len() >= MAX_TRACKED_SESSIONS {
+            seen.clear();
+        }
+    }
+    seen.insert(crate::bot::log_id(id), Instant::now());
 }
+
+/// Most sessions remembered for the `bujiao_sessions_active` gauge.
+const MAX_TRACKED_SESSIONS: usize = 100_000;
 
 /// The text exposition, with the gauges read from the bot now.
 pub fn render(bot: &Bot, ttl: Duration) -> String {

@@ -8,6 +8,7 @@
 //! Content-Security-Policy (scripts and styles from this origin only, no inline script, no
 //! framing), `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -119,10 +120,11 @@ pub struct AssetQuery {
 
 /// `GET /assets/{file}`.
 pub async fn asset(
-    Path(name): Path<String>,
-    Query(query): Query<AssetQuery>,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<AssetQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let name = name.map(|Path(n)| n).unwrap_or_default();
     let Some(a) = ASSETS.iter().find(|a| a.name == name) else {
         return super::ApiError {
             status: StatusCode::NOT_FOUND,
@@ -132,7 +134,7 @@ pub async fn asset(
         .into_response();
     };
     let etag = format!("\"{}\"", build_hash());
-    let versioned = query.v.is_some_and(|v| v == build_hash());
+    let versioned = query.is_ok_and(|Query(q)| q.v.is_some_and(|v| v == build_hash()));
     let cache = if versioned {
         "public, max-age=31536000, immutable"
     } else {
