@@ -2,8 +2,9 @@
 //! flags) and of `POST /v1/calc/{kind}` (JSON fields of the same names, snake_case) are the same
 //! structs, read by the same code, so the CLI and the HTTP API accept exactly the same inputs.
 //!
-//! Values are read with the dialogue's readers (`calc::input`), so "20%", "0.2" and "百分之二十" mean
-//! one thing everywhere. JSON clients may send numbers as numbers or as strings.
+//! Values are read by `calc::input`, the thin layer over the one reader the chat's slot extraction
+//! uses (`text::numbers`), so "20%", "0.2" and "百分之二十" mean one thing everywhere; a month or date
+//! without its year takes this year in China time. JSON clients may send numbers as numbers or as strings.
 
 use crate::calc::{self, input, CalcError, CalcResult, PolicySet};
 use chrono::NaiveDate;
@@ -260,32 +261,34 @@ fn opt<T>(
         .transpose()
 }
 
-fn years(
-    v: &Option<String>,
-    field: &'static str,
-) -> Result<Option<rust_decimal::Decimal>, CalcError> {
-    opt(v, |s| {
-        s.trim()
-            .trim_end_matches('年')
-            .parse()
-            .map_err(|_| CalcError::Parse {
-                field,
-                input: s.to_string(),
-                expected: "请写年数，例如 18 或 18.5".into(),
-            })
-    })
+fn years(v: &Option<String>) -> Result<Option<rust_decimal::Decimal>, CalcError> {
+    opt(v, input::parse_years)
+}
+
+/// This year in China time: the year of a month or date said without one.
+fn this_year() -> Option<i32> {
+    use chrono::Datelike;
+    Some(crate::china_time::today().year())
+}
+
+fn months(v: &Option<String>) -> Result<Option<calc::MonthsSpec>, CalcError> {
+    opt(v, |s| input::parse_months_in(s, this_year()))
+}
+
+fn date(v: &Option<String>) -> Result<Option<NaiveDate>, CalcError> {
+    opt(v, |s| input::parse_date_in(s, this_year()))
 }
 
 pub fn contribution(a: &ContributionArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
     let i = calc::ContributionInput {
         base: opt(&a.base, input::parse_base)?,
         rate: opt(&a.rate, input::parse_rate)?,
-        months: opt(&a.months, input::parse_months)?,
+        months: months(&a.months)?,
         region: a.region.clone().filter(|r| !r.trim().is_empty()),
         insurance: opt(&a.insurance, input::parse_insurance)?,
         category: opt(&a.category, input::parse_category)?,
         annual_amount: opt(&a.annual_amount, input::parse_amount)?,
-        as_of: opt(&a.as_of, input::parse_date)?.or_else(today),
+        as_of: date(&a.as_of)?.or_else(today),
     };
     calc::contribution(&i, p)
 }
@@ -293,7 +296,7 @@ pub fn contribution(a: &ContributionArgs, p: &PolicySet) -> Result<CalcResult, C
 pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError> {
     if let Some(monthly) = a.monthly.as_deref().filter(|m| !m.trim().is_empty()) {
         let amount = input::parse_amount(monthly)?;
-        let Some(period) = opt(&a.months, input::parse_months)? else {
+        let Some(period) = months(&a.months)? else {
             return Err(CalcError::Missing {
                 field: "months",
                 hint: "按月明细需要起止月份，例如 --months 2024-01至2024-06。".into(),
@@ -306,7 +309,7 @@ pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError>
                 expected: "按月明细需要起止月份，例如 2024-01至2024-06".into(),
             });
         };
-        let Some(pay) = opt(&a.to, input::parse_date)? else {
+        let Some(pay) = date(&a.to)? else {
             return Err(CalcError::Missing {
                 field: "to",
                 hint: "请用 --to 给出缴纳日期，例如 --to 2024-09-01。".into(),
@@ -315,21 +318,12 @@ pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError>
         let s = calc::LateFeeScheduleInput::uniform(from, to, amount, a.due_day.unwrap_or(15), pay);
         return calc::late_fee_schedule(&s, p);
     }
-    let days = opt(&a.days, |d| {
-        d.trim()
-            .trim_end_matches('天')
-            .parse::<u32>()
-            .map_err(|_| CalcError::Parse {
-                field: "days",
-                input: d.to_string(),
-                expected: "请写天数，例如 30".into(),
-            })
-    })?;
+    let days = opt(&a.days, input::parse_days)?;
     let i = calc::LateFeeInput {
         amount: opt(&a.amount, input::parse_amount)?,
         days,
-        due_date: opt(&a.from, input::parse_date)?,
-        pay_date: opt(&a.to, input::parse_date)?,
+        due_date: date(&a.from)?,
+        pay_date: date(&a.to)?,
     };
     calc::late_fee(&i, p)
 }
@@ -339,11 +333,11 @@ pub fn retiree(a: &RetireeArgs, p: &PolicySet) -> Result<CalcResult, CalcError> 
         region: a.region.clone().filter(|r| !r.trim().is_empty()),
         gender: opt(&a.gender, input::parse_gender)?,
         required_years: a.required_years,
-        paid_years: years(&a.paid_years, "years")?,
-        deemed_years: years(&a.deemed_years, "years")?,
+        paid_years: years(&a.paid_years)?,
+        deemed_years: years(&a.deemed_years)?,
         base: opt(&a.base, input::parse_base)?,
         rate: opt(&a.rate, input::parse_rate)?,
-        as_of: opt(&a.as_of, input::parse_date)?.or_else(today),
+        as_of: date(&a.as_of)?.or_else(today),
     };
     calc::retiree_topup(&i, p)
 }
@@ -356,8 +350,8 @@ pub fn waiting(a: &WaitingArgs, p: &PolicySet) -> Result<CalcResult, CalcError> 
         years_repaid: a.years_repaid,
         exempt: a.exempt,
         during_collection_period: a.during_collection_period,
-        pay_date: opt(&a.pay_date, input::parse_date)?.or_else(today),
-        gap_from: opt(&a.gap_from, input::parse_date)?,
+        pay_date: date(&a.pay_date)?.or_else(today),
+        gap_from: date(&a.gap_from)?,
         gap_days: a.gap_days,
         gap_months: a.gap_months,
     };

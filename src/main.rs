@@ -277,6 +277,10 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
             for p in &problems {
                 println!("{p}");
             }
+            // Warnings (an entry past its `expires` date) are listed but do not fail the check.
+            for w in knowledge::warnings(&kb, bujiao::china_time::today()) {
+                println!("{w}");
+            }
             if problems.is_empty() {
                 eprintln!(
                     "ok: {} FAQ entries, {} articles, {} law articles, {} documents, {} policy files",

@@ -422,3 +422,64 @@ fn errors_a_citizen_understands() {
         );
     }
 }
+
+#[test]
+fn chengdu_reports_both_conditions_and_never_charges_someone_who_may_qualify() {
+    // 成都: 20 years in total OR 15 unbroken years in 成都. 16 years paid may well be 16
+    // continuous years: the result must not ask for 4 more years of money.
+    let set = policies();
+    let r = retiree_topup(
+        &RetireeInput {
+            region: Some("成都".into()),
+            paid_years: Some(dec!(16)),
+            ..Default::default()
+        },
+        set,
+    )
+    .unwrap();
+    assert_eq!(r.total, None, "no charge when the alternative may be met");
+    let text = r.to_text();
+    assert!(text.contains("连续不间断缴费满 15 年"), "{text}");
+    assert!(text.contains("累计缴费满 20 年"), "{text}");
+    assert!(text.contains("无需补缴"), "{text}");
+    // 12 years paid cannot be 15 continuous: the 20-year rule applies, and asks for the base.
+    let e = retiree_topup(
+        &RetireeInput {
+            region: Some("成都".into()),
+            paid_years: Some(dec!(12)),
+            ..Default::default()
+        },
+        set,
+    )
+    .unwrap_err();
+    assert_eq!(e.slot(), Some("base"));
+}
+
+#[test]
+fn same_city_gap_without_a_local_rule_gets_the_national_frame_not_a_national_rule() {
+    // 天津 has no gap rule: the 2021 transfer rules must not be applied as if they governed a
+    // same-city gap (cover from the payment month, gap costs reimbursable).
+    let r = waiting_period(
+        &WaitingInput {
+            category: Some(Category::Employee),
+            region: Some("天津".into()),
+            gap_months: Some(2),
+            pay_date: Some(d(2025, 6, 10)),
+            ..Default::default()
+        },
+        policies(),
+    )
+    .unwrap();
+    match &r.detail {
+        Detail::WaitingPeriod(w) => {
+            assert!(!w.retroactive);
+            assert_eq!((w.waiting_months, w.coverage_from), (None, None));
+            assert!(w.rule.contains("暂未收录天津"), "{}", w.rule);
+            assert!(w.rule.contains("只适用于跨统筹地区转移接续"), "{}", w.rule);
+        }
+        _ => panic!(),
+    }
+    let text = r.to_text();
+    assert!(!text.contains("国家规定：断缴不超过"), "{text}");
+    assert!(!text.contains("预计开始享受待遇"), "{text}");
+}

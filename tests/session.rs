@@ -12,6 +12,11 @@
 //! prints `SKIPPED: redis not reachable at …` to stderr and returns; with
 //! `BUJIAO_REQUIRE_REDIS=1` that is a failure instead. Each Redis test uses
 //! its own key prefix and deletes its keys afterwards, even when it fails.
+//!
+//! `turn_lock` checks the cross-instance turn lock with two `Sessions` over
+//! two connections to one store: one holder at a time, and a holder whose lock
+//! expired and was taken over cannot save over the new holder's turn.
+//! (`tests/cross_instance.rs` runs whole conversations through two engines.)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -821,6 +826,158 @@ mod redis_specific {
                 LoadStatus::Resumed
             );
         }
+    }
+}
+
+mod turn_lock {
+    use super::*;
+    use bujiao::session::Clock;
+
+    /// A clock that stays where it is put.
+    #[derive(Debug)]
+    struct FixedClock(i64);
+
+    impl Clock for FixedClock {
+        fn now_ms(&self) -> i64 {
+            self.0
+        }
+    }
+
+    fn form(months: u32) -> Form {
+        Form {
+            months_missed: Some(months),
+            ..half_filled_form()
+        }
+    }
+
+    /// While A holds the lock, B does not get it (and its save is refused);
+    /// once A releases it, B takes it and sees A's save.
+    async fn excludes_another_instance(a: Arc<dyn SessionStore>, b: Arc<dyn SessionStore>) {
+        let sa = Sessions::new(a, 1);
+        let impatient = Sessions::new(Arc::clone(&b), 1).with_lock_wait(Duration::ZERO);
+        let ga = sa.lock("u").await;
+        assert!(ga.is_exclusive());
+
+        let gb = impatient.lock("u").await;
+        assert!(!gb.is_exclusive(), "B got a lock A holds");
+        let err = impatient.save("u", &form(9)).await.unwrap_err();
+        assert!(matches!(err, SessionError::LockLost { .. }), "{err:?}");
+        drop(gb);
+
+        sa.save("u", &form(3)).await.unwrap();
+        drop(ga);
+
+        let sb = Sessions::new(b, 1);
+        let gb = sb.lock("u").await;
+        assert!(gb.is_exclusive());
+        assert_eq!(sb.load::<Form>("u").await.unwrap().state, form(3));
+        sb.save("u", &form(4)).await.unwrap();
+        drop(gb);
+        assert_eq!(sa.load::<Form>("u").await.unwrap().state, form(4));
+    }
+
+    /// A holds the lock; `expire` makes it lapse; B takes it over and saves;
+    /// A's late save is refused and B's turn stays.
+    async fn expired_holder_cannot_overwrite<F>(sa: Sessions, sb: Sessions, expire: F)
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        let ga = sa.lock("u").await;
+        assert!(ga.is_exclusive());
+        expire.await;
+        let gb = sb.lock("u").await;
+        assert!(gb.is_exclusive(), "the expired lock was not taken over");
+        sb.save("u", &form(2)).await.unwrap();
+
+        let err = sa.save("u", &form(1)).await.unwrap_err();
+        assert!(matches!(err, SessionError::LockLost { .. }), "{err:?}");
+        drop(ga); // must not release B's lock either
+        let impatient = Sessions::new(Arc::clone(sa.store()), 1).with_lock_wait(Duration::ZERO);
+        assert!(
+            !impatient.lock("u").await.is_exclusive(),
+            "B's lock was released by A"
+        );
+        drop(gb);
+        assert_eq!(sb.load::<Form>("u").await.unwrap().state, form(2));
+    }
+
+    fn sqlite_pair() -> (
+        tempfile::TempDir,
+        Arc<dyn SessionStore>,
+        Arc<dyn SessionStore>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.sqlite3");
+        let a = Arc::new(SqliteStore::open(&path).unwrap());
+        let b = Arc::new(SqliteStore::open(&path).unwrap());
+        (dir, a, b)
+    }
+
+    #[tokio::test]
+    async fn sqlite_excludes_another_instance() {
+        let (_dir, a, b) = sqlite_pair();
+        excludes_another_instance(a, b).await;
+    }
+
+    /// SQLite lock expiry follows the instances' clocks: B's is 31 s ahead.
+    #[tokio::test]
+    async fn sqlite_expired_holder_cannot_overwrite() {
+        let (_dir, a, b) = sqlite_pair();
+        let t = 1_900_000_000_000;
+        let sa = Sessions::new(a, 1).with_clock(Arc::new(FixedClock(t)));
+        let sb = Sessions::new(b, 1).with_clock(Arc::new(FixedClock(t + 31_000)));
+        expired_holder_cannot_overwrite(sa, sb, async {}).await;
+    }
+
+    #[cfg(feature = "redis-store")]
+    async fn redis_pair() -> Option<(
+        Arc<bujiao::session::RedisStore>,
+        Arc<bujiao::session::RedisStore>,
+        redis_support::KeyCleanup,
+    )> {
+        let (a, cleanup) = redis_support::connect_store().await?;
+        let b = bujiao::session::RedisStore::connect_with(
+            &cleanup.url,
+            &cleanup.prefix,
+            redis_support::test_options(),
+        )
+        .await
+        .unwrap();
+        Some((Arc::new(a), Arc::new(b), cleanup))
+    }
+
+    #[cfg(feature = "redis-store")]
+    #[tokio::test]
+    async fn redis_excludes_another_instance() {
+        let Some((a, b, _cleanup)) = redis_pair().await else {
+            return;
+        };
+        excludes_another_instance(a, b).await;
+    }
+
+    /// Redis expires the lock key itself (PX); deleting it is what expiry does.
+    #[cfg(feature = "redis-store")]
+    #[tokio::test]
+    async fn redis_expired_holder_cannot_overwrite() {
+        let Some((a, b, cleanup)) = redis_pair().await else {
+            return;
+        };
+        let lock_key = a.lock_key("u");
+        let url = cleanup.url.clone();
+        let expire = async move {
+            let mut con = ::redis::Client::open(url.as_str())
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            let deleted: i64 = ::redis::cmd("DEL")
+                .arg(&lock_key)
+                .query_async(&mut con)
+                .await
+                .unwrap();
+            assert_eq!(deleted, 1, "A's lock key was not there");
+        };
+        expired_holder_cannot_overwrite(Sessions::new(a, 1), Sessions::new(b, 1), expire).await;
     }
 }
 

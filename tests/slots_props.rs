@@ -166,3 +166,31 @@ proptest! {
         let _ = parse_date(&s);
     }
 }
+
+proptest! {
+    /// The one reader (and the calculators' layer over it) never panics, whatever it is given.
+    #[test]
+    fn the_reader_never_panics(s in "\\PC{0,40}", year in proptest::option::of(-5000i32..5000)) {
+        use bujiao::calc::input;
+        use bujiao::text::numbers as n;
+        let _ = (n::parse_number(&s), n::parse_money(&s), n::parse_percent(&s), n::parse_count(&s));
+        let _ = (n::parse_months_in(&s, year), n::parse_period_in(&s, year), n::parse_days(&s));
+        let _ = (n::parse_year_month_in(&s, year), n::parse_date_in(&s, year), n::parse_years(&s));
+        let _ = (n::parse_month_day(&s), n::parse_month_range(&s), n::parse_duration_months(&s));
+        let _ = (n::read_rate(&s), n::read_amount(&s), n::read_months(&s, year), n::read_days(&s));
+        let _ = (n::read_year_month(&s, year), n::read_date(&s, year), n::read_years(&s));
+        let _ = (input::parse_rate(&s), input::parse_base(&s), input::parse_amount(&s));
+        let _ = (input::parse_months_in(&s, year), input::parse_date_in(&s, year));
+    }
+
+    #[test]
+    fn the_reader_never_panics_on_number_soup(
+        s in "[0-9０-９零〇一二两三四五六七八九十百千万亿点半年个月日号天元块%‰.,，kw负至到 -]{0,30}",
+        year in proptest::option::of(1900i32..2200),
+    ) {
+        use bujiao::text::numbers as n;
+        let _ = (n::read_rate(&s), n::read_amount(&s), n::read_months(&s, year), n::read_days(&s));
+        let _ = (n::read_year_month(&s, year), n::read_date(&s, year), n::read_years(&s));
+        let _ = n::parse_percent(&s);
+    }
+}

@@ -702,3 +702,189 @@ fn the_shipped_region_file_is_complete() {
         assert!(REGIONS.get(name).is_some(), "{name} missing");
     }
 }
+
+/// One value as both channels read it: `bujiao calc …` (through `calc::input`) and the chat (the
+/// message normalised as the engine does, then a bare answer to the slot's question).
+#[derive(Debug, PartialEq)]
+enum Read {
+    Months(MonthsSpec),
+    Rate(rust_decimal::Decimal),
+    Amount(rust_decimal::Decimal),
+    Date(chrono::NaiveDate),
+}
+
+fn by_cli(slot: SlotName, input: &str, year: Option<i32>) -> Option<Read> {
+    use bujiao::calc::input;
+    match slot {
+        SlotName::Months => input::parse_months_in(input, year).ok().map(Read::Months),
+        SlotName::Rate => input::parse_rate(input).ok().map(Read::Rate),
+        SlotName::Amount => input::parse_amount(input).ok().map(Read::Amount),
+        SlotName::From => input::parse_date_in(input, year).ok().map(Read::Date),
+        _ => unreachable!("not in the shared table"),
+    }
+}
+
+fn by_chat(slot: SlotName, input: &str, year: Option<i32>) -> Option<Read> {
+    use bujiao::dialogue::slots::{extract_with, Context};
+    let text = bujiao::text::normalize(input);
+    let context = Context { default_year: year };
+    let s = extract_with(&text, Some(slot), &REGIONS, context).slots;
+    match slot {
+        SlotName::Months => s.months.map(Read::Months),
+        SlotName::Rate => s.rate.map(Read::Rate),
+        SlotName::Amount => s.amount.map(Read::Amount),
+        SlotName::From => s.from.map(Read::Date),
+        _ => unreachable!("not in the shared table"),
+    }
+}
+
+/// Inputs the CLI and the chat must read alike (the union of what each used to accept), and
+/// inputs both must refuse.
+const SHARED: &[(SlotName, &str)] = &[
+    (SlotName::Months, "6"),
+    (SlotName::Months, "6个月"),
+    (SlotName::Months, "六个月"),
+    (SlotName::Months, "半年"),
+    (SlotName::Months, "两年半"),
+    (SlotName::Months, "1年3个月"),
+    (SlotName::Months, "一年零三个月"),
+    (SlotName::Months, "一年整"),
+    (SlotName::Months, "2024-03"),
+    (SlotName::Months, "2024年3月"),
+    (SlotName::Months, "二〇二四年三月"),
+    (SlotName::Months, "2024-03至2024-08"),
+    (SlotName::Months, "2024-03 to 2024-08"),
+    (SlotName::Months, "2024-03-2024-08"),
+    (SlotName::Months, "2024年3月到8月"),
+    (SlotName::Months, "2024年3月到2024年8月"),
+    (SlotName::Months, "24年3月到8月"),
+    (SlotName::Months, "2023年11月到2月"),
+    (SlotName::Months, "二〇二四年三月至八月"),
+    (SlotName::Months, "２０２４－０３至２０２４－０８"),
+    (SlotName::Rate, "20%"),
+    (SlotName::Rate, "２０％"),
+    (SlotName::Rate, "百分之二十"),
+    (SlotName::Rate, "百分之八点五"),
+    (SlotName::Rate, "0.2"),
+    (SlotName::Rate, "20"),
+    (SlotName::Rate, "16个点"),
+    (SlotName::Rate, "八个百分点"),
+    (SlotName::Rate, "千分之五"),
+    (SlotName::Rate, "5‰"),
+    (SlotName::Amount, "12000"),
+    (SlotName::Amount, "12,000元"),
+    (SlotName::Amount, "1.2万"),
+    (SlotName::Amount, "一万二"),
+    (SlotName::Amount, "两千五"),
+    (SlotName::Amount, "3k"),
+    (SlotName::Amount, "1.2w"),
+    (SlotName::Amount, "3333.33块"),
+    (SlotName::Amount, "五千块钱"),
+    (SlotName::From, "2024-01-15"),
+    (SlotName::From, "2024/1/15"),
+    (SlotName::From, "2024.1.15"),
+    (SlotName::From, "2024年1月15日"),
+    (SlotName::From, "2024年1月15号"),
+    (SlotName::From, "24年1月15日"),
+    (SlotName::From, "二〇二四年一月十五日"),
+    (SlotName::From, "20240115"),
+];
+
+const REFUSED_BY_BOTH: &[(SlotName, &str)] = &[
+    (SlotName::Months, "三个半月"),
+    (SlotName::Months, "1.5个月"),
+    (SlotName::Months, "601个月"),
+    (SlotName::Months, "2024年8月到2023年3月"),
+    (SlotName::Months, "3月到8月"),
+    (SlotName::From, "2023-02-29"),
+    (SlotName::From, "1月15号"),
+    (SlotName::Amount, "abc"),
+];
+
+#[test]
+fn the_cli_and_the_chat_accept_the_same_inputs() {
+    let mut failures = Vec::new();
+    for &(slot, input) in SHARED {
+        let (cli, chat) = (by_cli(slot, input, None), by_chat(slot, input, None));
+        if cli.is_none() || cli != chat {
+            failures.push(format!("{input:?} ({slot:?}): cli {cli:?}, chat {chat:?}"));
+        }
+    }
+    for &(slot, input) in REFUSED_BY_BOTH {
+        let (cli, chat) = (by_cli(slot, input, None), by_chat(slot, input, None));
+        if cli.is_some() || chat.is_some() {
+            failures.push(format!(
+                "{input:?} ({slot:?}) should be refused: cli {cli:?}, chat {chat:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_default_year_completes_yearless_months_and_dates() {
+    let ym = |year, month| bujiao::calc::YearMonth { year, month };
+    let date = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let cases = [
+        (
+            SlotName::Months,
+            "3月到8月",
+            Read::Months(MonthsSpec::Period {
+                from: ym(2025, 3),
+                to: ym(2025, 8),
+            }),
+        ),
+        (
+            SlotName::Months,
+            "11月到2月",
+            Read::Months(MonthsSpec::Period {
+                from: ym(2025, 11),
+                to: ym(2026, 2),
+            }),
+        ),
+        (SlotName::From, "1月15号", Read::Date(date(1, 15))),
+        (
+            SlotName::From,
+            "2024年1月15日",
+            Read::Date(chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()),
+        ),
+    ];
+    for (slot, input, want) in cases {
+        assert_eq!(
+            by_cli(slot, input, Some(2025)).as_ref(),
+            Some(&want),
+            "cli {input}"
+        );
+        assert_eq!(
+            by_chat(slot, input, Some(2025)).as_ref(),
+            Some(&want),
+            "chat {input}"
+        );
+    }
+    // In free text too: the year the conversation gives.
+    use bujiao::dialogue::slots::{extract_with, Context};
+    let e = extract_with(
+        "从3月1号开始欠费",
+        None,
+        &REGIONS,
+        Context {
+            default_year: Some(2025),
+        },
+    );
+    assert_eq!(e.slots.from, Some(date(3, 1)));
+    let e = extract_with(
+        "补缴3月到8月的养老",
+        None,
+        &REGIONS,
+        Context {
+            default_year: Some(2025),
+        },
+    );
+    assert_eq!(
+        e.slots.months,
+        Some(MonthsSpec::Period {
+            from: ym(2025, 3),
+            to: ym(2025, 8)
+        })
+    );
+}

@@ -35,76 +35,40 @@ impl<'a> Domain<'a> {
     }
 
     pub fn check(&self, question: &str) -> DomainVerdict {
-        // The vocabulary is normalised when the knowledge is loaded; no per-word work here.
+        // The vocabulary is normalised when the knowledge is loaded and compiled once; one
+        // linear scan per vocabulary here.
         let norm = normalize(question);
-        let has = |w: &String| !w.is_empty() && norm.contains(w.as_str());
-        if self.dict.out_of_domain_phrases.iter().any(has)
-            && !self.dict.phrase_exceptions.iter().any(has)
-        {
+        let v = self.dict.scanners();
+        if v.out_of_domain.contains_any(&norm) && !v.exceptions.contains_any(&norm) {
             return DomainVerdict::Other { referral: None };
         }
         // A core word inside another system's word (医疗保险 in 商业医疗保险) does not name ours.
-        let mut masked = None::<String>;
-        for w in self.dict.other_systems.iter().flat_map(|o| &o.words) {
-            if has(w) {
-                masked = Some(
-                    masked
-                        .unwrap_or_else(|| norm.clone())
-                        .replace(w.as_str(), " "),
-                );
+        let others = v.other_words.scan(&norm, |_, _| true);
+        let core = if others.is_empty() {
+            v.core.count(&norm)
+        } else {
+            let mut masked = norm.clone();
+            // Right to left so earlier byte ranges stay valid.
+            for (_, range) in others.iter().rev() {
+                masked.replace_range(range.clone(), " ");
             }
-        }
-        let masked = masked.as_deref().unwrap_or(&norm);
-        let core = count_mentions(masked, &self.dict.core);
-        for other in &self.dict.other_systems {
+            v.core.count(&masked)
+        };
+        for (other, words) in self.dict.other_systems.iter().zip(&v.others) {
             // A story may name our system once and ask about another one at length
             // ("交了社保但没交公积金……公积金能补吗"): a system named over twice as often as ours is
             // the subject.
-            let theirs = count_mentions(&norm, &other.words);
+            let theirs = words.count(&norm);
             if theirs > 0 && (other.strong || theirs > 2 * core) {
                 return DomainVerdict::Other {
                     referral: Some(other.referral.clone()),
                 };
             }
         }
-        if core > 0 || self.dict.in_domain.iter().any(has) {
+        if core > 0 || v.in_domain.contains_any(&norm) {
             DomainVerdict::Ours
         } else {
             DomainVerdict::NoSignal
         }
-    }
-}
-
-/// How many times any of `words` occurs in `text`, left to right without overlaps, the longest
-/// word first at each position (公积金贷款 counts once, not also as 公积金).
-fn count_mentions(text: &str, words: &[String]) -> usize {
-    let mut n = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let hit = words
-            .iter()
-            .filter(|w| !w.is_empty() && rest.starts_with(w.as_str()))
-            .map(String::len)
-            .max();
-        match hit {
-            Some(len) => {
-                n += 1;
-                rest = &rest[len..];
-            }
-            None => rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..],
-        }
-    }
-    n
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count_mentions;
-
-    #[test]
-    fn mentions_count_without_overlaps() {
-        let words = ["公积金".to_string(), "公积金贷款".to_string()];
-        assert_eq!(count_mentions("公积金贷款和公积金", &words), 2);
-        assert_eq!(count_mentions("社保断了", &words), 0);
     }
 }

@@ -15,8 +15,8 @@ use super::types::{BaseSpec, Category, Insurance, MonthsSpec, YearMonth};
 
 /// A monthly base above this is treated as a typo, not a base.
 pub const MAX_MONTHLY_BASE: Decimal = dec!(1000000);
-/// More months than this (100 years) is not a back-payment.
-pub const MAX_MONTHS: u32 = 1200;
+/// More months than this (50 years) is not a back-payment: the one limit of the number reader.
+pub use crate::text::numbers::MAX_MONTHS;
 
 /// What the citizen told us about a contribution back-payment. Every field is optional; a missing
 /// one that the policy cannot supply comes back as [`CalcError::Missing`].
@@ -59,7 +59,7 @@ pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcEr
                 return Err(CalcError::OutOfRange {
                     field: "months",
                     value: months.to_string(),
-                    reason: "超过100年，请核对月数。".into(),
+                    reason: "超过50年（600个月），请核对月数。".into(),
                 });
             }
             Ok(Months {
@@ -70,7 +70,10 @@ pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcEr
         }
         MonthsSpec::Period { from, to } => {
             for ym in [from, to] {
-                if !ym.is_valid() || !(1950..=2100).contains(&ym.year) {
+                if !ym.is_valid()
+                    || !(crate::text::numbers::MIN_YEAR..=crate::text::numbers::MAX_YEAR)
+                        .contains(&ym.year)
+                {
                     return Err(CalcError::OutOfRange {
                         field: "months",
                         value: format!("{}-{}", ym.year, ym.month),
@@ -89,7 +92,7 @@ pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcEr
                 return Err(CalcError::OutOfRange {
                     field: "months",
                     value: count.to_string(),
-                    reason: "超过100年，请核对起止月份。".into(),
+                    reason: "超过50年（600个月），请核对起止月份。".into(),
                 });
             }
             Ok(Months {

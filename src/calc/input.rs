@@ -1,47 +1,39 @@
-//! Parsing of the strings citizens type into calculator inputs: rates ("20%", "0.2", "百分之八点五"),
-//! bases ("5000元", "最低档", "60%"), amounts ("1.5万", "一万二"), months ("6个月", "2024-03至2024-08"),
-//! year-months ("2024年3月") and dates ("2024-01-15"). Kept apart from the calculators so the slot
-//! extractor and the calculators agree on one reading of each string.
+//! Calculator inputs from the strings people type: a thin layer over the one reader in
+//! `text::numbers` (rates "20%", "0.2", "百分之八点五", "5‰"; amounts "1.5万", "一万二", "3k";
+//! months "6个月", "2024-03至2024-08", "2024年3月到8月"; months "二〇二四年三月"; dates
+//! "2024-01-15", "24年1月15日", "20240115"), so `bujiao calc …`, the calculators and the chat's slot
+//! extraction accept exactly the same inputs. This layer only adds what is the calculators' own:
+//! contribution bases as grades ("最低档", "60%", "3倍"), the words for insurance, category and
+//! gender, and the translation of the reader's errors into [`CalcError`]s naming the field.
 //!
-//! **How a bare rate number is read** (decided here, once): a number below 1 is a fraction
-//! (`"0.2"` = 20%), a number from 1 to 100 is a percentage (`"20"` = 20%, `"8.5"` = 8.5%,
-//! `"1"` = 1%), anything above 100 is refused as a rate over 100%. Write `"100%"` for one hundred per cent.
+//! **How a bare rate number is read** (decided in `text::numbers`, once): a number below 1 is a
+//! fraction (`"0.2"` = 20%), a number from 1 to 100 is a percentage (`"20"` = 20%, `"8.5"` = 8.5%,
+//! `"1"` = 1%), anything above 100 is refused as a rate over 100%. Write `"100%"` for one hundred
+//! per cent.
 
-use chinese_number::{ChineseCountMethod, ChineseToNumber};
 use chrono::NaiveDate;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use super::error::CalcError;
 use super::types::{BaseSpec, Category, Gender, Insurance, MonthsSpec, YearMonth};
+use crate::text::numbers::{self, ParseError};
 
-/// Full-width digits and punctuation to ASCII, spaces and thousands separators removed.
+/// Full-width letters and punctuation to ASCII, spaces and thousands separators removed: for the
+/// word inputs (insurance, category, gender, base grades).
 fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.trim().chars() {
         let c = match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '％' => '%',
-            '．' | '。' => '.',
-            '／' => '/',
-            '－' | '—' | '–' => '-',
-            '～' => '~',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
         };
-        if c.is_whitespace() || c == ',' || c == '，' {
+        if c.is_whitespace() || c == ',' {
             continue;
         }
         out.push(c);
     }
     out
-}
-
-/// Reads a non-negative number written in Arabic or Chinese numerals, with an optional
-/// 万 multiplier ("1.5万", "一万二", "八点五", "3333.33"): the shared reader in `text::numbers`,
-/// so a calculator argument and a chat message mean the same number.
-fn number(s: &str) -> Option<Decimal> {
-    crate::text::numbers::parse_number(s.trim()).filter(|d| !d.is_sign_negative())
 }
 
 fn parse_err(field: &'static str, input: &str, expected: &str) -> CalcError {
@@ -52,107 +44,80 @@ fn parse_err(field: &'static str, input: &str, expected: &str) -> CalcError {
     }
 }
 
-/// Splits off a leading minus sign ("-", "负").
-fn sign(s: &str) -> (bool, &str) {
-    if let Some(rest) = s.strip_prefix('-') {
-        (true, rest)
-    } else if let Some(rest) = s.strip_prefix('负') {
-        (true, rest)
-    } else {
-        (false, s)
+/// The reader's error as the calculators' error for `field`; `expected` words the request to try
+/// again when the input was not a value at all.
+fn from_read(field: &'static str, e: ParseError, expected: &str) -> CalcError {
+    match e {
+        ParseError::Unreadable { input, .. } => parse_err(field, &input, expected),
+        ParseError::Negative { input, .. } => CalcError::Negative {
+            field,
+            value: input,
+        },
+        ParseError::Zero { .. } => CalcError::Zero { field },
+        ParseError::TooLarge { input, .. } if field == "rate" => {
+            CalcError::RateTooHigh { value: input }
+        }
+        // The calculators' messages quote the input themselves: only the reason goes here.
+        ParseError::TooLarge { input, limit, .. } => CalcError::OutOfRange {
+            field,
+            value: input,
+            reason: format!("超过了上限 {limit}，请核对。"),
+        },
+        ParseError::Reversed { input } => CalcError::OutOfRange {
+            field,
+            value: input,
+            reason: "开始晚于结束，请核对起止月份。".into(),
+        },
+        ParseError::NeedsYear { kind, input } => CalcError::Parse {
+            field,
+            input,
+            expected: format!("没有年份，请说{}。", kind.expected()),
+        },
+        ParseError::NoSuchDate { input } => CalcError::Parse {
+            field,
+            input,
+            expected: "这一天不存在，请核对年月日。".into(),
+        },
     }
 }
 
 /// Parses a rate into a fraction (0.2 for 20%). Accepts "20%", "8.5%", "0.2", "20" (see the module
-/// doc for bare numbers), "百分之二十", "百分之八点五", "千分之二", "万分之五", "20个点".
+/// doc for bare numbers), "百分之二十", "百分之八点五", "千分之二", "5‰", "万分之五", "20个点".
 pub fn parse_rate(s: &str) -> Result<Decimal, CalcError> {
     const EXPECTED: &str = "费率请写成“20%”“百分之八点五”或“0.2”这样的形式。";
-    let n = normalize(s);
-    let (negative, body) = sign(&n);
-    let value = if let Some(rest) = body.strip_prefix("百分之") {
-        number(rest).map(|v| v / dec!(100))
-    } else if let Some(rest) = body.strip_prefix("千分之") {
-        number(rest).map(|v| v / dec!(1000))
-    } else if let Some(rest) = body.strip_prefix("万分之") {
-        number(rest).map(|v| v / dec!(10000))
-    } else if let Some(rest) = body.strip_suffix('%') {
-        number(rest).map(|v| v / dec!(100))
-    } else if let Some(rest) = body.strip_suffix('‰') {
-        number(rest).map(|v| v / dec!(1000))
-    } else if let Some(rest) = body.strip_suffix("个点") {
-        number(rest).map(|v| v / dec!(100))
-    } else {
-        number(body).map(|v| if v < Decimal::ONE { v } else { v / dec!(100) })
-    };
-    let value = value.ok_or_else(|| parse_err("rate", s, EXPECTED))?;
-    check_rate(value, negative, s)
+    numbers::read_rate(s).map_err(|e| from_read("rate", e, EXPECTED))
 }
 
-fn check_rate(value: Decimal, negative: bool, original: &str) -> Result<Decimal, CalcError> {
-    if negative && !value.is_zero() {
-        return Err(CalcError::Negative {
-            field: "rate",
-            value: original.trim().to_string(),
-        });
-    }
-    if value.is_zero() {
-        return Err(CalcError::Zero { field: "rate" });
-    }
-    if value > Decimal::ONE {
-        return Err(CalcError::RateTooHigh {
-            value: original.trim().to_string(),
-        });
-    }
-    Ok(value.normalize())
-}
-
-/// Parses an amount of money in yuan: "10000", "10,000元", "1.5万", "一万二", "3333.33块".
+/// Parses an amount of money in yuan: "10000", "10,000元", "1.5万", "一万二", "3333.33块", "3k".
 pub fn parse_amount(s: &str) -> Result<Decimal, CalcError> {
     parse_money(s, "amount")
 }
 
-fn strip_money_suffix(s: &str) -> &str {
-    let mut s = s;
-    for prefix in ["每月", "月缴"] {
+fn parse_money(s: &str, field: &'static str) -> Result<Decimal, CalcError> {
+    const EXPECTED: &str = "金额请写成“5000”“5000元”或“1.5万”这样的数字。";
+    numbers::read_amount(s).map_err(|e| from_read(field, e, EXPECTED))
+}
+
+/// A monthly base said per month: "每月5000元", "5000/月", "5000一个月" (a base is monthly anyway).
+fn strip_per_month(s: &str) -> &str {
+    let mut s = s.trim();
+    for prefix in ["每个月", "每月", "月缴"] {
         if let Some(rest) = s.strip_prefix(prefix) {
             s = rest;
+            break;
         }
     }
-    for suffix in [
-        "/月",
-        "每月",
-        "一个月",
-        "块钱",
-        "元钱",
-        "元",
-        "块",
-        "rmb",
-        "RMB",
-    ] {
+    for suffix in ["/月", "每月", "一个月"] {
         if let Some(rest) = s.strip_suffix(suffix) {
             s = rest;
+            break;
         }
     }
     s
 }
 
-fn parse_money(s: &str, field: &'static str) -> Result<Decimal, CalcError> {
-    let n = normalize(s);
-    let (negative, body) = sign(&n);
-    let body = strip_money_suffix(body);
-    let value = number(body)
-        .ok_or_else(|| parse_err(field, s, "金额请写成“5000”“5000元”或“1.5万”这样的数字。"))?;
-    if negative && !value.is_zero() {
-        return Err(CalcError::Negative {
-            field,
-            value: s.trim().to_string(),
-        });
-    }
-    Ok(value.normalize())
-}
-
-/// Parses a contribution base: an amount ("5000", "5000元") or a grade of the average wage
-/// ("最低档" = 60%, "最高档" = 300%, "60%", "百分之一百", "100%档", "3倍").
+/// Parses a contribution base: an amount ("5000", "5000元", "每月5000元") or a grade of the average
+/// wage ("最低档" = 60%, "最高档" = 300%, "60%", "百分之一百", "100%档", "3倍").
 pub fn parse_base(s: &str) -> Result<BaseSpec, CalcError> {
     let n = normalize(s);
     let body = n.trim_end_matches("档次").trim_end_matches('档');
@@ -163,145 +128,74 @@ pub fn parse_base(s: &str) -> Result<BaseSpec, CalcError> {
         "最高" | "最高一" | "上限" | "最高标准" => return Ok(BaseSpec::Grade(dec!(3))),
         _ => {}
     }
-    let is_grade = body.ends_with('%') || body.starts_with("百分之");
+    let is_grade = body.ends_with('%') || body.starts_with("百分之") || body.starts_with("-百分之");
     if is_grade {
-        let (negative, b) = sign(body);
-        let value = if let Some(rest) = b.strip_prefix("百分之") {
-            number(rest)
-        } else {
-            number(b.trim_end_matches('%'))
-        }
-        .ok_or_else(|| parse_err("base", s, "档次请写成“60%”“最低档”或“最高档”。"))?;
+        let (negative, b) = match body.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, body),
+        };
+        let value = numbers::parse_percent(b)
+            .ok_or_else(|| parse_err("base", s, "档次请写成“60%”“最低档”或“最高档”。"))?;
         if negative {
             return Err(CalcError::Negative {
                 field: "base",
                 value: s.trim().to_string(),
             });
         }
-        return Ok(BaseSpec::Grade((value / dec!(100)).normalize()));
-    }
-    if let Some(rest) = body.strip_suffix('倍') {
-        let value =
-            number(rest).ok_or_else(|| parse_err("base", s, "档次请写成“60%”“3倍”这样的形式。"))?;
         return Ok(BaseSpec::Grade(value.normalize()));
     }
-    parse_money(s, "base").map(BaseSpec::Amount)
+    if let Some(rest) = body.strip_suffix('倍') {
+        let value = numbers::parse_number(rest)
+            .ok_or_else(|| parse_err("base", s, "档次请写成“60%”“3倍”这样的形式。"))?;
+        return Ok(BaseSpec::Grade(value.normalize()));
+    }
+    parse_money(strip_per_month(&n), "base").map(BaseSpec::Amount)
 }
 
 /// Parses a calendar month: "2024-03", "2024-3", "2024/03", "2024.03", "2024年3月", "二〇二四年三月".
 pub fn parse_year_month(s: &str) -> Result<YearMonth, CalcError> {
+    parse_year_month_in(s, None)
+}
+
+/// [`parse_year_month`], where a month without its year ("3月") takes `default_year`.
+pub fn parse_year_month_in(s: &str, default_year: Option<i32>) -> Result<YearMonth, CalcError> {
     const EXPECTED: &str = "月份请写成“2024-03”或“2024年3月”。";
-    let n = normalize(s);
-    let (y, m) = split_date_parts(&n).ok_or_else(|| parse_err("months", s, EXPECTED))?;
-    if y.len() != 2 || !m.is_empty() {
-        return Err(parse_err("months", s, EXPECTED));
-    }
-    let (year, month) = (y[0], y[1]);
-    let year = i32::try_from(year).map_err(|_| parse_err("months", s, EXPECTED))?;
-    if !(1950..=2100).contains(&year) || !(1..=12).contains(&month) {
-        return Err(parse_err("months", s, EXPECTED));
-    }
-    Ok(YearMonth { year, month })
+    numbers::read_year_month(s, default_year).map_err(|e| from_read("months", e, EXPECTED))
 }
 
-/// Parses a date: "2024-01-15", "2024/1/15", "2024.1.15", "2024年1月15日", "2024年1月15号".
+/// Parses a date: "2024-01-15", "2024/1/15", "2024.1.15", "2024年1月15日", "2024年1月15号",
+/// "24年1月15日", "20240115".
 pub fn parse_date(s: &str) -> Result<NaiveDate, CalcError> {
-    const EXPECTED: &str = "日期请写成“2024-01-15”或“2024年1月15日”。";
-    let n = normalize(s);
-    let (parts, rest) = split_date_parts(&n).ok_or_else(|| parse_err("from", s, EXPECTED))?;
-    if parts.len() != 3 || !rest.is_empty() {
-        return Err(parse_err("from", s, EXPECTED));
-    }
-    let year = i32::try_from(parts[0]).map_err(|_| parse_err("from", s, EXPECTED))?;
-    NaiveDate::from_ymd_opt(year, parts[1], parts[2])
-        .filter(|d| (1950..=2100).contains(&chrono::Datelike::year(d)))
-        .ok_or_else(|| parse_err("from", s, "这个日期不存在，请核对年月日。"))
+    parse_date_in(s, None)
 }
 
-/// Splits "2024-01-15" / "2024年1月15日" into numbers. Returns the numbers and any unparsed tail.
-fn split_date_parts(n: &str) -> Option<(Vec<u32>, String)> {
-    let mut unified = String::new();
-    for c in n.chars() {
-        match c {
-            '年' | '月' | '/' | '.' | '-' => unified.push('-'),
-            '日' | '号' => {}
-            _ => unified.push(c),
-        }
-    }
-    let unified = unified.trim_end_matches('-');
-    let mut parts = Vec::new();
-    for (i, p) in unified.split('-').enumerate() {
-        if p.is_empty() {
-            return None;
-        }
-        let v = if p.chars().all(|c| c.is_ascii_digit()) {
-            p.parse::<u32>().ok()?
-        } else if i == 0 {
-            // A year in Chinese digits is read digit by digit: 二〇二四.
-            p.chars()
-                .map(crate::text::numbers::digit_value)
-                .try_fold(0u32, |acc, d| d.map(|d| acc * 10 + d))?
-        } else {
-            p.to_number(ChineseCountMethod::TenThousand).ok()?
-        };
-        parts.push(v);
-    }
-    Some((parts, String::new()))
+/// [`parse_date`], where a date without its year ("1月15号") takes `default_year`.
+pub fn parse_date_in(s: &str, default_year: Option<i32>) -> Result<NaiveDate, CalcError> {
+    const EXPECTED: &str = "日期请写成“2024-01-15”或“2024年1月15日”。";
+    numbers::read_date(s, default_year).map_err(|e| from_read("from", e, EXPECTED))
 }
 
 /// Parses a number of months ("6", "6个月", "六个月", "半年", "一年", "1年3个月") or a period
-/// ("2024-03至2024-08", "2024年3月到2024年8月", "2024-03~2024-08", "2024-03 to 2024-08").
+/// ("2024-03至2024-08", "2024年3月到2024年8月", "2024年3月到8月", "2024-03 to 2024-08").
 pub fn parse_months(s: &str) -> Result<MonthsSpec, CalcError> {
+    parse_months_in(s, None)
+}
+
+/// [`parse_months`], where a period without a year ("3月到8月") takes `default_year`.
+pub fn parse_months_in(s: &str, default_year: Option<i32>) -> Result<MonthsSpec, CalcError> {
     const EXPECTED: &str =
         "请告诉我补缴几个月（例如“6个月”），或起止月份（例如“2024-03至2024-08”）。";
-    let n = normalize(s);
-    for sep in ["至", "到", "~", "to", "TO", "--"] {
-        if let Some((a, b)) = n.split_once(sep) {
-            let from = parse_year_month(a).map_err(|_| parse_err("months", s, EXPECTED))?;
-            let to = parse_year_month(b).map_err(|_| parse_err("months", s, EXPECTED))?;
-            return Ok(MonthsSpec::Period { from, to });
-        }
-    }
-    // "2024-03-2024-08": two year-months joined by a dash.
-    let dashed: Vec<&str> = n.split('-').collect();
-    if dashed.len() == 4 && dashed[0].len() == 4 && dashed[2].len() == 4 {
-        let from = parse_year_month(&format!("{}-{}", dashed[0], dashed[1]))?;
-        let to = parse_year_month(&format!("{}-{}", dashed[2], dashed[3]))?;
-        return Ok(MonthsSpec::Period { from, to });
-    }
-    let months = count_months(&n).ok_or_else(|| parse_err("months", s, EXPECTED))?;
-    Ok(MonthsSpec::Count { months })
+    numbers::read_months(s, default_year).map_err(|e| from_read("months", e, EXPECTED))
 }
 
-fn whole(d: Decimal) -> Option<u32> {
-    if d.fract().is_zero() {
-        d.to_u32()
-    } else {
-        None
-    }
+/// Parses days late: "30", "30天", "三十天", "两周".
+pub fn parse_days(s: &str) -> Result<u32, CalcError> {
+    numbers::read_days(s).map_err(|e| from_read("days", e, "请写天数，例如 30"))
 }
 
-fn count_months(n: &str) -> Option<u32> {
-    if n == "半年" {
-        return Some(6);
-    }
-    let body = n.trim_end_matches("整");
-    if let Some((years, rest)) = body.split_once('年') {
-        let y = whole(number(years)?)?;
-        let rest = rest.trim_start_matches('零');
-        let m = if rest.is_empty() {
-            0
-        } else if rest == "半" {
-            6
-        } else {
-            whole(number(
-                rest.trim_end_matches("个月").trim_end_matches('月'),
-            )?)?
-        };
-        return y.checked_mul(12)?.checked_add(m);
-    }
-    let body = body.trim_end_matches("个月").trim_end_matches('月');
-    whole(number(body)?)
+/// Parses years: "18", "18.5", "18年", "十八年", "18年半", "15年3个月".
+pub fn parse_years(s: &str) -> Result<Decimal, CalcError> {
+    numbers::read_years(s).map_err(|e| from_read("years", e, "请写年数，例如 18 或 18.5"))
 }
 
 /// Parses the insurance: "养老"/"养老保险" → pension, "医保"/"医疗"/"医疗保险" → medical.
@@ -471,6 +365,27 @@ mod tests {
         assert_eq!(parse_months("2024年3月到2024年8月").unwrap(), period);
         assert_eq!(parse_months("2024-03 to 2024-08").unwrap(), period);
         assert_eq!(parse_months("2024-03-2024-08").unwrap(), period);
+        assert_eq!(
+            parse_months("601个月").unwrap_err().to_string(),
+            "补缴月数“601个月”不在合理范围内：超过了上限 600个月（50年），请核对。"
+        );
+        assert_eq!(
+            parse_months("3月到8月").unwrap_err().to_string(),
+            "没看懂“3月到8月”，没有年份，请说月数或起止月份，如 3个月、2024年3月到8月。"
+        );
+        assert_eq!(
+            parse_months_in("3月到8月", Some(2025)).unwrap(),
+            MonthsSpec::Period {
+                from: YearMonth {
+                    year: 2025,
+                    month: 3
+                },
+                to: YearMonth {
+                    year: 2025,
+                    month: 8
+                },
+            }
+        );
         assert!(parse_months("好几个月").is_err());
         assert!(parse_months("1.5个月").is_err());
     }

@@ -16,8 +16,8 @@ use super::types::YearMonth;
 
 /// Arrears above this (1 billion yuan) are treated as a typo.
 pub const MAX_ARREARS: Decimal = dec!(1000000000);
-/// More days than this (100 years) is treated as a typo.
-pub const MAX_DAYS: u32 = 36_600;
+/// More days than this (100 years) is treated as a typo: the one limit of the number reader.
+pub use crate::text::numbers::{MAX_DAYS, MAX_MONTHS};
 
 /// A late fee on one amount.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ impl LateFeeScheduleInput {
     ) -> Self {
         let mut items = Vec::new();
         let mut ym = from;
-        while ym <= to && items.len() < 1200 {
+        while ym <= to && items.len() < MAX_MONTHS as usize {
             items.push(ScheduleItem {
                 month: Some(ym),
                 amount: monthly_amount,

@@ -197,6 +197,11 @@ pub struct RetireeMedical {
     pub min_actual_years: Option<u32>,
     /// Minimum years paid in this region, if the region sets one (reported, not computed).
     pub min_local_years: Option<u32>,
+    /// An alternative condition: this many years of unbroken contributions in this region also
+    /// qualify (成都: 20 years in total, or 15 continuous years in 成都). The calculator cannot
+    /// tell continuity from the years paid, so it reports both conditions and charges nothing
+    /// when the alternative may be met.
+    pub or_continuous_local_years: Option<u32>,
     /// Whether deemed years (视同缴费年限) count towards the required years.
     pub counts_deemed: bool,
     /// The base of the top-up as a grade of the average wage, if the region sets one.
@@ -249,8 +254,22 @@ pub struct GapRule {
     pub retroactive: bool,
     /// Empty = every category.
     pub categories: Vec<Category>,
+    /// Which gaps the rule governs. The national rules (2021 transfer rules) govern only moves
+    /// between regions or schemes; a same-city gap is local.
+    pub scope: GapScope,
     pub note: Option<String>,
     pub cite: Cite,
+}
+
+/// Which gaps a [`GapRule`] governs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GapScope {
+    /// Every gap of the region and category (a local rule).
+    #[default]
+    Any,
+    /// Only gaps around a transfer between regions (统筹地区) or between employee and resident
+    /// insurance: the national frame, not an answer for a gap in one city.
+    Transfer,
 }
 
 /// The 2025 national waiting-period rules of resident medical insurance.
@@ -914,6 +933,7 @@ raw_table!(RawRetiree {
     female_years: Option<S<i64>>,
     min_actual_years: Option<S<i64>>,
     min_local_years: Option<S<i64>>,
+    or_continuous_local_years: Option<S<i64>>,
     counts_deemed: Option<bool>,
     base_grade: Option<S<NumText>>,
     rate: Option<S<NumText>>,
@@ -926,6 +946,7 @@ raw_table!(RawGapRule {
     months: Option<S<i64>>,
     retroactive: Option<bool>,
     categories: Vec<S<String>>,
+    scope: Option<S<String>>,
 });
 
 raw_table!(RawResidentWaiting {
@@ -1225,6 +1246,10 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
             .min_local_years
             .as_ref()
             .and_then(|v| ctx.count(v, "min_local_years", 50));
+        let or_continuous_local_years = r
+            .or_continuous_local_years
+            .as_ref()
+            .and_then(|v| ctx.count(v, "or_continuous_local_years", 50));
         let base_grade = r
             .base_grade
             .as_ref()
@@ -1236,6 +1261,7 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
             female_years: female,
             min_actual_years,
             min_local_years,
+            or_continuous_local_years,
             counts_deemed: r.counts_deemed.unwrap_or(true),
             base_grade,
             rate,
@@ -1295,6 +1321,21 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
         if r.max_days.is_none() && r.max_months.is_none() {
             catch_all_for.push(categories.clone());
         }
+        let scope = match r
+            .scope
+            .as_ref()
+            .map(|s| (s.span().start, s.get_ref().as_str()))
+        {
+            None | Some((_, "any")) => GapScope::Any,
+            Some((_, "transfer")) => GapScope::Transfer,
+            Some((at, other)) => {
+                ctx.err(
+                    at,
+                    format!("gap_rule: unknown scope \"{other}\" (expected any or transfer)"),
+                );
+                continue;
+            }
+        };
         let Some(retroactive) = r.retroactive else {
             ctx.err(at, "gap_rule: missing `retroactive` (true or false)");
             continue;
@@ -1308,6 +1349,7 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
                 months,
                 retroactive,
                 categories,
+                scope,
                 note: r.note.clone(),
                 cite,
             });

@@ -230,6 +230,26 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
             .input("视同缴费年限", fmt_num(deemed_used)),
     );
 
+    // An alternative condition (成都: or 15 unbroken years in 成都). Whoever has actually paid that
+    // long may meet it; we cannot see continuity, so report both and charge nothing.
+    if let Some(alt) = table.and_then(|t| t.or_continuous_local_years) {
+        let place = region.map(|r| r.region.as_str()).unwrap_or("当地");
+        if paid >= Decimal::from(alt) {
+            result.lines.push(Line::new(
+                "另一条件",
+                format!("在{place}连续不间断缴费满 {alt} 年的，已满足条件，无需补缴"),
+            ));
+            result.warn(format!(
+                "{place}满足两个条件之一即可：累计缴费满 {required} 年，或在{place}连续不间断缴费满 {alt} 年。您实际缴费 {} 年：如果其中在{place}连续不间断缴费已满 {alt} 年，就不用补缴；不满足的，按累计 {required} 年还差 {short} 个月，补缴金额以{place}医保经办机构核定为准。",
+                fmt_num(paid)
+            ));
+            return Ok(result);
+        }
+        result.assume(format!(
+            "{place}的另一条件是在{place}连续不间断缴费满 {alt} 年；您实际缴费不足 {alt} 年，只能按累计 {required} 年计算。"
+        ));
+    }
+
     // Base and rate: explicit, or the region rule.
     let spec = match (input.base, table.and_then(|t| t.base_grade)) {
         (Some(b), _) => b,

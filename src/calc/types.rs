@@ -42,26 +42,9 @@ pub enum BaseSpec {
     Grade(rust_decimal::Decimal),
 }
 
-/// A calendar month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct YearMonth {
-    pub year: i32,
-    pub month: u32,
-}
-
-/// How the number of months was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum MonthsSpec {
-    Count {
-        months: u32,
-    },
-    /// Inclusive period, e.g. 2024-03 to 2024-08 = 6 months.
-    Period {
-        from: YearMonth,
-        to: YearMonth,
-    },
-}
+// A calendar month and how a number of months was given: defined beside the number reader
+// (`text::calendar`, a leaf module) so the reader can produce them without depending on `calc`.
+pub use crate::text::calendar::{MonthsSpec, YearMonth};
 
 // ---------------------------------------------------------------------------------------------
 // Added by the calculation module (helpers only; the shared items above are unchanged).

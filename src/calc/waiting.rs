@@ -3,12 +3,15 @@
 //! fixed 3 months, +1 month per year of gap, −1 month per missed year paid, at least 6 months in
 //! total after a gap of 4 years or more, newborns and listed groups exempt). Employee insurance
 //! follows data-driven regional gap rules (e.g. Yichang's 60/180-day bands, Ningbo's 3 months with
-//! retroactive reimbursement), falling back to the national 3-month line.
+//! retroactive reimbursement). Where no local rule covers the gap, the result says so and shows the
+//! national frame (the 2021 transfer rules: ≤ 3 months around a move between regions or schemes →
+//! payable, gap costs reimbursable; longer → a local wait of at most 6 months) without applying it:
+//! a same-city gap is local, and the national rules say nothing about it.
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::error::CalcError;
-use super::policy::{GapEffect, GapRule, PolicySet, RegionPolicy};
+use super::policy::{GapEffect, GapRule, GapScope, PolicySet, RegionPolicy};
 use super::result::{fmt_date, CalcKind, CalcResult, Detail, Line, WaitingDetail};
 use super::types::Category;
 
@@ -453,19 +456,20 @@ fn employee(
         }
     }
     if chosen.is_none() {
-        if regional.is_empty() {
-            result.assume(format!(
-                "暂未收录{}{}医保断缴后的具体规定，按国家医保关系转移接续办法的 3 个月界线判断。",
+        let missing = if regional.is_empty() {
+            format!(
+                "暂未收录{}{}医保断缴后恢复待遇的当地规定",
                 region.region,
                 category.label_zh()
-            ));
+            )
         } else {
-            result.assume(format!(
-                "{}的规定没有覆盖这么长的断缴时间，按国家规定判断。",
-                region.region
-            ));
-        }
+            format!("{}的规定没有覆盖这么长的断缴时间", region.region)
+        };
         if let Some((i, rule)) = find_rule(&national, gap)? {
+            if rule.scope == GapScope::Transfer {
+                return Ok(national_frame(result, region, &national, i, gap, &missing));
+            }
+            result.assume(format!("{missing}，按国家规定判断。"));
             let prev = i.checked_sub(1).map(|j| national[j]);
             chosen = Some((rule, prev, policies.national()));
         }
@@ -542,6 +546,56 @@ fn employee(
         rule_text,
     );
     Ok(result)
+}
+
+/// No local rule covers the gap: say so, and show the national transfer rules as the frame
+/// (which band the gap would fall in if it happened around a move between regions or schemes)
+/// without deciding the waiting period or reimbursement.
+fn national_frame(
+    mut result: CalcResult,
+    region: &RegionPolicy,
+    national: &[&GapRule],
+    band: usize,
+    gap: Gap,
+    missing: &str,
+) -> CalcResult {
+    let bands: Vec<String> = national
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let prev = i.checked_sub(1).map(|j| national[j]);
+            format!("{}，{}", limit_text(r, prev), effect_text(r))
+        })
+        .collect();
+    let applies = {
+        let prev = band.checked_sub(1).map(|j| national[j]);
+        limit_text(national[band], prev)
+    };
+    let rule = format!(
+        "{missing}，无法按当地规定判断。国家规定（2021年医保关系转移接续办法）只适用于跨统筹地区转移接续、以及连续参保满2年后在职工医保和居民医保之间转换的断缴：{}。同城换单位、自己漏缴等其他断缴什么时候恢复待遇、断缴期间的费用能否报销，由当地规定，请向{}医保经办机构（12393）确认。",
+        bands.join("；"),
+        region.region
+    );
+    result.policy = Some(region.policy_ref());
+    for r in national {
+        result.add_source(r.cite.to_source_ref());
+    }
+    result
+        .lines
+        .push(Line::new("断缴时长", gap.describe()).input("断缴时长", gap.describe()));
+    result
+        .lines
+        .push(Line::new("当地规定", missing.to_string()));
+    result.lines.push(Line::new(
+        "国家框架",
+        format!("仅适用于转移接续、险种转换：{applies}"),
+    ));
+    result.assume(format!(
+        "{missing}；下面的国家规定只是框架，不是{}的规定。",
+        region.region
+    ));
+    set_detail(&mut result, None, None, false, false, rule);
+    result
 }
 
 #[cfg(test)]
@@ -756,9 +810,12 @@ mod tests {
                 .slot(),
             Some("days")
         );
-        // Yichang's rules are for flexible workers; employees fall back to the national 3-month line
+        // Yichang's rules are for flexible workers; for employees no local rule is known, so the
+        // national transfer rules are shown as the frame, not applied to a same-city gap
         let w = employee("宜昌", Category::Employee, None, None, None, Some(2)).unwrap();
-        assert!(w.retroactive && w.waiting_months == Some(0));
+        assert!(!w.retroactive && w.waiting_months.is_none(), "{w:?}");
+        assert!(w.rule.contains("暂未收录宜昌职工"), "{}", w.rule);
+        assert!(w.rule.contains("只适用于跨统筹地区转移接续"), "{}", w.rule);
     }
 
     #[test]
@@ -776,7 +833,8 @@ mod tests {
         .unwrap();
         assert!(w.retroactive);
         assert_eq!(w.coverage_from, Some(d(2025, 5, 1)));
-        // one day more than 3 calendar months → national: local rules, at most 6 months
+        // one day more than 3 calendar months → Ningbo's rule does not cover it: the national
+        // frame (local rules, at most 6 months), shown as a frame, not decided
         let w = employee(
             "宁波",
             e,
@@ -788,6 +846,7 @@ mod tests {
         .unwrap();
         assert!(!w.retroactive && w.waiting_months.is_none());
         assert!(w.rule.contains("6 个月"));
+        assert!(w.rule.contains("宁波的规定没有覆盖"), "{}", w.rule);
         // days against a month line: ≤ 84 days is surely within 3 months, > 93 surely not
         assert!(
             employee("宁波", e, None, None, Some(84), None)
@@ -817,9 +876,17 @@ mod tests {
         .unwrap();
         assert!(w.new_enrolment);
         assert_eq!(w.coverage_from, Some(d(2025, 11, 1)));
-        // a region without rules uses the national line
+        // a region without rules: the result says the local rule is unknown and gives the national
+        // frame; it does not promise cover from the payment month or gap-period reimbursement
         let w = employee("天津", e, None, Some(d(2025, 5, 20)), None, Some(3)).unwrap();
-        assert_eq!(w.coverage_from, Some(d(2025, 5, 1)));
+        assert_eq!((w.coverage_from, w.waiting_months), (None, None));
+        assert!(!w.retroactive);
+        assert!(w.rule.starts_with("暂未收录天津职工医保"), "{}", w.rule);
+        assert!(
+            w.rule.contains("同城换单位、自己漏缴等其他断缴"),
+            "{}",
+            w.rule
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
-use super::slots::{extract, Extraction, SlotName, Slots};
+use super::slots::{extract_with, Context, Extraction, SlotName, Slots};
 use crate::answer::{
     self, Answerer, DecisionParams, Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX,
     ENTRY_PREFIX, SAY_PREFIX,
@@ -151,7 +151,14 @@ impl Engine {
             (Some(FormKind::WaitingPeriod), Some(SlotName::Days)) => Some(SlotName::Months),
             _ => st.pending,
         };
-        let mut ex = extract(&norm, expecting, regions);
+        // "3月15日" with no year: the year of a month named earlier, else this year in China.
+        let context = Context {
+            default_year: Some(conversation_year(&st.slots).unwrap_or_else(|| {
+                use chrono::Datelike;
+                (self.today)().year()
+            })),
+        };
+        let mut ex = extract_with(&norm, expecting, regions, context);
         if expecting != st.pending {
             for p in &mut ex.problems {
                 if Some(p.slot) == expecting {
@@ -695,6 +702,20 @@ impl Engine {
         }
         reply
     }
+}
+
+/// The year the conversation is about: the latest year of a period or date said earlier.
+fn conversation_year(s: &Slots) -> Option<i32> {
+    use chrono::Datelike;
+    let period = match s.months {
+        Some(MonthsSpec::Period { to, .. }) => Some(to.year),
+        _ => None,
+    };
+    period
+        .into_iter()
+        .chain(s.to.map(|d| d.year()))
+        .chain(s.from.map(|d| d.year()))
+        .next()
 }
 
 /// Keep the entry ids of a clarification so "1"/"2"/"3" can pick one.

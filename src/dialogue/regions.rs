@@ -16,6 +16,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::WordScanner;
+
 /// Whether a region is a provincial-level division or a city inside one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +97,8 @@ pub struct RegionTable {
     /// Every spelling with the index of its region, longest first.
     spellings: Vec<(String, usize)>,
     by_spelling: HashMap<String, usize>,
+    /// The spellings compiled once, for linear-time scanning.
+    scanner: WordScanner,
 }
 
 impl RegionTable {
@@ -156,10 +160,13 @@ impl RegionTable {
         let mut spellings: Vec<(String, usize)> =
             by_spelling.iter().map(|(s, &i)| (s.clone(), i)).collect();
         spellings.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        let words: Vec<&str> = spellings.iter().map(|(s, _)| s.as_str()).collect();
+        let scanner = WordScanner::new(&words);
         Ok(Self {
             regions,
             spellings,
             by_spelling,
+            scanner,
         })
     }
 
@@ -184,28 +191,21 @@ impl RegionTable {
     /// Every region mention, left to right, never overlapping; at each position the longest
     /// spelling wins.
     pub fn find_all(&self, text: &str) -> Vec<RegionMatch> {
-        let mut found = Vec::new();
-        let mut i = 0;
-        while i < text.len() {
-            let rest = &text[i..];
-            let hit = self.spellings.iter().find(|(s, idx)| {
-                rest.starts_with(s.as_str()) && !self.excluded(text, *idx, i..i + s.len())
-            });
-            match hit {
-                Some((s, idx)) => {
-                    let r = &self.regions[*idx];
-                    found.push(RegionMatch {
-                        canonical: r.name.clone(),
-                        province: r.province.clone(),
-                        kind: r.kind,
-                        range: i..i + s.len(),
-                    });
-                    i += s.len();
+        self.scanner
+            .scan(text, |word, range| {
+                !self.excluded(text, self.spellings[word].1, range)
+            })
+            .into_iter()
+            .map(|(word, range)| {
+                let r = &self.regions[self.spellings[word].1];
+                RegionMatch {
+                    canonical: r.name.clone(),
+                    province: r.province.clone(),
+                    kind: r.kind,
+                    range,
                 }
-                None => i += rest.chars().next().map_or(1, char::len_utf8),
-            }
-        }
-        found
+            })
+            .collect()
     }
 
     /// The most specific region mentioned: a city over a province, then the longest mention,

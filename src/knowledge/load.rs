@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Bump when the analysis or index layout changes so existing indexes are rebuilt.
-pub const INDEX_FORMAT_VERSION: &str = "bujiao-index-v8";
+pub const INDEX_FORMAT_VERSION: &str = "bujiao-index-v9";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +34,8 @@ struct RawFaq {
     #[serde(default)]
     localizes: Vec<String>,
     effective: Spanned<String>,
+    #[serde(default)]
+    expires: Option<Spanned<String>>,
     updated: Spanned<String>,
     status: Spanned<String>,
 }
@@ -62,6 +64,8 @@ struct RawArticle {
     #[serde(default)]
     sources: Vec<Spanned<String>>,
     effective: Spanned<String>,
+    #[serde(default)]
+    expires: Option<Spanned<String>>,
     updated: Spanned<String>,
     status: Spanned<String>,
 }
@@ -100,6 +104,8 @@ struct RawDoc {
     region: Option<String>,
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +173,17 @@ impl Ctx<'_> {
                 );
                 None
             }
+        }
+    }
+    /// An optional date: `Some(None)` when absent, `None` when present but malformed.
+    fn optional_date(
+        &mut self,
+        s: &Option<Spanned<String>>,
+        field: &str,
+    ) -> Option<Option<NaiveDate>> {
+        match s {
+            Some(s) => self.date(s, field).map(Some),
+            None => Some(None),
         }
     }
     fn insurance(&mut self, s: &Spanned<String>) -> Option<InsuranceScope> {
@@ -326,10 +343,17 @@ fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
         let insurance = cx.insurance(&r.insurance);
         let audience = cx.audience(&r.audience);
         let effective = cx.date(&r.effective, "effective");
+        let expires = cx.optional_date(&r.expires, "expires");
         let updated = cx.date(&r.updated, "updated");
         let status = cx.status(&r.status);
-        let (Some(insurance), Some(audience), Some(effective), Some(updated), Some(status)) =
-            (insurance, audience, effective, updated, status)
+        let (
+            Some(insurance),
+            Some(audience),
+            Some(effective),
+            Some(expires),
+            Some(updated),
+            Some(status),
+        ) = (insurance, audience, effective, expires, updated, status)
         else {
             continue;
         };
@@ -346,6 +370,7 @@ fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
             supersedes: r.supersedes,
             localizes: r.localizes,
             effective,
+            expires,
             updated,
             status,
             file: path.to_path_buf(),
@@ -390,10 +415,17 @@ fn load_article(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<
     let insurance = cx.insurance(&r.insurance);
     let audience = cx.audience(&r.audience);
     let effective = cx.date(&r.effective, "effective");
+    let expires = cx.optional_date(&r.expires, "expires");
     let updated = cx.date(&r.updated, "updated");
     let status = cx.status(&r.status);
-    let (Some(insurance), Some(audience), Some(effective), Some(updated), Some(status)) =
-        (insurance, audience, effective, updated, status)
+    let (
+        Some(insurance),
+        Some(audience),
+        Some(effective),
+        Some(expires),
+        Some(updated),
+        Some(status),
+    ) = (insurance, audience, effective, expires, updated, status)
     else {
         return;
     };
@@ -408,6 +440,7 @@ fn load_article(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<
         regions: r.regions,
         sources: r.sources.into_iter().map(Spanned::into_inner).collect(),
         effective,
+        expires,
         updated,
         status,
         file: path.to_path_buf(),
@@ -475,6 +508,18 @@ fn load_docs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
             cx.err(l, format!("implausible year {year}"));
             continue;
         }
+        let kind = match r.kind.as_ref().map(|k| k.get_ref().as_str()) {
+            None | Some("document") => DocKind::Document,
+            Some("practice") => DocKind::Practice,
+            Some(other) => {
+                let l = cx.line(r.kind.as_ref().expect("matched Some"));
+                cx.err(
+                    l,
+                    format!("unknown document kind {other:?} (expected document or practice)"),
+                );
+                continue;
+            }
+        };
         kb.docs.push(Doc {
             id: r.id.into_inner(),
             title: r.title,
@@ -483,6 +528,7 @@ fn load_docs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
             year: year as i32,
             region: r.region.filter(|s| !s.is_empty()),
             url: r.url.filter(|s| !s.is_empty()),
+            kind,
             file: path.to_path_buf(),
             line,
         });

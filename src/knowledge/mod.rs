@@ -11,7 +11,7 @@ mod validate;
 
 pub use load::{fingerprint, load};
 pub use types::*;
-pub use validate::validate;
+pub use validate::{bare_opening, validate, warnings};
 
 use std::fmt;
 use std::path::PathBuf;

@@ -79,6 +79,9 @@ pub struct Faq {
     /// this entry's place that the national entry would answer gets this one.
     pub localizes: Vec<String>,
     pub effective: NaiveDate,
+    /// The last day the entry's rule or figures apply (a base year ending 06-30, a notice for one
+    /// coverage year); `kb validate` warns once it has passed.
+    pub expires: Option<NaiveDate>,
     pub updated: NaiveDate,
     pub status: Status,
     pub file: PathBuf,
@@ -98,6 +101,8 @@ pub struct Article {
     pub regions: Vec<String>,
     pub sources: Vec<String>,
     pub effective: NaiveDate,
+    /// See [`Faq::expires`].
+    pub expires: Option<NaiveDate>,
     pub updated: NaiveDate,
     pub status: Status,
     pub file: PathBuf,
@@ -125,6 +130,18 @@ impl Law {
     }
 }
 
+/// What a `[[doc]]` is: a document someone issued, or a summary of how offices commonly work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// A law, regulation, notice or published guide with an issuer (cited by its title).
+    #[default]
+    Document,
+    /// Our summary of common practice (经办通行做法) with no single document behind it: shown to
+    /// citizens as 常见做法, never as a title in 《》 that reads like an official document.
+    Practice,
+}
+
 /// A named document (notice, regulation, local rule) that entries cite.
 #[derive(Debug, Clone)]
 pub struct Doc {
@@ -135,16 +152,19 @@ pub struct Doc {
     pub year: i32,
     pub region: Option<String>,
     pub url: Option<String>,
+    pub kind: DocKind,
     pub file: PathBuf,
     pub line: usize,
 }
 
 impl Doc {
-    /// How the document is cited in an answer: 《标题》（文号，年份）.
+    /// How the document is cited in an answer: 《标题》（文号，年份）, or for common practice
+    /// 常见做法：标题（各地以当地规定为准） with no 《》.
     pub fn cite(&self) -> String {
-        match &self.number {
-            Some(n) => format!("《{}》（{}）", self.title, n),
-            None => format!("《{}》（{}年）", self.title, self.year),
+        match (self.kind, &self.number) {
+            (DocKind::Practice, _) => format!("常见做法：{}（各地以当地规定为准）", self.title),
+            (DocKind::Document, Some(n)) => format!("《{}》（{}）", self.title, n),
+            (DocKind::Document, None) => format!("《{}》（{}年）", self.title, self.year),
         }
     }
 }
@@ -168,6 +188,45 @@ pub struct Dictionaries {
     /// Words that keep a question ours despite an out-of-domain phrase: "养老金补发要我再交钱吗" asks
     /// about paying in (补缴), "养老金补发什么时候到账" does not.
     pub phrase_exceptions: Vec<String>,
+    /// The vocabularies above compiled for scanning, built on first use.
+    pub scanners: std::sync::OnceLock<std::sync::Arc<DomainScanners>>,
+}
+
+/// The domain vocabularies compiled once (Aho-Corasick), so a domain check is linear in the
+/// question's length whatever the size of the vocabularies.
+#[derive(Debug, Clone)]
+pub struct DomainScanners {
+    pub in_domain: crate::text::WordScanner,
+    pub core: crate::text::WordScanner,
+    pub out_of_domain: crate::text::WordScanner,
+    pub exceptions: crate::text::WordScanner,
+    /// Every other system's words together (to mask them before counting ours).
+    pub other_words: crate::text::WordScanner,
+    /// One per other system, in order.
+    pub others: Vec<crate::text::WordScanner>,
+}
+
+impl Dictionaries {
+    /// The compiled vocabularies (built once per knowledge base).
+    pub fn scanners(&self) -> &DomainScanners {
+        use crate::text::WordScanner;
+        self.scanners.get_or_init(|| {
+            let all_other: Vec<&String> =
+                self.other_systems.iter().flat_map(|o| &o.words).collect();
+            std::sync::Arc::new(DomainScanners {
+                in_domain: WordScanner::new(&self.in_domain),
+                core: WordScanner::new(&self.core),
+                out_of_domain: WordScanner::new(&self.out_of_domain_phrases),
+                exceptions: WordScanner::new(&self.phrase_exceptions),
+                other_words: WordScanner::new(&all_other),
+                others: self
+                    .other_systems
+                    .iter()
+                    .map(|o| WordScanner::new(&o.words))
+                    .collect(),
+            })
+        })
+    }
 }
 
 /// Another system's vocabulary (tax, housing fund, commercial insurance…) and the referral to give.

@@ -2,6 +2,7 @@
 
 use super::types::*;
 use super::Problem;
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -22,6 +23,89 @@ fn phrasing_key(s: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Bare yes/no words an answer may not open with: "不能。" answers the standard question and
+/// contradicts a similar one that asks the other way round ("签了放弃声明还能要求补缴吗"). An
+/// answer opens with a conclusion that stands on its own ("声明无效，单位仍须补缴").
+const BARE_OPENINGS: &[&str] = &[
+    "能",
+    "不能",
+    "可以",
+    "不可以",
+    "是",
+    "不是",
+    "是的",
+    "不是的",
+    "会",
+    "不会",
+    "要",
+    "不要",
+    "需要",
+    "不需要",
+    "算",
+    "不算",
+    "有",
+    "没有",
+    "行",
+    "不行",
+    "必须",
+    "不一定",
+    "对",
+    "不对",
+];
+
+/// The bare yes/no word `answer` opens with (after an optional 一般/通常/原则上), if any: the word
+/// followed by punctuation, a space or the end of the answer.
+pub fn bare_opening(answer: &str) -> Option<&'static str> {
+    let a = answer.trim_start();
+    let rest = ["一般", "通常", "原则上"]
+        .iter()
+        .find_map(|p| a.strip_prefix(p))
+        .unwrap_or(a);
+    BARE_OPENINGS.iter().copied().find(|w| {
+        rest.strip_prefix(w).is_some_and(|after| {
+            after.chars().next().is_none_or(|c| {
+                c.is_whitespace() || (!c.is_alphanumeric() && !matches!(c, '“' | '"' | '《'))
+            })
+        })
+    })
+}
+
+/// Warnings: things worth a look that do not make the corpus wrong, so `kb validate` still
+/// passes. Today: published entries whose `expires` date is before `today` (figures for a base
+/// year that has ended, a notice for a past coverage year), unless a later entry supersedes them.
+pub fn warnings(kb: &Knowledge, today: NaiveDate) -> Vec<Problem> {
+    let mut out = Vec::new();
+    // An entry another one supersedes is kept on purpose for its year: no warning.
+    let superseded: std::collections::HashSet<&str> = kb
+        .faqs
+        .iter()
+        .flat_map(|f| f.supersedes.iter().map(String::as_str))
+        .collect();
+    let items = kb
+        .faqs
+        .iter()
+        .filter(|f| f.status == Status::Published && !superseded.contains(f.id.as_str()))
+        .map(|f| ("faq", &f.id, f.expires, &f.file, f.line))
+        .chain(
+            kb.articles
+                .iter()
+                .filter(|a| a.status == Status::Published)
+                .map(|a| ("article", &a.id, a.expires, &a.file, a.line)),
+        );
+    for (what, id, expires, file, line) in items {
+        if let Some(end) = expires.filter(|e| *e < today) {
+            out.push(Problem::new(
+                file,
+                line,
+                format!(
+                    "warning: {what} {id} expired on {end}: check for newer figures, then update `expires` or supersede the entry"
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// Every cross-file problem in `kb` (problems found while loading are reported by `load`).
@@ -130,6 +214,20 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         if f.answer.trim().is_empty() {
             push(&f.file, f.line, format!("{what} has an empty answer"));
         }
+        if let Some(w) = bare_opening(&f.answer) {
+            push(
+                &f.file,
+                f.line,
+                format!("{what}: the answer opens with a bare \"{w}\"; open with a conclusion that holds for the standard question and every similar one (\"声明无效，单位仍须补缴\", not \"不能\")"),
+            );
+        }
+        if f.expires.is_some_and(|e| e < f.effective) {
+            push(
+                &f.file,
+                f.line,
+                format!("{what}: `expires` is before `effective`"),
+            );
+        }
         if f.similar.len() < MIN_SIMILAR {
             push(
                 &f.file,
@@ -230,6 +328,13 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         if a.body.trim().is_empty() {
             push(&a.file, a.line, format!("{what} has an empty body"));
         }
+        if a.expires.is_some_and(|e| e < a.effective) {
+            push(
+                &a.file,
+                a.line,
+                format!("{what}: `expires` is before `effective`"),
+            );
+        }
         check_sources(&a.sources, &a.regions, &a.file, a.line, &what, &mut push);
     }
     out
@@ -264,6 +369,30 @@ mod tests {
         assert!(!valid_id("Employer"));
         assert!(!valid_id("单位"));
         assert!(!valid_id(""));
+    }
+
+    #[test]
+    fn bare_openings() {
+        for a in [
+            "不能。参加社会保险是法定义务",
+            "可以，但要经过法定程序",
+            "一般不行。",
+            "能",
+            "是的，新农合",
+        ] {
+            assert!(bare_opening(a).is_some(), "{a}");
+        }
+        for a in [
+            "“自愿放弃社保”的声明无效，单位仍须补缴",
+            "能缩短，但只能缩短变动等待期",
+            "可以申请。",
+            "不算连续。",
+            "有权查。",
+            "需要停。",
+            "要看你和对方实际上是不是劳动关系",
+        ] {
+            assert_eq!(bare_opening(a), None, "{a}");
+        }
     }
 
     #[test]

@@ -13,11 +13,20 @@
 //! both steadier and better than any one of them. The weights are stored beside the index
 //! (`classifier.bin`) so a restart only reads them. A missing or mismatched file is retrained in
 //! memory, never an error.
+//!
+//! The file is only as good as its feature keys: they are hashes of words and bigrams, and a file
+//! whose keys were made by another hash function would still load and silently match nothing. So
+//! keys are XXH3 (specified, stable across Rust releases), and the header carries a format
+//! version, a *key probe* (the keys this build gives a few fixed strings, hashed together) and a
+//! checksum of the payload. Any mismatch — other version, other keying, damaged payload — means
+//! the file is ignored and the model retrained in memory.
 
 use super::lm::Features;
 use std::collections::HashMap;
+use std::fmt;
 use std::io::{Read, Write};
 use std::path::Path;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Weight of an answer body as a training example, relative to one phrasing.
 pub(crate) const BODY_WEIGHT: f32 = 0.3;
@@ -31,8 +40,87 @@ const L2: f32 = 1e-5;
 const MIN_ERROR: f32 = 1e-4;
 /// Models, each trained on its own order of the examples, averaged into one.
 const SHUFFLES: u64 = 4;
-const MAGIC: &[u8; 8] = b"BJCLSv01";
+/// First bytes of `classifier.bin`. Format 1 had `BJCLSv01` here and no header beyond it.
+const MAGIC: &[u8; 8] = b"BJCLSF\0\0";
+const LEGACY_MAGIC_V1: &[u8; 8] = b"BJCLSv01";
+/// Layout of `classifier.bin`; bump on any change to the header, the payload or the keying.
+///
+/// Format 2: magic (8 bytes), format version (u32), reserved (u32, 0), key probe (u64),
+/// XXH3-64 of the payload (u64), then the payload: classes (u64), vocabulary size n (u64),
+/// n feature keys (u64), `classes` biases and `n × classes` weights (f32), all little-endian.
+pub(crate) const FORMAT_VERSION: u32 = 2;
+const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 8;
 pub(crate) const FILE_NAME: &str = "classifier.bin";
+
+/// The keys this build gives a few fixed strings (a term, CJK bigrams, a hashed non-CJK bigram),
+/// hashed together. Stored in the file header: a file whose probe differs was written with other
+/// feature keys and must not be used.
+pub(crate) fn key_probe() -> u64 {
+    let mut keys = vec![
+        super::lm::term_key("补缴养老保险"),
+        super::lm::term_key("滞纳金"),
+    ];
+    keys.extend(super::bigram_keys(["补缴", "ab", "x", "保险"].into_iter()));
+    let bytes: Vec<u8> = keys.iter().flat_map(|k| k.to_le_bytes()).collect();
+    xxh3_64(&bytes)
+}
+
+/// Why a stored classifier was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rejected {
+    /// The file could not be read (usually: it does not exist).
+    Unreadable(String),
+    /// Not a classifier file at all.
+    NotAClassifier,
+    /// Written in another format version.
+    OtherVersion(u32),
+    /// Written with other feature keys (another hash function or keying).
+    OtherKeys,
+    /// The payload does not match its checksum.
+    Checksum,
+    /// The payload's sizes do not add up.
+    Layout,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejected::Unreadable(e) => write!(f, "cannot read it: {e}"),
+            Rejected::NotAClassifier => f.write_str("not a classifier file"),
+            Rejected::OtherVersion(v) => {
+                write!(f, "format version {v}, this build reads {FORMAT_VERSION}")
+            }
+            Rejected::OtherKeys => f.write_str("written with other feature keys"),
+            Rejected::Checksum => f.write_str("payload checksum mismatch"),
+            Rejected::Layout => f.write_str("payload sizes do not add up"),
+        }
+    }
+}
+
+/// The classifier stored at `path` if it is usable and has `classes` classes; otherwise the one
+/// `train` makes (logged with the reason). The flag says whether the stored one was used.
+pub(crate) fn load_or_train(
+    path: Option<&Path>,
+    classes: usize,
+    train: impl FnOnce() -> Classifier,
+) -> (Classifier, bool) {
+    match path.map(Classifier::load) {
+        Some(Ok(c)) if c.classes() == classes => return (c, true),
+        Some(Ok(c)) => tracing::info!(
+            stored = c.classes(),
+            expected = classes,
+            "stored entry classifier has another number of entries; training it now"
+        ),
+        Some(Err(Rejected::Unreadable(error))) => {
+            tracing::info!(%error, "entry classifier not stored with the index; training it now")
+        }
+        Some(Err(reason)) => {
+            tracing::warn!(%reason, "stored entry classifier not usable; training it now")
+        }
+        None => {}
+    }
+    (train(), false)
+}
 
 /// A training example as (class, [(row, value)], weight).
 type Example = (usize, Vec<(usize, f32)>, f32);
@@ -139,33 +227,60 @@ impl Classifier {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let mut keys: Vec<(u64, u32)> = self.vocab.iter().map(|(&k, &r)| (k, r)).collect();
         keys.sort_unstable_by_key(|k| k.1);
-        let mut out = Vec::with_capacity(32 + keys.len() * 8 + self.weights.len() * 4);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(self.classes as u64).to_le_bytes());
-        out.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+        let mut payload = Vec::with_capacity(16 + keys.len() * 8 + self.weights.len() * 4);
+        payload.extend_from_slice(&(self.classes as u64).to_le_bytes());
+        payload.extend_from_slice(&(keys.len() as u64).to_le_bytes());
         for (k, _) in &keys {
-            out.extend_from_slice(&k.to_le_bytes());
+            payload.extend_from_slice(&k.to_le_bytes());
         }
         for v in self.bias.iter().chain(&self.weights) {
-            out.extend_from_slice(&v.to_le_bytes());
+            payload.extend_from_slice(&v.to_le_bytes());
         }
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&key_probe().to_le_bytes());
+        out.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
         let mut file = std::fs::File::create(path)?;
         file.write_all(&out)?;
         file.sync_all()
     }
 
-    /// Read weights written by [`Classifier::save`]; `None` when the file is missing, truncated or
-    /// of another format.
-    pub fn load(path: &Path) -> Option<Classifier> {
+    /// Read weights written by [`Classifier::save`]; an error says why a file is not usable:
+    /// missing, of another format version, written with other feature keys, or damaged.
+    pub fn load(path: &Path) -> Result<Classifier, Rejected> {
         let mut bytes = Vec::new();
         std::fs::File::open(path)
-            .ok()?
-            .read_to_end(&mut bytes)
-            .ok()?;
-        let (magic, rest) = bytes.split_at_checked(8)?;
-        if magic != MAGIC {
-            return None;
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+        if bytes.starts_with(LEGACY_MAGIC_V1) {
+            return Err(Rejected::OtherVersion(1));
         }
+        let (header, rest) = bytes
+            .split_at_checked(HEADER_LEN)
+            .ok_or(Rejected::NotAClassifier)?;
+        if &header[..8] != MAGIC {
+            return Err(Rejected::NotAClassifier);
+        }
+        let u32_le = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let u64_le =
+            |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        let version = u32_le(&header[8..12]);
+        if version != FORMAT_VERSION {
+            return Err(Rejected::OtherVersion(version));
+        }
+        if u64_le(&header[16..24]) != key_probe() {
+            return Err(Rejected::OtherKeys);
+        }
+        if u64_le(&header[24..32]) != xxh3_64(rest) {
+            return Err(Rejected::Checksum);
+        }
+        Self::parse_payload(rest).ok_or(Rejected::Layout)
+    }
+
+    fn parse_payload(rest: &[u8]) -> Option<Classifier> {
         let u64_at = |b: &[u8], i: usize| -> Option<u64> {
             Some(u64::from_le_bytes(
                 b.get(i * 8..i * 8 + 8)?.try_into().ok()?,
@@ -296,25 +411,103 @@ mod tests {
         assert!((p[0] - p[1]).abs() < 0.2, "{p:?}");
     }
 
-    #[test]
-    fn saves_and_loads_the_same_weights_and_rejects_damaged_files() {
+    fn two_entry_model() -> Classifier {
         let a = f(&["兼并", "欠费"]);
         let a2 = f(&["兼并", "单位"]);
         let b = f(&["破产", "欠费"]);
         let b2 = f(&["破产", "单位"]);
-        let model = Classifier::train(
+        Classifier::train(
             2,
             &[(0, &a, 1.0), (0, &a2, 1.0), (1, &b, 1.0), (1, &b2, 1.0)],
-        );
+        )
+    }
+
+    /// A model that answers class 1 for everything: if it were loaded, it would show.
+    fn poisoned_model() -> Classifier {
+        let mut m = two_entry_model();
+        m.bias = vec![-50.0, 50.0];
+        m
+    }
+
+    #[test]
+    fn saves_and_loads_the_same_weights_and_rejects_damaged_files() {
+        let model = two_entry_model();
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join(FILE_NAME);
         model.save(&path).unwrap();
-        assert_eq!(Classifier::load(&path), Some(model));
+        assert_eq!(Classifier::load(&path), Ok(model));
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
-        assert_eq!(Classifier::load(&path), None);
+        assert_eq!(Classifier::load(&path), Err(Rejected::Checksum));
         std::fs::write(&path, b"not a model").unwrap();
-        assert_eq!(Classifier::load(&path), None);
-        assert_eq!(Classifier::load(&dir.path().join("missing")), None);
+        assert_eq!(Classifier::load(&path), Err(Rejected::NotAClassifier));
+        assert!(matches!(
+            Classifier::load(&dir.path().join("missing")),
+            Err(Rejected::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn keys_are_stable_across_builds() {
+        // Pinned values: if these change, the keying changed and FORMAT_VERSION must be bumped
+        // (a stored file with old keys would otherwise be rejected only by the probe).
+        assert_eq!(crate::search::lm::term_key("补缴"), 0xfeea_87be_d79a_511d);
+        assert_eq!(key_probe(), key_probe());
+    }
+
+    /// Files of another format version, with another key probe, or with a damaged payload are
+    /// not used: the model is retrained. A good file is used as stored.
+    #[test]
+    fn other_version_other_keys_or_corrupt_payload_are_retrained_not_used() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let poisoned = poisoned_model();
+        let trained = two_entry_model();
+        let probe = f(&["兼并", "欠费"]);
+        assert!(poisoned.probabilities(&probe)[1] > 0.99);
+
+        // A good file is used as it is (the poisoned weights come back).
+        poisoned.save(&path).unwrap();
+        let (m, stored) = load_or_train(Some(&path), 2, two_entry_model);
+        assert!(stored);
+        assert_eq!(m, poisoned);
+        let good = std::fs::read(&path).unwrap();
+
+        let mut cases: Vec<(&str, Vec<u8>, Rejected)> = Vec::new();
+        // The same file claiming another format version.
+        let mut v3 = good.clone();
+        v3[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        cases.push((
+            "other version",
+            v3,
+            Rejected::OtherVersion(FORMAT_VERSION + 1),
+        ));
+        // A format-1 file (old magic, no header).
+        let mut v1 = LEGACY_MAGIC_V1.to_vec();
+        v1.extend_from_slice(&good[HEADER_LEN..]);
+        cases.push(("format 1", v1, Rejected::OtherVersion(1)));
+        // Written with other feature keys.
+        let mut keys = good.clone();
+        keys[16..24].copy_from_slice(&(key_probe() ^ 1).to_le_bytes());
+        cases.push(("other keys", keys, Rejected::OtherKeys));
+        // One flipped bit in the weights (sizes still add up).
+        let mut flipped = good.clone();
+        let last = flipped.len() - 2;
+        flipped[last] ^= 0x40;
+        cases.push(("corrupt payload", flipped, Rejected::Checksum));
+
+        for (what, bytes, reason) in cases {
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(Classifier::load(&path), Err(reason), "{what}");
+            let (m, stored) = load_or_train(Some(&path), 2, two_entry_model);
+            assert!(!stored, "{what}: the file was used");
+            assert_eq!(m, trained, "{what}: not the retrained model");
+            assert!(m.probabilities(&probe)[0] > 0.5, "{what}");
+        }
+
+        // Another number of classes (another knowledge base): retrained too.
+        poisoned.save(&path).unwrap();
+        let (_, stored) = load_or_train(Some(&path), 3, || Classifier::train(3, &[]));
+        assert!(!stored);
     }
 }

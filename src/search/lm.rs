@@ -13,19 +13,20 @@
 //! feature relative to the best candidate.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 /// Weight of the answer body relative to one phrasing.
 const BODY_WEIGHT: f32 = 0.3;
 /// Weight of a character bigram relative to a word.
 const BIGRAM_WEIGHT: f32 = 0.5;
 
-/// A feature key for a canonical term (kept apart from bigram keys by a salt).
+/// Seed of [`term_key`]; hashed bigram keys use another one, so the two never share a key.
+const TERM_SEED: u64 = 0x6c6d_7465_726d;
+
+/// A feature key for a canonical term: XXH3-64 of its UTF-8 bytes. The hash is specified and
+/// stable across Rust releases, which matters because keys are persisted in `classifier.bin`
+/// (the std `HashMap` hasher makes no such promise).
 pub(crate) fn term_key(term: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    0x6c6d_7465_726du64.hash(&mut h);
-    term.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64_with_seed(term.as_bytes(), TERM_SEED)
 }
 
 /// The weighted features of one text: (key, weight), keys unique.

@@ -86,10 +86,12 @@ pub struct Phrasing {
     term_keys: Vec<u64>,
 }
 
+/// Seed of the hashed bigram keys (see `lm::term_key` for why XXH3).
+const BIGRAM_SEED: u64 = 0x6269_6772_616d;
+
 /// Sorted, deduplicated 64-bit keys of bigram strings: a CJK bigram packs its two characters,
-/// anything else is hashed.
+/// anything else is hashed (XXH3-64, stable across Rust releases: the keys are persisted).
 pub(crate) fn bigram_keys<'a>(bigrams: impl Iterator<Item = &'a str>) -> Vec<u64> {
-    use std::hash::{Hash, Hasher};
     let mut keys: Vec<u64> = bigrams
         .map(|b| {
             let mut it = b.chars();
@@ -97,9 +99,7 @@ pub(crate) fn bigram_keys<'a>(bigrams: impl Iterator<Item = &'a str>) -> Vec<u64
                 (Some(a), Some(c), None) => (1u64 << 63) | ((a as u64) << 21) | c as u64,
                 (Some(a), None, None) => (1u64 << 62) | a as u64,
                 _ => {
-                    let mut h = std::collections::hash_map::DefaultHasher::new();
-                    b.hash(&mut h);
-                    h.finish() & !(3u64 << 62)
+                    xxhash_rust::xxh3::xxh3_64_with_seed(b.as_bytes(), BIGRAM_SEED) & !(3u64 << 62)
                 }
             }
         })
@@ -476,16 +476,11 @@ impl Snapshot {
         let lm_phrasings: Vec<(usize, &lm::Features)> =
             phrasings.iter().map(|p| (p.entry, &p.features)).collect();
         let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
-        let stored = dir
-            .and_then(|d| classifier::Classifier::load(&d.join(classifier::FILE_NAME)))
-            .filter(|c| c.classes() == entries_len);
-        let classifier = match stored {
-            Some(c) => c,
-            None => {
-                tracing::info!("entry classifier not stored with the index; training it now");
+        let stored_path = dir.map(|d| d.join(classifier::FILE_NAME));
+        let (classifier, _) =
+            classifier::load_or_train(stored_path.as_deref(), entries_len, || {
                 train_classifier(&entries, &phrasings, |_| false)
-            }
-        };
+            });
         Ok(Snapshot {
             kb,
             analyzer,

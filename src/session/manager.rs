@@ -5,8 +5,22 @@
 //! sessions idle longer than the TTL (30 minutes by default) as gone, and
 //! turns state written by another version — or state that no longer parses —
 //! into a fresh session instead of an error, so a deploy never breaks a user's
-//! chat. It also serialises messages of one session within a process, so two
-//! quick messages cannot interleave their load/modify/save.
+//! chat. It also serialises the turns of one session — load, modify, save —
+//! so two quick messages cannot interleave and lose a slot:
+//!
+//! * within a process by an in-process mutex per session id (the cheap fast
+//!   path, and all a store private to the process needs);
+//! * across processes, for stores several instances share (SQLite, Redis), by
+//!   a turn lock held in the store: a random owner token, an expiry
+//!   ([`DEFAULT_LOCK_TTL`], so a crashed holder blocks a chat only that long),
+//!   waited for with short jittered backoff up to [`DEFAULT_LOCK_WAIT`]. While
+//!   a [`SessionLock`] is held, [`Sessions::save`] of that id is fenced: it
+//!   writes only if the token still holds the lock, checked atomically by the
+//!   store, so a turn whose lock expired cannot overwrite the next one.
+//!
+//! A store that cannot be locked (unreachable, or the lock not freed in time)
+//! never blocks a reply: the turn goes on, and its save is refused
+//! ([`SessionError::LockLost`]) rather than risk overwriting another turn.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,13 +29,29 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::sync::OwnedMutexGuard;
-use tracing::{debug, info, warn};
+use tokio::sync::{oneshot, OwnedMutexGuard};
+use tracing::{debug, error, info, warn};
 
 use crate::session::{ttl_ms, Clock, SessionError, SessionStore, StoredSession, TokioClock};
 
 /// Idle time after which a session starts afresh: 30 minutes.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// How long a turn lock in a shared store lives unless released: a turn takes
+/// milliseconds, and a crashed holder blocks its conversation at most this long.
+pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
+
+/// How long [`Sessions::lock`] waits for another instance's turn lock before
+/// going on without it (the turn is answered, its state not saved).
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// First and longest pause between attempts to take a busy turn lock.
+const MIN_BACKOFF: Duration = Duration::from_millis(2);
+const MAX_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Longest wait for one store call of the lock (taking or releasing), so a
+/// store that stops answering cannot hang a turn.
+const LOCK_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How [`Sessions::load`] came by the state it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,11 +100,27 @@ impl<T: Default> Loaded<T> {
     }
 }
 
+/// What the current in-process holder of a session's lock has in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fence {
+    /// The store is private to this process: the in-process lock is enough.
+    Local,
+    /// The store's turn lock, held with this token: saves are fenced by it.
+    Held(String),
+    /// The store's turn lock could not be taken; saves are refused.
+    Unavailable(&'static str),
+}
+
 #[derive(Default)]
 struct LockEntry {
     mutex: Arc<tokio::sync::Mutex<()>>,
     /// Holders plus waiters; the entry is removed when this drops to 0.
     users: usize,
+    /// Set by the holder for the time it holds the lock.
+    fence: Option<Fence>,
+    /// The previous holder's store lock release, still under way: the next
+    /// holder waits for it instead of finding the store lock taken.
+    releasing: Option<oneshot::Receiver<()>>,
 }
 
 type LockTable = Arc<Mutex<HashMap<String, LockEntry>>>;
@@ -88,6 +134,8 @@ pub struct Sessions {
     ttl: Duration,
     state_version: u32,
     locks: LockTable,
+    lock_ttl: Duration,
+    lock_wait: Duration,
 }
 
 impl fmt::Debug for Sessions {
@@ -114,7 +162,23 @@ impl Sessions {
             ttl: DEFAULT_TTL,
             state_version,
             locks: LockTable::default(),
+            lock_ttl: DEFAULT_LOCK_TTL,
+            lock_wait: DEFAULT_LOCK_WAIT,
         }
+    }
+
+    /// Let turn locks in a shared store expire after `lock_ttl` instead of
+    /// [`DEFAULT_LOCK_TTL`].
+    pub fn with_lock_ttl(mut self, lock_ttl: Duration) -> Self {
+        self.lock_ttl = lock_ttl;
+        self
+    }
+
+    /// Wait at most `lock_wait` for a busy turn lock instead of
+    /// [`DEFAULT_LOCK_WAIT`].
+    pub fn with_lock_wait(mut self, lock_wait: Duration) -> Self {
+        self.lock_wait = lock_wait;
+        self
     }
 
     /// Use `ttl` as the idle timeout instead of [`DEFAULT_TTL`].
@@ -207,16 +271,48 @@ impl Sessions {
 
     /// Save `state` as session `id`, stamped with the current state version
     /// and time (which restarts the idle timer).
+    ///
+    /// While this process holds [`Sessions::lock`] for `id` on a shared
+    /// store, the save is fenced: it fails with [`SessionError::LockLost`]
+    /// instead of writing when the turn lock was not taken or has passed to
+    /// another instance. Without a lock it writes unconditionally.
     pub async fn save<T>(&self, id: &str, state: &T) -> Result<(), SessionError>
     where
         T: Serialize + ?Sized,
     {
+        let now_ms = self.clock.now_ms();
         let stored = StoredSession {
             version: self.state_version,
-            updated_at_ms: self.clock.now_ms(),
+            updated_at_ms: now_ms,
             state: serde_json::to_string(state).map_err(SessionError::Serialize)?,
         };
-        self.store.save(id, &stored, self.ttl).await
+        let fence = self
+            .locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .and_then(|e| e.fence.clone());
+        match fence {
+            None | Some(Fence::Local) => self.store.save(id, &stored, self.ttl).await,
+            Some(Fence::Held(token)) => {
+                if self
+                    .store
+                    .save_fenced(id, &stored, self.ttl, &token, now_ms)
+                    .await?
+                {
+                    Ok(())
+                } else {
+                    Err(SessionError::LockLost {
+                        id: id.to_owned(),
+                        reason: "the turn lock expired and may have passed to another instance",
+                    })
+                }
+            }
+            Some(Fence::Unavailable(reason)) => Err(SessionError::LockLost {
+                id: id.to_owned(),
+                reason,
+            }),
+        }
     }
 
     /// Forget session `id` (the user asked to start over).
@@ -255,19 +351,87 @@ impl Sessions {
         })
     }
 
-    /// Wait for exclusive use of session `id` within this process.
+    /// Wait for exclusive use of session `id` — within this process and,
+    /// for a store several instances share, across all of them.
     ///
     /// Hold the returned guard across `load` … `save` so two messages of the
-    /// same session are handled one after the other. Sessions with
-    /// different ids never wait for each other. The lock is per process:
-    /// instances sharing a Redis store do not lock each other out.
+    /// same session are handled one after the other, wherever they arrive.
+    /// Sessions with different ids never wait for each other.
+    ///
+    /// Never fails and never waits longer than the lock wait (plus one store
+    /// call): if the store's turn lock cannot be taken — store unreachable,
+    /// or another instance holding it that long — the error is logged, the
+    /// guard is returned anyway ([`SessionLock::is_exclusive`] is false) and
+    /// the turn's [`Sessions::save`] is refused.
     pub async fn lock(&self, id: &str) -> SessionLock {
         let slot = LockSlot::register(&self.locks, id);
         let guard = Arc::clone(&slot.mutex).lock_owned().await;
-        SessionLock {
-            _guard: guard,
-            slot,
+        let releasing = slot.entry(|e| e.releasing.take()).flatten();
+        if let Some(released) = releasing {
+            // The previous holder in this process is still releasing the store
+            // lock (bounded by LOCK_CALL_TIMEOUT); an error just means done.
+            let _ = released.await;
         }
+        let fence = if self.store.shared_between_processes() {
+            self.acquire_store_lock(id).await
+        } else {
+            Fence::Local
+        };
+        slot.entry(|e| e.fence = Some(fence.clone()));
+        SessionLock {
+            guard: Some(guard),
+            slot: Some(slot),
+            fence,
+            store: Arc::clone(&self.store),
+        }
+    }
+
+    /// Take the store's turn lock of `id`, retrying with jittered backoff up
+    /// to the lock wait.
+    async fn acquire_store_lock(&self, id: &str) -> Fence {
+        let token = new_token();
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.lock_wait;
+        let mut backoff = MIN_BACKOFF;
+        for attempt in 0u64.. {
+            let try_lock = self
+                .store
+                .try_lock(id, &token, self.clock.now_ms(), self.lock_ttl);
+            match tokio::time::timeout(LOCK_CALL_TIMEOUT, try_lock).await {
+                Ok(Ok(true)) => {
+                    if attempt > 0 {
+                        debug!(session = id, attempt, waited = ?started.elapsed(), "took the session turn lock");
+                    }
+                    return Fence::Held(token);
+                }
+                Ok(Ok(false)) => {}
+                Ok(Err(error)) => {
+                    error!(session = id, store = self.store.name(), %error,
+                        "cannot take the session turn lock; answering without saving");
+                    return Fence::Unavailable("the session store could not be locked");
+                }
+                Err(_) => {
+                    error!(
+                        session = id,
+                        store = self.store.name(),
+                        "session store did not answer the lock request; answering without saving"
+                    );
+                    return Fence::Unavailable("the session store did not answer the lock request");
+                }
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                warn!(session = id, store = self.store.name(), waited = ?started.elapsed(),
+                    "session turn lock still held by another turn; answering without saving");
+                return Fence::Unavailable("another turn held the session lock too long");
+            }
+            // Full jitter, so two waiters do not retry in step.
+            let jitter = xxhash_rust::xxh3::xxh3_64_with_seed(token.as_bytes(), attempt);
+            let pause = backoff.mul_f64(0.5 + (jitter % 1024) as f64 / 2048.0);
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+        unreachable!("the attempt counter does not run out")
     }
 
     /// Number of session ids that currently have a lock holder or waiter.
@@ -280,29 +444,92 @@ impl Sessions {
     }
 }
 
-/// Exclusive use of one session within this process, from [`Sessions::lock`].
-/// Released on drop.
+/// Exclusive use of one session, from [`Sessions::lock`]. Released on drop:
+/// the in-process lock at once, the store's turn lock (if any) by a task
+/// that the next holder in this process waits for; if that release never
+/// happens (no runtime, store down), the store lock expires by itself.
 #[must_use = "the session is unlocked as soon as the guard is dropped"]
 pub struct SessionLock {
-    // Field order matters: the mutex guard is released before the slot
+    // Always `Some` until drop, which releases the guard before the slot
     // unregisters, so a removed table entry is never still locked.
-    _guard: OwnedMutexGuard<()>,
-    slot: LockSlot,
+    guard: Option<OwnedMutexGuard<()>>,
+    slot: Option<LockSlot>,
+    fence: Fence,
+    store: Arc<dyn SessionStore>,
 }
 
 impl SessionLock {
     /// The locked session id.
     pub fn id(&self) -> &str {
-        &self.slot.id
+        self.slot.as_ref().map_or("", |s| s.id.as_str())
+    }
+
+    /// False if the store's turn lock could not be taken: the turn can be
+    /// answered, but [`Sessions::save`] of it will be refused.
+    pub fn is_exclusive(&self) -> bool {
+        !matches!(self.fence, Fence::Unavailable(_))
+    }
+}
+
+impl Drop for SessionLock {
+    fn drop(&mut self) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        let release = match &self.fence {
+            Fence::Held(token) => Some(token.clone()),
+            _ => None,
+        };
+        let handle = tokio::runtime::Handle::try_current().ok();
+        slot.entry(|entry| {
+            entry.fence = None;
+            if let (Some(token), Some(handle)) = (release, handle.as_ref()) {
+                let (done, released) = oneshot::channel();
+                entry.releasing = Some(released);
+                let store = Arc::clone(&self.store);
+                let id = slot.id.clone();
+                handle.spawn(async move {
+                    match tokio::time::timeout(LOCK_CALL_TIMEOUT, store.unlock(&id, &token)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(error)) => warn!(session = %id, %error,
+                            "could not release the session turn lock; it expires by itself"),
+                        Err(_) => warn!(session = %id,
+                            "releasing the session turn lock timed out; it expires by itself"),
+                    }
+                    let _ = done.send(());
+                });
+            }
+        });
+        drop(self.guard.take());
+        drop(slot);
     }
 }
 
 impl fmt::Debug for SessionLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionLock")
-            .field("id", &self.slot.id)
+            .field("id", &self.id())
+            .field("exclusive", &self.is_exclusive())
             .finish()
     }
+}
+
+/// A random owner token for a store turn lock (128 bits, hex).
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        // Unique enough for ownership even without the OS generator.
+        warn!(%error, "no OS randomness for a lock token; using time and a counter");
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let seed = xxhash_rust::xxh3::xxh3_64(&t.to_le_bytes()) ^ u64::from(std::process::id());
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        bytes[8..].copy_from_slice(&n.to_le_bytes());
+    }
+    hex::encode(bytes)
 }
 
 /// One registered user (holder or waiter) of a lock-table entry. Dropping it
@@ -315,6 +542,12 @@ struct LockSlot {
 }
 
 impl LockSlot {
+    /// Run `f` on this slot's table entry (present while the slot lives).
+    fn entry<R>(&self, f: impl FnOnce(&mut LockEntry) -> R) -> Option<R> {
+        let mut map = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get_mut(&self.id).map(f)
+    }
+
     fn register(table: &LockTable, id: &str) -> Self {
         let mut map = table.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = map.entry(id.to_owned()).or_default();
@@ -385,6 +618,81 @@ mod tests {
         drop(held);
         waiter.await.unwrap();
         assert_eq!(s.active_locks(), 0);
+    }
+
+    /// A shared store that fails every call, or never answers lock requests.
+    struct BrokenStore {
+        hang: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl SessionStore for BrokenStore {
+        async fn load(&self, _: &str) -> Result<Option<StoredSession>, SessionError> {
+            Err(SessionError::Task("unreachable".into()))
+        }
+        async fn save(&self, _: &str, _: &StoredSession, _: Duration) -> Result<(), SessionError> {
+            Err(SessionError::Task("unreachable".into()))
+        }
+        async fn delete(&self, _: &str) -> Result<(), SessionError> {
+            Err(SessionError::Task("unreachable".into()))
+        }
+        async fn purge_expired(&self, _: i64, _: Duration) -> Result<usize, SessionError> {
+            Err(SessionError::Task("unreachable".into()))
+        }
+        fn shared_between_processes(&self) -> bool {
+            true
+        }
+        async fn try_lock(
+            &self,
+            _: &str,
+            _: &str,
+            _: i64,
+            _: Duration,
+        ) -> Result<bool, SessionError> {
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
+            Err(SessionError::Task("unreachable".into()))
+        }
+        fn name(&self) -> &'static str {
+            "broken"
+        }
+    }
+
+    /// An unreachable store neither blocks nor panics: the guard comes back
+    /// (not exclusive), and the save is refused rather than unfenced.
+    #[tokio::test]
+    async fn unreachable_store_gives_a_non_exclusive_lock_at_once() {
+        let s = Sessions::new(Arc::new(BrokenStore { hang: false }), 1);
+        let guard = s.lock("a").await;
+        assert!(!guard.is_exclusive());
+        assert!(matches!(
+            s.save("a", &1u32).await,
+            Err(SessionError::LockLost { .. })
+        ));
+        drop(guard);
+        assert_eq!(s.active_locks(), 0);
+        // The next turn tries again (and the in-process lock is free).
+        assert!(!s.lock("a").await.is_exclusive());
+    }
+
+    /// A store that never answers the lock request costs one call timeout,
+    /// not a hung conversation (paused time: no real waiting).
+    #[tokio::test(start_paused = true)]
+    async fn hanging_store_times_out() {
+        let s = Sessions::new(Arc::new(BrokenStore { hang: true }), 1);
+        let started = tokio::time::Instant::now();
+        let guard = s.lock("a").await;
+        assert!(!guard.is_exclusive());
+        assert_eq!(started.elapsed(), LOCK_CALL_TIMEOUT);
+    }
+
+    #[tokio::test]
+    async fn tokens_are_unique_hex() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[tokio::test(start_paused = true)]

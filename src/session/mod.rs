@@ -16,6 +16,13 @@
 //! versioning, idle expiry, per-session locking and "never fail a
 //! conversation because of old state" — lives once in [`Sessions`]
 //! (`manager.rs`), so every backend behaves the same.
+//!
+//! Stores shared between processes (SQLite, Redis) also hold the per-session
+//! *turn lock*: two messages of one conversation that reach two instances at
+//! the same moment must not both load the old form and save over each other.
+//! The lock carries a random owner token and expires (a crashed holder blocks
+//! nobody for long), and a save under the lock is *fenced*: it only lands if
+//! the token still owns the lock, checked in the same atomic operation.
 
 mod clock;
 mod manager;
@@ -31,7 +38,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use self::clock::{Clock, SystemClock, TokioClock};
-pub use self::manager::{LoadStatus, Loaded, SessionLock, Sessions, DEFAULT_TTL};
+pub use self::manager::{
+    LoadStatus, Loaded, SessionLock, Sessions, DEFAULT_LOCK_TTL, DEFAULT_LOCK_WAIT, DEFAULT_TTL,
+};
 pub use self::memory::MemoryStore;
 #[cfg(feature = "redis-store")]
 pub use self::redis::{RedisOptions, RedisStore};
@@ -80,6 +89,12 @@ pub enum SessionError {
     /// A blocking store task panicked or was cancelled.
     #[error("session store task failed: {0}")]
     Task(String),
+
+    /// A save under the turn lock was refused: the lock was not taken (store
+    /// unreachable, waited too long) or expired and another instance took it.
+    /// Saving would overwrite that instance's turn, so the state is not saved.
+    #[error("session {id:?}: not saved, this turn does not hold the session lock ({reason})")]
+    LockLost { id: String, reason: &'static str },
 }
 
 /// One session as a store keeps it: the state is opaque JSON, tagged with the
@@ -110,7 +125,47 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn delete(&self, id: &str) -> Result<(), SessionError>;
 
     /// Remove sessions idle longer than ttl as of now_ms; returns how many were removed.
+    /// Stores with turn locks also drop locks that expired before `now_ms`.
     async fn purge_expired(&self, now_ms: i64, ttl: Duration) -> Result<usize, SessionError>;
+
+    /// True if several processes may share this store, so [`Sessions::lock`]
+    /// must also take the turn lock here ([`SessionStore::try_lock`]). Stores
+    /// private to one process (memory) need only the in-process lock.
+    fn shared_between_processes(&self) -> bool {
+        false
+    }
+
+    /// Take the turn lock of session `id` for `token` until `lock_ttl` after
+    /// `now_ms`, if nobody else holds it (or their lock expired). Returns
+    /// whether it was taken. Never waits for the lock.
+    async fn try_lock(
+        &self,
+        _id: &str,
+        _token: &str,
+        _now_ms: i64,
+        _lock_ttl: Duration,
+    ) -> Result<bool, SessionError> {
+        Ok(true)
+    }
+
+    /// Release the turn lock of `id` if `token` still holds it.
+    async fn unlock(&self, _id: &str, _token: &str) -> Result<(), SessionError> {
+        Ok(())
+    }
+
+    /// [`SessionStore::save`] only if `token` holds the unexpired turn lock of
+    /// `id` at `now_ms`, checked in the same atomic operation as the write.
+    /// Returns whether it saved.
+    async fn save_fenced(
+        &self,
+        id: &str,
+        s: &StoredSession,
+        ttl: Duration,
+        _token: &str,
+        _now_ms: i64,
+    ) -> Result<bool, SessionError> {
+        self.save(id, s, ttl).await.map(|()| true)
+    }
 
     /// Short backend name for logs ("memory", "sqlite", "redis").
     fn name(&self) -> &'static str;

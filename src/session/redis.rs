@@ -7,6 +7,12 @@
 //! so Redis drops idle sessions by itself. The manager still checks
 //! `updated_at_ms`, so expiry is decided the same way for every store.
 //!
+//! The turn lock of a session is `<prefix>lock:<id>`, taken with
+//! `SET … NX PX <lock ttl>` and a random token, released by a script that
+//! deletes it only if it still holds our token. A fenced save is a script
+//! that checks the token and rewrites the session hash in one step, so an
+//! instance whose lock expired cannot overwrite the next holder's turn.
+//!
 //! One multiplexed connection is shared by all requests; if it breaks
 //! (Redis restarted, idle connection cut), the store reconnects once and
 //! retries — every operation here is idempotent.
@@ -47,6 +53,25 @@ if u and u < tonumber(ARGV[1]) then
   return redis.call('DEL', KEYS[1])
 end
 return 0";
+
+/// Deletes the lock `KEYS[1]` only if it holds token `ARGV[1]`.
+const UNLOCK_LUA: &str = "\
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// Rewrites session `KEYS[1]` (version, updated_at_ms, state, pexpire ms in
+/// `ARGV[2..5]`) only if lock `KEYS[2]` holds token `ARGV[1]`; returns 1 if
+/// it wrote. An expired lock key is gone, so an expired holder is refused.
+const SAVE_FENCED_LUA: &str = "\
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'updated_at_ms', ARGV[3], 'state', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1";
 
 /// Connection settings for [`RedisStore::connect_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +155,11 @@ impl RedisStore {
     /// The Redis key holding session `id`.
     pub fn key(&self, id: &str) -> String {
         format!("{}session:{}", self.prefix, id)
+    }
+
+    /// The Redis key holding the turn lock of session `id`.
+    pub fn lock_key(&self, id: &str) -> String {
+        format!("{}lock:{}", self.prefix, id)
     }
 
     /// Delete every session under this store's prefix; returns how many.
@@ -285,6 +315,56 @@ impl SessionStore for RedisStore {
             .arg(ttl_ms)
             .ignore();
         self.query::<()>(Request::Pipe(&pipe)).await
+    }
+
+    fn shared_between_processes(&self) -> bool {
+        true
+    }
+
+    async fn try_lock(
+        &self,
+        id: &str,
+        token: &str,
+        _now_ms: i64,
+        lock_ttl: Duration,
+    ) -> Result<bool, SessionError> {
+        // Redis keeps the time here (PX), the same for every instance.
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.lock_key(id))
+            .arg(token)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms(lock_ttl).clamp(1, MAX_TTL_MS));
+        let reply: Option<String> = self.query(Request::Cmd(&cmd)).await?;
+        Ok(reply.is_some())
+    }
+
+    async fn unlock(&self, id: &str, token: &str) -> Result<(), SessionError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(UNLOCK_LUA).arg(1).arg(self.lock_key(id)).arg(token);
+        self.query::<i64>(Request::Cmd(&cmd)).await.map(|_| ())
+    }
+
+    async fn save_fenced(
+        &self,
+        id: &str,
+        s: &StoredSession,
+        ttl: Duration,
+        token: &str,
+        _now_ms: i64,
+    ) -> Result<bool, SessionError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(SAVE_FENCED_LUA)
+            .arg(2)
+            .arg(self.key(id))
+            .arg(self.lock_key(id))
+            .arg(token)
+            .arg(s.version)
+            .arg(s.updated_at_ms)
+            .arg(&s.state)
+            .arg(ttl_ms(ttl).clamp(1, MAX_TTL_MS));
+        let wrote: i64 = self.query(Request::Cmd(&cmd)).await?;
+        Ok(wrote == 1)
     }
 
     async fn delete(&self, id: &str) -> Result<(), SessionError> {

@@ -5,6 +5,13 @@
 //! WAL mode with `synchronous = NORMAL` makes every committed save survive
 //! the process being killed. rusqlite is synchronous, so every call runs on
 //! tokio's blocking pool and never stalls the async runtime.
+//!
+//! Several processes may open the same file, so the turn lock lives here too:
+//! table `session_locks` has one row per locked session (owner token, expiry).
+//! Taking it is one upsert that only replaces an expired row or our own; a
+//! fenced save checks the row and writes the session inside one IMMEDIATE
+//! transaction, so a holder whose lock expired and was taken cannot
+//! overwrite the new holder's turn.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,10 +22,14 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tracing::{info, warn};
 
-use crate::session::{expiry_cutoff_ms, SessionError, SessionStore, StoredSession};
+use crate::session::{expiry_cutoff_ms, ttl_ms, SessionError, SessionStore, StoredSession};
 
-/// Layout of the `sessions` table, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Layout of the tables, kept in `PRAGMA user_version`. 1: `sessions`;
+/// 2: adds `session_locks` (a version-1 file is upgraded in place).
+const SCHEMA_VERSION: i64 = 2;
+
+/// Older layouts [`init_schema`] upgrades without dropping sessions.
+const UPGRADABLE_FROM: &[i64] = &[1];
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,6 +42,11 @@ const CREATE_SCHEMA: &str = "
         state         TEXT    NOT NULL
     );
     CREATE INDEX IF NOT EXISTS sessions_updated_at ON sessions (updated_at_ms);
+    CREATE TABLE IF NOT EXISTS session_locks (
+        id            TEXT    PRIMARY KEY NOT NULL,
+        token         TEXT    NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+    );
 ";
 
 /// Sessions in an SQLite database (table `sessions`).
@@ -117,17 +133,30 @@ impl SqliteStore {
 fn init_schema(conn: &mut Connection) -> Result<(), SessionError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found != 0 && found != SCHEMA_VERSION {
+    if found != 0 && found != SCHEMA_VERSION && !UPGRADABLE_FROM.contains(&found) {
         warn!(
             found,
             expected = SCHEMA_VERSION,
             "unknown session table layout; dropping stored sessions"
         );
-        tx.execute_batch("DROP TABLE IF EXISTS sessions;")?;
+        tx.execute_batch("DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS session_locks;")?;
     }
     tx.execute_batch(CREATE_SCHEMA)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+fn upsert_session(conn: &Connection, id: &str, s: &StoredSession) -> Result<(), SessionError> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, version, updated_at_ms, state)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET
+             version = excluded.version,
+             updated_at_ms = excluded.updated_at_ms,
+             state = excluded.state",
+    )?
+    .execute(params![id, s.version, s.updated_at_ms, s.state])?;
     Ok(())
 }
 
@@ -172,17 +201,75 @@ impl SessionStore for SqliteStore {
     async fn save(&self, id: &str, s: &StoredSession, _ttl: Duration) -> Result<(), SessionError> {
         let id = id.to_owned();
         let s = s.clone();
+        self.run(move |conn| upsert_session(conn, &id, &s)).await
+    }
+
+    fn shared_between_processes(&self) -> bool {
+        // An in-memory database is private to its connection.
+        self.path.is_some()
+    }
+
+    async fn try_lock(
+        &self,
+        id: &str,
+        token: &str,
+        now_ms: i64,
+        lock_ttl: Duration,
+    ) -> Result<bool, SessionError> {
+        let (id, token) = (id.to_owned(), token.to_owned());
+        let expires = now_ms.saturating_add(ttl_ms(lock_ttl));
         self.run(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO sessions (id, version, updated_at_ms, state)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET
-                     version = excluded.version,
-                     updated_at_ms = excluded.updated_at_ms,
-                     state = excluded.state",
-            )?
-            .execute(params![id, s.version, s.updated_at_ms, s.state])?;
+            // One statement, so atomic: insert, or take over an expired row
+            // (or our own); a live row of another owner is left alone.
+            let changed = conn
+                .prepare_cached(
+                    "INSERT INTO session_locks (id, token, expires_at_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET
+                         token = excluded.token,
+                         expires_at_ms = excluded.expires_at_ms
+                     WHERE session_locks.expires_at_ms <= ?4
+                        OR session_locks.token = excluded.token",
+                )?
+                .execute(params![id, token, expires, now_ms])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn unlock(&self, id: &str, token: &str) -> Result<(), SessionError> {
+        let (id, token) = (id.to_owned(), token.to_owned());
+        self.run(move |conn| {
+            conn.prepare_cached("DELETE FROM session_locks WHERE id = ?1 AND token = ?2")?
+                .execute([&id, &token])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn save_fenced(
+        &self,
+        id: &str,
+        s: &StoredSession,
+        _ttl: Duration,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<bool, SessionError> {
+        let (id, token) = (id.to_owned(), token.to_owned());
+        let s = s.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let held = tx
+                .prepare_cached(
+                    "SELECT 1 FROM session_locks
+                     WHERE id = ?1 AND token = ?2 AND expires_at_ms > ?3",
+                )?
+                .exists(params![id, token, now_ms])?;
+            if !held {
+                return Ok(false); // dropping `tx` rolls back
+            }
+            upsert_session(&tx, &id, &s)?;
+            tx.commit()?;
+            Ok(true)
         })
         .await
     }
@@ -200,6 +287,8 @@ impl SessionStore for SqliteStore {
     async fn purge_expired(&self, now_ms: i64, ttl: Duration) -> Result<usize, SessionError> {
         let cutoff = expiry_cutoff_ms(now_ms, ttl);
         self.run(move |conn| {
+            conn.prepare_cached("DELETE FROM session_locks WHERE expires_at_ms <= ?1")?
+                .execute([now_ms])?;
             Ok(conn
                 .prepare_cached("DELETE FROM sessions WHERE updated_at_ms < ?1")?
                 .execute([cutoff])?)

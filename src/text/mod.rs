@@ -8,10 +8,13 @@
 //! splits differently in the two places.
 
 mod analyzer;
+pub mod calendar;
 mod normalize;
 pub mod numbers;
+pub mod scan;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Tok};
 pub use normalize::normalize;
+pub use scan::WordScanner;
 pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};

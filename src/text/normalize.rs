@@ -11,7 +11,7 @@ pub fn is_cjk(c: char) -> bool {
 /// Characters kept as they are: letters, digits and the few symbols that carry meaning in numbers
 /// ("20%", "1.2万", "2024-03", "12,000"). Everything else (punctuation, emoji) becomes a space.
 fn keep(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '%' | '.' | '-' | ',' | ':' | '/' | '~')
+    c.is_alphanumeric() || matches!(c, '%' | '‰' | '.' | '-' | ',' | ':' | '/' | '~')
 }
 
 /// Full-width → half-width (NFKC), lowercase, traditional → simplified, punctuation and emoji →

@@ -49,7 +49,7 @@ async fn calculator_buttons_start_their_form_and_quick_replies_act_as_typed_text
     assert_eq!(r.slot, Some(SlotName::Days));
     let r = bot.press("p", "say:30天").await;
     assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
-    let total = r.result.as_ref().unwrap().total.unwrap().value();
+    let total = r.result.as_ref().unwrap().total.unwrap();
     assert_eq!(total.to_string(), "150.00");
     // The wire keeps `options` as titles and adds `choices` with ids.
     let v = serde_json::to_value(&menu).unwrap();

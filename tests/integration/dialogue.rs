@@ -967,3 +967,20 @@ async fn relative_periods_are_resolved_with_the_engines_clock() {
     assert_eq!(r.kind, ReplyKind::Result, "{r:#?}");
     assert_eq!(total(&r), "3600.00");
 }
+
+#[tokio::test]
+async fn a_date_without_a_year_takes_the_year_the_conversation_is_about() {
+    let e = engine();
+    let r = script(
+        &e,
+        "y",
+        &[
+            ("欠了1万社保费，滞纳金怎么算", ReplyKind::Ask, "days"),
+            ("应缴日期是2023年1月15日", ReplyKind::Ask, "to"),
+            // 2023-01-15 → 2023-03-01 is 45 days; read as 2026 (today) it would be over three years.
+            ("3月1日交的", ReplyKind::Result, ""),
+        ],
+    )
+    .await;
+    assert_eq!(total(&r[2]), "225.00", "{:#?}", r[2]);
+}

@@ -8,6 +8,7 @@ mod dialogue;
 mod eval;
 mod http;
 mod index;
+mod kb_answers;
 mod text_pipeline;
 mod validation;
 mod web_api;

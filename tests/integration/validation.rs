@@ -281,3 +281,109 @@ fn localizes_needs_a_region_and_a_national_entry() {
         );
     }
 }
+
+#[test]
+fn answer_opening_with_a_bare_yes_or_no_is_an_error() {
+    // "不能。" answered the standard question of employer-waiver-invalid and contradicted its
+    // similar questions that ask whether the worker can still claim.
+    for opening in ["不能。", "可以，", "是的。", "一般不行。"] {
+        let faq = FIXTURE_FAQ.replace(
+            "answer = \"由兼并方补缴",
+            &format!("answer = \"{opening}由兼并方补缴"),
+        );
+        let dir = with_faq(&faq);
+        assert_one(
+            &problems_of(&dir),
+            "the answer opens with a bare",
+            "faq/fixture.toml",
+            2,
+        );
+    }
+}
+
+#[test]
+fn no_real_answer_opens_with_a_bare_yes_or_no() {
+    let (kb, _) = load(&crate::common::repo_knowledge()).unwrap();
+    let bare: Vec<String> = kb
+        .faqs
+        .iter()
+        .filter_map(|f| {
+            bujiao::knowledge::bare_opening(&f.answer).map(|w| format!("{}: {w}", f.id))
+        })
+        .collect();
+    assert!(bare.is_empty(), "{bare:?}");
+    // The two the review found, now opening with the conclusion that holds for every phrasing.
+    let waiver = kb.faq("employer-waiver-invalid").unwrap();
+    assert!(
+        waiver.answer.starts_with("“自愿放弃社保”的声明和约定无效"),
+        "{}",
+        waiver.answer
+    );
+    let probation = kb.faq("employer-probation-period").unwrap();
+    assert!(
+        probation.answer.starts_with("试用期也必须交社保"),
+        "{}",
+        probation.answer
+    );
+}
+
+#[test]
+fn expired_entry_is_a_warning_not_an_error() {
+    let faq = FIXTURE_FAQ.replacen(
+        "effective = \"2011-07-01\"",
+        "effective = \"2011-07-01\"\nexpires = \"2026-06-30\"",
+        1,
+    );
+    let dir = with_faq(&faq);
+    let (kb, mut problems) = load(dir.path()).unwrap();
+    problems.extend(validate(&kb));
+    assert_eq!(
+        problems,
+        vec![],
+        "an expired entry must not fail validation"
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let warnings = bujiao::knowledge::warnings(&kb, today);
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0]
+            .message
+            .contains("faq merged expired on 2026-06-30"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0]
+        .to_string()
+        .contains("faq/fixture.toml:2: warning:"));
+    // Not expired yet: no warning.
+    let before = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    assert!(bujiao::knowledge::warnings(&kb, before).is_empty());
+    // The CLI still exits 0.
+    let out = assert_cmd::Command::cargo_bin("bujiao")
+        .unwrap()
+        .args(["kb", "validate", "--knowledge"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn expires_before_effective_is_an_error() {
+    let faq = FIXTURE_FAQ.replacen(
+        "effective = \"2011-07-01\"",
+        "effective = \"2011-07-01\"\nexpires = \"2010-12-31\"",
+        1,
+    );
+    let dir = with_faq(&faq);
+    assert_one(
+        &problems_of(&dir),
+        "`expires` is before `effective`",
+        "faq/fixture.toml",
+        2,
+    );
+}
