@@ -7,6 +7,7 @@
 //! without its year takes this year in China time. JSON clients may send numbers as numbers or as strings.
 
 use crate::calc::{self, input, CalcError, CalcResult, PolicySet};
+use crate::field::SlotName;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 
@@ -237,16 +238,18 @@ impl CalcRequest {
     /// The input field (flag name, snake_case) a calculator error is about: calculators name
     /// dialogue slots (`years`, `from`), which map onto different fields per calculator.
     pub fn field_of(&self, error: &CalcError) -> Option<&'static str> {
+        use CalcRequest::*;
         let slot = error.slot()?;
         Some(match (self, slot) {
-            (CalcRequest::Contribution(_), "amount") => "annual_amount",
-            (CalcRequest::LateFee(a), "amount") if a.monthly.is_some() => "monthly",
-            (CalcRequest::RetireeTopup(_), "years") => "paid_years",
-            (CalcRequest::WaitingPeriod(_), "years") => "gap_years",
-            (CalcRequest::WaitingPeriod(_), "days") => "gap_days",
-            (CalcRequest::WaitingPeriod(_), "from") => "gap_from",
-            (CalcRequest::WaitingPeriod(_), "to") => "pay_date",
-            (_, s) => s,
+            (Contribution(_), SlotName::Amount) => "annual_amount",
+            (LateFee(a), SlotName::Amount) if a.monthly.is_some() => "monthly",
+            (RetireeTopup(_), SlotName::Years | SlotName::PaidYears) => "paid_years",
+            (WaitingPeriod(_), SlotName::Years | SlotName::GapYears) => "gap_years",
+            (WaitingPeriod(_), SlotName::RepaidYears) => "years_repaid",
+            (WaitingPeriod(_), SlotName::Days) => "gap_days",
+            (WaitingPeriod(_), SlotName::From) => "gap_from",
+            (WaitingPeriod(_), SlotName::To) => "pay_date",
+            (_, s) => s.as_str(),
         })
     }
 }
@@ -298,20 +301,20 @@ pub fn late_fee(a: &LateFeeArgs, p: &PolicySet) -> Result<CalcResult, CalcError>
         let amount = input::parse_amount(monthly)?;
         let Some(period) = months(&a.months)? else {
             return Err(CalcError::Missing {
-                field: "months",
+                field: SlotName::Months,
                 hint: "按月明细需要起止月份，例如 --months 2024-01至2024-06。".into(),
             });
         };
         let calc::MonthsSpec::Period { from, to } = period else {
             return Err(CalcError::Parse {
-                field: "months",
+                field: SlotName::Months,
                 input: a.months.clone().unwrap_or_default(),
                 expected: "按月明细需要起止月份，例如 2024-01至2024-06".into(),
             });
         };
         let Some(pay) = date(&a.to)? else {
             return Err(CalcError::Missing {
-                field: "to",
+                field: SlotName::To,
                 hint: "请用 --to 给出缴纳日期，例如 --to 2024-09-01。".into(),
             });
         };
@@ -421,7 +424,7 @@ mod tests {
     fn slots_map_to_the_calculators_fields() {
         let r = CalcRequest::from_json("retiree-topup", json!({})).unwrap();
         let e = CalcError::Missing {
-            field: "years",
+            field: SlotName::Years,
             hint: String::new(),
         };
         assert_eq!(r.field_of(&e), Some("paid_years"));

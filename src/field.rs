@@ -79,6 +79,29 @@ impl SlotName {
         }
     }
 
+    /// The Chinese name of the field, as a citizen would say it ("缴费基数").
+    pub fn label(self) -> &'static str {
+        match self {
+            SlotName::Insurance => "险种（养老还是医疗）",
+            SlotName::Category => "参保身份（职工、灵活就业还是城乡居民）",
+            SlotName::Region => "参保地区（城市）",
+            SlotName::Base => "缴费基数",
+            SlotName::Rate => "缴费比例",
+            SlotName::Months => "补缴月数",
+            SlotName::Amount => "金额",
+            SlotName::Days => "天数",
+            SlotName::Years => "年数",
+            SlotName::PaidYears => "已缴费年数",
+            SlotName::MissingYears => "还差的年数",
+            SlotName::GapYears => "断缴年数",
+            SlotName::RepaidYears => "补缴年数",
+            SlotName::RequiredYears => "当地规定的缴费年限",
+            SlotName::Gender => "性别",
+            SlotName::From => "开始日期",
+            SlotName::To => "结束日期",
+        }
+    }
+
     /// What to ask for when a value for this slot was not understood.
     pub fn expected(self) -> &'static str {
         match self {

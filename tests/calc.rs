@@ -192,7 +192,7 @@ fn real_retiree_and_waiting_rules() {
     .unwrap_err();
     assert_eq!(
         e.slot(),
-        Some("years"),
+        Some(SlotName::Years),
         "Guangzhou's years are unverified: ask"
     );
     let r = waiting_period(
@@ -381,7 +381,7 @@ proptest! {
 fn errors_a_citizen_understands() {
     let set = policies();
     let e = contribution(&ContributionInput::default(), set).unwrap_err();
-    assert_eq!(e.slot(), Some("insurance"));
+    assert_eq!(e.slot(), Some(SlotName::Insurance));
     assert!(e.to_string().starts_with("还需要知道险种"));
     let e = contribution(
         &ContributionInput {
@@ -391,7 +391,7 @@ fn errors_a_citizen_understands() {
         set,
     );
     // insurance is asked first; the unknown region comes once it matters
-    assert_eq!(e.unwrap_err().slot(), Some("insurance"));
+    assert_eq!(e.unwrap_err().slot(), Some(SlotName::Insurance));
     let e = late_fee(
         &LateFeeInput {
             amount: Some(dec!(1000)),
@@ -410,7 +410,7 @@ fn errors_a_citizen_understands() {
         },
         CalcError::UnknownRegion("火星".into()),
         CalcError::Absurd {
-            field: "base",
+            field: SlotName::Base,
             value: "2000000.00".into(),
             limit: "不应超过 1000000 元".into(),
         },
@@ -452,7 +452,7 @@ fn chengdu_reports_both_conditions_and_never_charges_someone_who_may_qualify() {
         set,
     )
     .unwrap_err();
-    assert_eq!(e.slot(), Some("base"));
+    assert_eq!(e.slot(), Some(SlotName::Base));
 }
 
 #[test]

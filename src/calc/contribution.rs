@@ -2,6 +2,7 @@
 //! The base may be an amount or a grade of the local average wage and is clamped to the region's
 //! floor and ceiling (with a warning); the rate may be given or looked up by insurance and category;
 //! months may be a count or a period. Explicit inputs always win over the policy tables.
+use crate::field::SlotName;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -46,18 +47,20 @@ pub(crate) struct Months {
 pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcError> {
     let spec = spec.ok_or_else(|| {
         CalcError::missing(
-            "months",
+            SlotName::Months,
             "请告诉我要补缴几个月（例如“6个月”），或起止月份（例如“2024年3月到2024年8月”）。",
         )
     })?;
     match *spec {
         MonthsSpec::Count { months } => {
             if months == 0 {
-                return Err(CalcError::Zero { field: "months" });
+                return Err(CalcError::Zero {
+                    field: SlotName::Months,
+                });
             }
             if months > MAX_MONTHS {
                 return Err(CalcError::OutOfRange {
-                    field: "months",
+                    field: SlotName::Months,
                     value: months.to_string(),
                     reason: "超过50年（600个月），请核对月数。".into(),
                 });
@@ -75,7 +78,7 @@ pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcEr
                         .contains(&ym.year)
                 {
                     return Err(CalcError::OutOfRange {
-                        field: "months",
+                        field: SlotName::Months,
                         value: format!("{}-{}", ym.year, ym.month),
                         reason: "月份应在1到12之间。".into(),
                     });
@@ -90,7 +93,7 @@ pub(crate) fn resolve_months(spec: Option<&MonthsSpec>) -> Result<Months, CalcEr
             let count = u32::try_from(to.index() - from.index() + 1).unwrap_or(u32::MAX);
             if count > MAX_MONTHS {
                 return Err(CalcError::OutOfRange {
-                    field: "months",
+                    field: SlotName::Months,
                     value: count.to_string(),
                     reason: "超过50年（600个月），请核对起止月份。".into(),
                 });
@@ -111,7 +114,7 @@ fn explicit_only(
     base: Decimal,
     rate: Decimal,
 ) -> Result<CalcResult, CalcError> {
-    let base = check_amount("base", base, MAX_MONTHLY_BASE)?;
+    let base = check_amount(SlotName::Base, base, MAX_MONTHLY_BASE)?;
     let rate = check_rate(rate)?;
     let months = resolve_months(input.months.as_ref())?;
     let per_month = Money::round(base * rate);
@@ -156,12 +159,14 @@ fn explicit_only(
 pub(crate) fn check_rate(rate: Decimal) -> Result<Decimal, CalcError> {
     if rate < Decimal::ZERO {
         return Err(CalcError::Negative {
-            field: "rate",
+            field: SlotName::Rate,
             value: fmt_rate(rate),
         });
     }
     if rate.is_zero() {
-        return Err(CalcError::Zero { field: "rate" });
+        return Err(CalcError::Zero {
+            field: SlotName::Rate,
+        });
     }
     if rate > Decimal::ONE {
         return Err(CalcError::RateTooHigh {
@@ -173,7 +178,7 @@ pub(crate) fn check_rate(rate: Decimal) -> Result<Decimal, CalcError> {
 
 /// Checks a money amount given by the citizen.
 pub(crate) fn check_amount(
-    field: &'static str,
+    field: SlotName,
     value: Decimal,
     limit: Decimal,
 ) -> Result<Decimal, CalcError> {
@@ -234,27 +239,29 @@ pub(crate) fn resolve_base(
     result: &mut CalcResult,
 ) -> Result<Decimal, CalcError> {
     match spec {
-        BaseSpec::Amount(a) => check_amount("base", a, MAX_MONTHLY_BASE),
+        BaseSpec::Amount(a) => check_amount(SlotName::Base, a, MAX_MONTHLY_BASE),
         BaseSpec::Grade(g) => {
             if g < Decimal::ZERO {
                 return Err(CalcError::Negative {
-                    field: "base",
+                    field: SlotName::Base,
                     value: fmt_rate(g),
                 });
             }
             if g.is_zero() {
-                return Err(CalcError::Zero { field: "base" });
+                return Err(CalcError::Zero {
+                    field: SlotName::Base,
+                });
             }
             if g > dec!(10) {
                 return Err(CalcError::OutOfRange {
-                    field: "base",
+                    field: SlotName::Base,
                     value: fmt_rate(g),
                     reason: "缴费档次一般在社平工资的60%到300%之间。".into(),
                 });
             }
             let Some(region) = region else {
                 return Err(CalcError::missing(
-                    "region",
+                    SlotName::Region,
                     "按档次计算要用当地的社平工资，请告诉我参保城市；或者直接告诉我缴费基数金额。",
                 ));
             };
@@ -281,7 +288,7 @@ pub(crate) fn resolve_base(
             }
             let Some((wage, fit)) = region.average_wage(as_of) else {
                 return Err(CalcError::missing(
-                    "base",
+                    SlotName::Base,
                     format!(
                         "{}的社平工资暂未核实，无法按档次换算，请直接告诉我每月缴费基数（元）。",
                         region.region
@@ -387,11 +394,14 @@ pub fn contribution(
         }
     }
     let insurance = input.insurance.ok_or_else(|| {
-        CalcError::missing("insurance", "请告诉我要补缴的是养老保险还是医疗保险。")
+        CalcError::missing(
+            SlotName::Insurance,
+            "请告诉我要补缴的是养老保险还是医疗保险。",
+        )
     })?;
     let category = input.category.ok_or_else(|| {
         CalcError::missing(
-            "category",
+            SlotName::Category,
             "请告诉我参保身份：单位职工（单位和个人共同缴费）、灵活就业人员，还是城乡居民。",
         )
     })?;
@@ -469,14 +479,14 @@ pub fn contribution(
         (None, None) => {
             return Err(match region {
                 None => CalcError::missing(
-                    "region",
+                    SlotName::Region,
                     format!(
                         "{}的缴费比例各地不同，请告诉我参保城市，或直接告诉我缴费比例（例如 10%）。",
                         insurance.label_zh()
                     ),
                 ),
                 Some(r) => CalcError::missing(
-                    "rate",
+                    SlotName::Rate,
                     format!(
                         "暂未核实{}{}{}的缴费比例，请告诉我缴费比例（例如 10%），可向当地医保（12393）或社保（12333）咨询。",
                         r.region,
@@ -538,7 +548,7 @@ pub fn contribution(
         RateKind::Split { .. } | RateKind::Total(_) => {
             let spec = input.base.ok_or_else(|| {
                 CalcError::missing(
-                    "base",
+                    SlotName::Base,
                     "请告诉我每月缴费基数（例如 5000 元），或缴费档次：最低档（60%）、100%、最高档（300%）。",
                 )
             })?;
@@ -625,7 +635,7 @@ fn resident(
     let per_year = match input.annual_amount {
         Some(a) => {
             result.assume("按您提供的每年个人缴费标准计算。");
-            check_amount("amount", a, dec!(100000))?
+            check_amount(SlotName::Amount, a, dec!(100000))?
         }
         None => {
             let found = lookup_rate(policies, region, insurance, Category::Resident, input.as_of);
@@ -638,14 +648,14 @@ fn resident(
                     }
                     _ => {
                         return Err(CalcError::missing(
-                            "amount",
+                            SlotName::Amount,
                             "请告诉我当地城乡居民每年的个人缴费金额（元/年）。",
                         ))
                     }
                 },
                 None => {
                     return Err(CalcError::missing(
-                        "amount",
+                        SlotName::Amount,
                         format!(
                             "城乡居民{}每年的个人缴费标准由各地确定{}，请告诉我当地每年的个人缴费金额（元/年）。",
                             insurance.label_zh(),
@@ -675,7 +685,7 @@ fn annual_lines(
 ) -> Result<(), CalcError> {
     if !months.count.is_multiple_of(12) {
         return Err(CalcError::OutOfRange {
-            field: "months",
+            field: SlotName::Months,
             value: months.count.to_string(),
             reason: "城乡居民保险按年缴费，请按整年（12个月的倍数）告诉我。".into(),
         });
@@ -1158,7 +1168,7 @@ mod tests {
             &set,
         )
         .unwrap_err();
-        assert_eq!(e.slot(), Some("months"));
+        assert_eq!(e.slot(), Some(SlotName::Months));
         let e = contribution(
             &input(Insurance::Medical, Category::Resident, None, 12),
             &set,
@@ -1167,7 +1177,7 @@ mod tests {
         assert!(matches!(
             e,
             CalcError::Missing {
-                field: "amount",
+                field: SlotName::Amount,
                 ..
             }
         ));
@@ -1191,33 +1201,33 @@ mod tests {
                 insurance: None,
                 ..full.clone()
             }),
-            "insurance"
+            SlotName::Insurance
         );
         assert_eq!(
             missing(ContributionInput {
                 category: None,
                 ..full.clone()
             }),
-            "category"
+            SlotName::Category
         );
         // medical rates are local: no region → ask for it; a region without verified rates → ask for the rate
-        assert_eq!(missing(full.clone()), "region");
+        assert_eq!(missing(full.clone()), SlotName::Region);
         assert_eq!(
             missing(ContributionInput {
                 region: Some("北京".into()),
                 ..full.clone()
             }),
-            "rate"
+            SlotName::Rate
         );
         let pension = input(Insurance::Pension, Category::Flexible, None, 3);
-        assert_eq!(missing(pension.clone()), "base");
+        assert_eq!(missing(pension.clone()), SlotName::Base);
         assert_eq!(
             missing(ContributionInput {
                 base: Some(BaseSpec::Amount(dec!(5000))),
                 months: None,
                 ..pension.clone()
             }),
-            "months"
+            SlotName::Months
         );
         // a grade needs the average wage: no region → region; a region without a verified wage → base
         assert_eq!(
@@ -1225,7 +1235,7 @@ mod tests {
                 base: Some(BaseSpec::Grade(dec!(1))),
                 ..pension.clone()
             }),
-            "region"
+            SlotName::Region
         );
         assert_eq!(
             missing(ContributionInput {
@@ -1233,7 +1243,7 @@ mod tests {
                 region: Some("天津".into()),
                 ..pension.clone()
             }),
-            "base"
+            SlotName::Base
         );
         // Beijing: 60% = the published floor works without an average wage, 100% does not
         assert_eq!(
@@ -1242,7 +1252,7 @@ mod tests {
                 region: Some("北京".into()),
                 ..pension.clone()
             }),
-            "base"
+            SlotName::Base
         );
     }
 
@@ -1260,15 +1270,23 @@ mod tests {
         let err = |inp: ContributionInput| contribution(&inp, &set).unwrap_err();
         assert!(matches!(
             err(base(dec!(-1))),
-            CalcError::Negative { field: "base", .. }
+            CalcError::Negative {
+                field: SlotName::Base,
+                ..
+            }
         ));
         assert!(matches!(
             err(base(dec!(0))),
-            CalcError::Zero { field: "base" }
+            CalcError::Zero {
+                field: SlotName::Base
+            }
         ));
         assert!(matches!(
             err(base(dec!(2000000))),
-            CalcError::Absurd { field: "base", .. }
+            CalcError::Absurd {
+                field: SlotName::Base,
+                ..
+            }
         ));
         let ok = base(dec!(5000));
         assert!(matches!(
@@ -1276,7 +1294,9 @@ mod tests {
                 months: Some(MonthsSpec::Count { months: 0 }),
                 ..ok.clone()
             }),
-            CalcError::Zero { field: "months" }
+            CalcError::Zero {
+                field: SlotName::Months
+            }
         ));
         assert!(matches!(
             err(ContributionInput {
@@ -1290,7 +1310,10 @@ mod tests {
                 rate: Some(dec!(-0.1)),
                 ..ok.clone()
             }),
-            CalcError::Negative { field: "rate", .. }
+            CalcError::Negative {
+                field: SlotName::Rate,
+                ..
+            }
         ));
         assert!(matches!(
             err(ContributionInput {
@@ -1311,7 +1334,7 @@ mod tests {
                 ..ok.clone()
             }),
             CalcError::OutOfRange {
-                field: "months",
+                field: SlotName::Months,
                 ..
             }
         ));

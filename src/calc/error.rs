@@ -4,21 +4,7 @@
 use chrono::NaiveDate;
 use thiserror::Error;
 
-/// The slot names the dialogue engine knows. `Missing { field }` always uses one of these.
-pub const SLOTS: [&str; 12] = [
-    "insurance",
-    "category",
-    "region",
-    "base",
-    "rate",
-    "months",
-    "amount",
-    "days",
-    "years",
-    "gender",
-    "from",
-    "to",
-];
+pub use crate::field::SlotName;
 
 /// The day the Social Insurance Law took effect; the 0.05%/day late fee applies from here on.
 pub fn sil_effective_date() -> NaiveDate {
@@ -31,18 +17,18 @@ pub enum CalcError {
     /// An input that neither the user nor the policy tables supplied. `field` is a slot name
     /// from [`SLOTS`]; the dialogue engine asks the user for it.
     #[error("还需要知道{}。{hint}", slot_label(field))]
-    Missing { field: &'static str, hint: String },
+    Missing { field: SlotName, hint: String },
 
     /// A negative number where only a positive one makes sense.
     #[error(
         "{}不能是负数（您给的是 {value}），请核对后再告诉我。",
         slot_label(field)
     )]
-    Negative { field: &'static str, value: String },
+    Negative { field: SlotName, value: String },
 
     /// Zero where a positive number is required (zero months, zero base, zero amount).
     #[error("{}不能为 0，请告诉我实际的{}。", slot_label(field), slot_label(field))]
-    Zero { field: &'static str },
+    Zero { field: SlotName },
 
     /// A rate above 100%.
     #[error("费率 {value} 超过了 100%，不可能是社保费率。请核对（例如 20% 可以写成“20%”或“百分之二十”）。")]
@@ -54,7 +40,7 @@ pub enum CalcError {
         slot_label(field)
     )]
     Absurd {
-        field: &'static str,
+        field: SlotName,
         value: String,
         limit: String,
     },
@@ -62,7 +48,7 @@ pub enum CalcError {
     /// A value outside the range a rule allows, with the reason.
     #[error("{}“{value}”不在合理范围内：{reason}", slot_label(field))]
     OutOfRange {
-        field: &'static str,
+        field: SlotName,
         value: String,
         reason: String,
     },
@@ -84,7 +70,7 @@ pub enum CalcError {
     /// Text the input parser could not read.
     #[error("没看懂“{input}”，{expected}")]
     Parse {
-        field: &'static str,
+        field: SlotName,
         input: String,
         expected: String,
     },
@@ -96,24 +82,23 @@ pub enum CalcError {
 
 impl CalcError {
     /// The slot the dialogue engine should ask about again, when there is one.
-    pub fn slot(&self) -> Option<&'static str> {
+    pub fn slot(&self) -> Option<SlotName> {
         match self {
             CalcError::Missing { field, .. }
             | CalcError::Negative { field, .. }
             | CalcError::Zero { field }
             | CalcError::Absurd { field, .. }
             | CalcError::OutOfRange { field, .. }
-            | CalcError::Parse { field, .. } => Some(field),
-            CalcError::RateTooHigh { .. } => Some("rate"),
-            CalcError::ReversedDates { .. } => Some("from"),
-            CalcError::BeforeSocialInsuranceLaw { .. } => Some("from"),
-            CalcError::UnknownRegion(_) => Some("region"),
+            | CalcError::Parse { field, .. } => Some(*field),
+            CalcError::RateTooHigh { .. } => Some(SlotName::Rate),
+            CalcError::ReversedDates { .. } => Some(SlotName::From),
+            CalcError::BeforeSocialInsuranceLaw { .. } => Some(SlotName::From),
+            CalcError::UnknownRegion(_) => Some(SlotName::Region),
             CalcError::Unsupported(_) => None,
         }
     }
 
-    pub(crate) fn missing(field: &'static str, hint: impl Into<String>) -> Self {
-        debug_assert!(SLOTS.contains(&field), "unknown slot {field}");
+    pub(crate) fn missing(field: SlotName, hint: impl Into<String>) -> Self {
         CalcError::Missing {
             field,
             hint: hint.into(),
@@ -121,23 +106,9 @@ impl CalcError {
     }
 }
 
-/// The Chinese name of a slot, as a citizen would say it.
-pub fn slot_label(field: &str) -> &'static str {
-    match field {
-        "insurance" => "险种（养老还是医疗）",
-        "category" => "参保身份（职工、灵活就业还是城乡居民）",
-        "region" => "参保地区（城市）",
-        "base" => "缴费基数",
-        "rate" => "缴费比例",
-        "months" => "补缴月数",
-        "amount" => "金额",
-        "days" => "天数",
-        "years" => "年数",
-        "gender" => "性别",
-        "from" => "开始日期",
-        "to" => "结束日期",
-        _ => "这项信息",
-    }
+/// The Chinese name of a field, as a citizen would say it.
+pub fn slot_label(field: &SlotName) -> &'static str {
+    field.label()
 }
 
 #[cfg(test)]
@@ -146,24 +117,27 @@ mod tests {
 
     #[test]
     fn messages_are_chinese_and_name_the_slot() {
-        let e = CalcError::missing("base", "请告诉我每月缴费基数。");
+        let e = CalcError::missing(SlotName::Base, "请告诉我每月缴费基数。");
         assert_eq!(e.to_string(), "还需要知道缴费基数。请告诉我每月缴费基数。");
-        assert_eq!(e.slot(), Some("base"));
+        assert_eq!(e.slot(), Some(SlotName::Base));
         assert_eq!(
-            CalcError::Zero { field: "months" }.to_string(),
+            CalcError::Zero {
+                field: SlotName::Months
+            }
+            .to_string(),
             "补缴月数不能为 0，请告诉我实际的补缴月数。"
         );
         assert_eq!(
             CalcError::UnknownRegion("火星".into()).slot(),
-            Some("region")
+            Some(SlotName::Region)
         );
         assert!(CalcError::RateTooHigh {
             value: "120%".into()
         }
         .to_string()
         .contains("超过了 100%"));
-        for slot in SLOTS {
-            assert_ne!(slot_label(slot), "这项信息", "{slot}");
+        for slot in SlotName::ALL {
+            assert!(!slot_label(&slot).is_empty(), "{slot:?}");
         }
     }
 }

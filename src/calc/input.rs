@@ -11,6 +11,7 @@
 //! `"1"` = 1%), anything above 100 is refused as a rate over 100%. Write `"100%"` for one hundred
 //! per cent.
 
+use crate::field::SlotName;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -36,7 +37,7 @@ fn normalize(s: &str) -> String {
     out
 }
 
-fn parse_err(field: &'static str, input: &str, expected: &str) -> CalcError {
+fn parse_err(field: SlotName, input: &str, expected: &str) -> CalcError {
     CalcError::Parse {
         field,
         input: input.trim().to_string(),
@@ -46,7 +47,7 @@ fn parse_err(field: &'static str, input: &str, expected: &str) -> CalcError {
 
 /// The reader's error as the calculators' error for `field`; `expected` words the request to try
 /// again when the input was not a value at all.
-fn from_read(field: &'static str, e: ParseError, expected: &str) -> CalcError {
+fn from_read(field: SlotName, e: ParseError, expected: &str) -> CalcError {
     match e {
         ParseError::Unreadable { input, .. } => parse_err(field, &input, expected),
         ParseError::Negative { input, .. } => CalcError::Negative {
@@ -54,7 +55,7 @@ fn from_read(field: &'static str, e: ParseError, expected: &str) -> CalcError {
             value: input,
         },
         ParseError::Zero { .. } => CalcError::Zero { field },
-        ParseError::TooLarge { input, .. } if field == "rate" => {
+        ParseError::TooLarge { input, .. } if field == SlotName::Rate => {
             CalcError::RateTooHigh { value: input }
         }
         // The calculators' messages quote the input themselves: only the reason goes here.
@@ -85,15 +86,15 @@ fn from_read(field: &'static str, e: ParseError, expected: &str) -> CalcError {
 /// doc for bare numbers), "百分之二十", "百分之八点五", "千分之二", "5‰", "万分之五", "20个点".
 pub fn parse_rate(s: &str) -> Result<Decimal, CalcError> {
     const EXPECTED: &str = "费率请写成“20%”“百分之八点五”或“0.2”这样的形式。";
-    numbers::read_rate(s).map_err(|e| from_read("rate", e, EXPECTED))
+    numbers::read_rate(s).map_err(|e| from_read(SlotName::Rate, e, EXPECTED))
 }
 
 /// Parses an amount of money in yuan: "10000", "10,000元", "1.5万", "一万二", "3333.33块", "3k".
 pub fn parse_amount(s: &str) -> Result<Decimal, CalcError> {
-    parse_money(s, "amount")
+    parse_money(s, SlotName::Amount)
 }
 
-fn parse_money(s: &str, field: &'static str) -> Result<Decimal, CalcError> {
+fn parse_money(s: &str, field: SlotName) -> Result<Decimal, CalcError> {
     const EXPECTED: &str = "金额请写成“5000”“5000元”或“1.5万”这样的数字。";
     numbers::read_amount(s).map_err(|e| from_read(field, e, EXPECTED))
 }
@@ -135,10 +136,10 @@ pub fn parse_base(s: &str) -> Result<BaseSpec, CalcError> {
             None => (false, body),
         };
         let value = numbers::parse_percent(b)
-            .ok_or_else(|| parse_err("base", s, "档次请写成“60%”“最低档”或“最高档”。"))?;
+            .ok_or_else(|| parse_err(SlotName::Base, s, "档次请写成“60%”“最低档”或“最高档”。"))?;
         if negative {
             return Err(CalcError::Negative {
-                field: "base",
+                field: SlotName::Base,
                 value: s.trim().to_string(),
             });
         }
@@ -146,10 +147,10 @@ pub fn parse_base(s: &str) -> Result<BaseSpec, CalcError> {
     }
     if let Some(rest) = body.strip_suffix('倍') {
         let value = numbers::parse_number(rest)
-            .ok_or_else(|| parse_err("base", s, "档次请写成“60%”“3倍”这样的形式。"))?;
+            .ok_or_else(|| parse_err(SlotName::Base, s, "档次请写成“60%”“3倍”这样的形式。"))?;
         return Ok(BaseSpec::Grade(value.normalize()));
     }
-    parse_money(strip_per_month(&n), "base").map(BaseSpec::Amount)
+    parse_money(strip_per_month(&n), SlotName::Base).map(BaseSpec::Amount)
 }
 
 /// Parses a calendar month: "2024-03", "2024-3", "2024/03", "2024.03", "2024年3月", "二〇二四年三月".
@@ -160,7 +161,7 @@ pub fn parse_year_month(s: &str) -> Result<YearMonth, CalcError> {
 /// [`parse_year_month`], where a month without its year ("3月") takes `default_year`.
 pub fn parse_year_month_in(s: &str, default_year: Option<i32>) -> Result<YearMonth, CalcError> {
     const EXPECTED: &str = "月份请写成“2024-03”或“2024年3月”。";
-    numbers::read_year_month(s, default_year).map_err(|e| from_read("months", e, EXPECTED))
+    numbers::read_year_month(s, default_year).map_err(|e| from_read(SlotName::Months, e, EXPECTED))
 }
 
 /// Parses a date: "2024-01-15", "2024/1/15", "2024.1.15", "2024年1月15日", "2024年1月15号",
@@ -172,7 +173,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, CalcError> {
 /// [`parse_date`], where a date without its year ("1月15号") takes `default_year`.
 pub fn parse_date_in(s: &str, default_year: Option<i32>) -> Result<NaiveDate, CalcError> {
     const EXPECTED: &str = "日期请写成“2024-01-15”或“2024年1月15日”。";
-    numbers::read_date(s, default_year).map_err(|e| from_read("from", e, EXPECTED))
+    numbers::read_date(s, default_year).map_err(|e| from_read(SlotName::From, e, EXPECTED))
 }
 
 /// Parses a number of months ("6", "6个月", "六个月", "半年", "一年", "1年3个月") or a period
@@ -185,17 +186,17 @@ pub fn parse_months(s: &str) -> Result<MonthsSpec, CalcError> {
 pub fn parse_months_in(s: &str, default_year: Option<i32>) -> Result<MonthsSpec, CalcError> {
     const EXPECTED: &str =
         "请告诉我补缴几个月（例如“6个月”），或起止月份（例如“2024-03至2024-08”）。";
-    numbers::read_months(s, default_year).map_err(|e| from_read("months", e, EXPECTED))
+    numbers::read_months(s, default_year).map_err(|e| from_read(SlotName::Months, e, EXPECTED))
 }
 
 /// Parses days late: "30", "30天", "三十天", "两周".
 pub fn parse_days(s: &str) -> Result<u32, CalcError> {
-    numbers::read_days(s).map_err(|e| from_read("days", e, "请写天数，例如 30"))
+    numbers::read_days(s).map_err(|e| from_read(SlotName::Days, e, "请写天数，例如 30"))
 }
 
 /// Parses years: "18", "18.5", "18年", "十八年", "18年半", "15年3个月".
 pub fn parse_years(s: &str) -> Result<Decimal, CalcError> {
-    numbers::read_years(s).map_err(|e| from_read("years", e, "请写年数，例如 18 或 18.5"))
+    numbers::read_years(s).map_err(|e| from_read(SlotName::Years, e, "请写年数，例如 18 或 18.5"))
 }
 
 /// Parses the insurance: "养老"/"养老保险" → pension, "医保"/"医疗"/"医疗保险" → medical.
@@ -206,7 +207,11 @@ pub fn parse_insurance(s: &str) -> Result<Insurance, CalcError> {
     } else if n.contains("医") || n.eq_ignore_ascii_case("medical") {
         Ok(Insurance::Medical)
     } else {
-        Err(parse_err("insurance", s, "请说明是养老保险还是医疗保险。"))
+        Err(parse_err(
+            SlotName::Insurance,
+            s,
+            "请说明是养老保险还是医疗保险。",
+        ))
     }
 }
 
@@ -230,7 +235,7 @@ pub fn parse_category(s: &str) -> Result<Category, CalcError> {
         .map(|(_, c)| *c)
         .ok_or_else(|| {
             parse_err(
-                "category",
+                SlotName::Category,
                 s,
                 "请说明参保身份：单位职工、灵活就业（个体/自由职业）还是城乡居民。",
             )
@@ -246,7 +251,7 @@ pub fn parse_gender(s: &str) -> Result<Gender, CalcError> {
     {
         Ok(Gender::Female)
     } else {
-        Err(parse_err("gender", s, "请说明性别：男或女。"))
+        Err(parse_err(SlotName::Gender, s, "请说明性别：男或女。"))
     }
 }
 
@@ -292,7 +297,10 @@ mod tests {
         assert!(matches!(parse_rate("0"), Err(CalcError::Zero { .. })));
         assert!(matches!(
             parse_rate("很多"),
-            Err(CalcError::Parse { field: "rate", .. })
+            Err(CalcError::Parse {
+                field: SlotName::Rate,
+                ..
+            })
         ));
     }
 

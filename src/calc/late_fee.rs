@@ -2,6 +2,7 @@
 //! art. 86), for one amount or a month-by-month arrears schedule summed line by line. Days are the
 //! calendar difference between the due date and the payment date. Arrears due before 2011-07-01
 //! are refused with an explanation (see [`CalcError::BeforeSocialInsuranceLaw`]).
+use crate::field::SlotName;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -126,9 +127,12 @@ fn common_notes(result: &mut CalcResult, rule: &LateFeeRule) {
 pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult, CalcError> {
     let rule = rule(policies)?;
     let amount = input.amount.ok_or_else(|| {
-        CalcError::missing("amount", "请告诉我欠缴的社保费金额（本金，不含滞纳金）。")
+        CalcError::missing(
+            SlotName::Amount,
+            "请告诉我欠缴的社保费金额（本金，不含滞纳金）。",
+        )
     })?;
-    let amount = check_amount("amount", amount, MAX_ARREARS)?;
+    let amount = check_amount(SlotName::Amount, amount, MAX_ARREARS)?;
     let mut warnings = Vec::new();
     let days = match (input.due_date, input.pay_date) {
         (Some(due), Some(paid)) => {
@@ -159,15 +163,15 @@ pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult
             None => {
                 return Err(match (due, paid) {
                     (Some(_), None) => CalcError::missing(
-                        "to",
+                        SlotName::To,
                         "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
                     ),
                     (None, Some(_)) => CalcError::missing(
-                        "from",
+                        SlotName::From,
                         "请告诉我这笔费用原本应缴的日期（缴费截止日），例如 2024-01-15。",
                     ),
                     _ => CalcError::missing(
-                        "days",
+                        SlotName::Days,
                         "请告诉我逾期了多少天，或者应缴日期和实际缴纳日期。",
                     ),
                 })
@@ -176,7 +180,7 @@ pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult
     };
     if days > MAX_DAYS {
         return Err(CalcError::OutOfRange {
-            field: "days",
+            field: SlotName::Days,
             value: days.to_string(),
             reason: "超过100年，请核对天数或日期。".into(),
         });
@@ -242,20 +246,20 @@ pub fn late_fee_schedule(
     let rule = rule(policies)?;
     if input.items.is_empty() {
         return Err(CalcError::missing(
-            "amount",
+            SlotName::Amount,
             "请告诉我欠缴的是哪几个月、每个月欠多少钱。",
         ));
     }
     let paid = input.pay_date.ok_or_else(|| {
         CalcError::missing(
-            "to",
+            SlotName::To,
             "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
         )
     })?;
     if let Some(d) = input.due_day {
         if !(1..=31).contains(&d) {
             return Err(CalcError::OutOfRange {
-                field: "from",
+                field: SlotName::From,
                 value: d.to_string(),
                 reason: "缴费截止日应是每月的1到31日。".into(),
             });
@@ -265,20 +269,20 @@ pub fn late_fee_schedule(
     let mut principal = Decimal::ZERO;
     let mut not_due = 0usize;
     for (i, item) in input.items.iter().enumerate() {
-        let amount = check_amount("amount", item.amount, MAX_ARREARS)?;
+        let amount = check_amount(SlotName::Amount, item.amount, MAX_ARREARS)?;
         principal += amount;
         let due = match (item.due_date, item.month, input.due_day) {
             (Some(d), _, _) => d,
             (None, Some(ym), Some(day)) => {
                 ym.day_or_last(day).ok_or_else(|| CalcError::OutOfRange {
-                    field: "months",
+                    field: SlotName::Months,
                     value: ym.to_string(),
                     reason: "月份应在1到12之间。".into(),
                 })?
             }
             _ => {
                 return Err(CalcError::missing(
-                    "from",
+                    SlotName::From,
                     "请告诉我每个月的缴费截止日（例如每月15日），或每笔欠费的应缴日期。",
                 ))
             }
@@ -290,7 +294,7 @@ pub fn late_fee_schedule(
         }
         if days > MAX_DAYS {
             return Err(CalcError::OutOfRange {
-                field: "days",
+                field: SlotName::Days,
                 value: days.to_string(),
                 reason: "超过100年，请核对日期。".into(),
             });
@@ -477,15 +481,21 @@ mod tests {
             ),
             CalcError::ReversedDates { .. }
         ));
-        assert_eq!(run(None, Some(3), None, None).slot(), Some("amount"));
-        assert_eq!(run(Some(dec!(1000)), None, None, None).slot(), Some("days"));
+        assert_eq!(
+            run(None, Some(3), None, None).slot(),
+            Some(SlotName::Amount)
+        );
+        assert_eq!(
+            run(Some(dec!(1000)), None, None, None).slot(),
+            Some(SlotName::Days)
+        );
         assert_eq!(
             run(Some(dec!(1000)), None, Some(d(2024, 1, 1)), None).slot(),
-            Some("to")
+            Some(SlotName::To)
         );
         assert_eq!(
             run(Some(dec!(1000)), None, None, Some(d(2024, 1, 1))).slot(),
-            Some("from")
+            Some(SlotName::From)
         );
         assert!(matches!(
             run(Some(dec!(-5)), Some(3), None, None),
@@ -497,7 +507,10 @@ mod tests {
         ));
         assert!(matches!(
             run(Some(dec!(1000)), Some(40000), None, None),
-            CalcError::OutOfRange { field: "days", .. }
+            CalcError::OutOfRange {
+                field: SlotName::Days,
+                ..
+            }
         ));
     }
 
@@ -584,20 +597,20 @@ mod tests {
         let set = testdata::policies();
         let ym = |year, month| YearMonth { year, month };
         let e = late_fee_schedule(&LateFeeScheduleInput::default(), &set).unwrap_err();
-        assert_eq!(e.slot(), Some("amount"));
+        assert_eq!(e.slot(), Some(SlotName::Amount));
         let mut inp =
             LateFeeScheduleInput::uniform(ym(2024, 1), ym(2024, 2), dec!(1000), 15, d(2024, 4, 1));
         inp.pay_date = None;
         assert_eq!(
             late_fee_schedule(&inp, &set).unwrap_err().slot(),
-            Some("to")
+            Some(SlotName::To)
         );
         let mut inp =
             LateFeeScheduleInput::uniform(ym(2024, 1), ym(2024, 2), dec!(1000), 15, d(2024, 4, 1));
         inp.due_day = None;
         assert_eq!(
             late_fee_schedule(&inp, &set).unwrap_err().slot(),
-            Some("from")
+            Some(SlotName::From)
         );
         let inp =
             LateFeeScheduleInput::uniform(ym(2011, 5), ym(2011, 8), dec!(1000), 15, d(2012, 1, 1));

@@ -16,8 +16,9 @@ pub mod retiree;
 pub mod types;
 pub mod waiting;
 
+pub use crate::field::SlotName;
 pub use contribution::{contribution, ContributionInput};
-pub use error::{CalcError, SLOTS};
+pub use error::CalcError;
 pub use late_fee::{
     days_late, late_fee, late_fee_schedule, LateFeeInput, LateFeeScheduleInput, ScheduleItem,
 };

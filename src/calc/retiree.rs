@@ -4,6 +4,7 @@
 //! deemed years, respecting a minimum of actually-paid years) and prices them as monthly base ×
 //! rate × months. Region tables give the years; base and rate come from the citizen unless the
 //! region table sets them, because no verified regional figure exists for most places.
+use crate::field::SlotName;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -39,13 +40,13 @@ pub struct RetireeInput {
 fn check_years(value: Decimal) -> Result<Decimal, CalcError> {
     if value < Decimal::ZERO {
         return Err(CalcError::Negative {
-            field: "years",
+            field: SlotName::PaidYears,
             value: fmt_num(value),
         });
     }
     if value > dec!(60) {
         return Err(CalcError::OutOfRange {
-            field: "years",
+            field: SlotName::PaidYears,
             value: fmt_num(value),
             reason: "缴费年限不会超过60年，请核对。".into(),
         });
@@ -80,7 +81,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         (Some(y), _, _) => {
             if y == 0 || y > 50 {
                 return Err(CalcError::OutOfRange {
-                    field: "years",
+                    field: SlotName::RequiredYears,
                     value: y.to_string(),
                     reason: "规定的缴费年限一般在15到30年之间，请核对。".into(),
                 });
@@ -90,13 +91,13 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         }
         (None, None, _) => {
             return Err(CalcError::missing(
-                "region",
+                SlotName::Region,
                 "退休后医保要缴满多少年由各地规定，请告诉我参保城市。",
             ))
         }
         (None, Some(r), None) => {
             return Err(CalcError::missing(
-                "years",
+                SlotName::RequiredYears,
                 format!(
                     "暂未核实{}退休人员医保需要缴满多少年，请告诉我当地规定的年限（可咨询12393）。",
                     r.region
@@ -107,7 +108,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
             let y = if t.gendered() {
                 let g = input.gender.ok_or_else(|| {
                     CalcError::missing(
-                        "gender",
+                        SlotName::Gender,
                         format!("{}男女要求的年限不同，请告诉我您的性别。", r.region),
                     )
                 })?;
@@ -132,7 +133,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
 
     let paid = check_years(input.paid_years.ok_or_else(|| {
         CalcError::missing(
-            "years",
+            SlotName::PaidYears,
             "请告诉我已经实际缴纳职工医保多少年（不含视同缴费年限）。",
         )
     })?)?;
@@ -256,7 +257,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         (None, Some(g)) => BaseSpec::Grade(g),
         (None, None) => {
             return Err(CalcError::missing(
-                "base",
+                SlotName::Base,
                 format!(
                     "还差 {short} 个月。补缴基数各地规定不同（有的按退休时本人工资，有的按社平工资的一定比例），请告诉我补缴基数（元/月）。"
                 ),
@@ -276,7 +277,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         (None, Some(r)) => r,
         (None, None) => {
             return Err(CalcError::missing(
-                "rate",
+                SlotName::Rate,
                 format!(
                     "还差 {short} 个月。一次性补缴的比例各地不同（有的要同时补单位和个人两部分），请告诉我当地规定的补缴比例（例如 10%）。"
                 ),
@@ -391,38 +392,38 @@ mod tests {
             Err(CalcError::Missing { field, .. }) => field,
             other => panic!("{other:?}"),
         };
-        assert_eq!(field(inp("北京", None, dec!(20), None)), "gender");
+        assert_eq!(field(inp("北京", None, dec!(20), None)), SlotName::Gender);
         assert_eq!(
             field(RetireeInput {
                 region: None,
                 ..inp("北京", None, dec!(20), None)
             }),
-            "region"
+            SlotName::Region
         );
         assert_eq!(
             field(inp("武汉", Some(Gender::Male), dec!(20), None)),
-            "years"
+            SlotName::PaidYears
         );
         assert_eq!(
             field(RetireeInput {
                 paid_years: None,
                 ..inp("上海", None, dec!(20), None)
             }),
-            "years"
+            SlotName::PaidYears
         );
         assert_eq!(
             field(RetireeInput {
                 base: None,
                 ..inp("上海", None, dec!(10), None)
             }),
-            "base"
+            SlotName::Base
         );
         assert_eq!(
             field(RetireeInput {
                 rate: None,
                 ..inp("上海", None, dec!(10), None)
             }),
-            "rate"
+            SlotName::Rate
         );
         // an explicit number of years works without a region
         let r = retiree_topup(

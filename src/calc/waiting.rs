@@ -7,6 +7,7 @@
 //! national frame (the 2021 transfer rules: ≤ 3 months around a move between regions or schemes →
 //! payable, gap costs reimbursable; longer → a local wait of at most 6 months) without applying it:
 //! a same-city gap is local, and the national rules say nothing about it.
+use crate::field::SlotName;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,7 @@ pub struct WaitingInput {
 pub fn waiting_period(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, CalcError> {
     match input.category {
         None => Err(CalcError::missing(
-            "category",
+            SlotName::Category,
             "请告诉我断缴的是城乡居民医保，还是职工医保（含灵活就业人员参加的职工医保）。",
         )),
         Some(Category::Resident) => resident(input, policies),
@@ -136,13 +137,13 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
 
     let gap = input.gap_years.ok_or_else(|| {
         CalcError::missing(
-            "years",
+            SlotName::GapYears,
             "请告诉我之前连续断保了几年（没有参加居民医保的年数）；没有断保就说 0 年。",
         )
     })?;
     if gap > 80 {
         return Err(CalcError::OutOfRange {
-            field: "years",
+            field: SlotName::GapYears,
             value: gap.to_string(),
             reason: "断保年数不会超过80年，请核对。".into(),
         });
@@ -158,7 +159,7 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
     };
     if repaid > gap {
         return Err(CalcError::OutOfRange {
-            field: "years",
+            field: SlotName::GapYears,
             value: repaid.to_string(),
             reason: format!("补缴的年数不能多于断保的年数（{gap} 年）。"),
         });
@@ -385,11 +386,11 @@ fn find_rule<'a>(
             Some(false) => {}
             None => return Err(match gap {
                 Gap::Months(_) => CalcError::missing(
-                    "days",
+                    SlotName::Days,
                     "当地按天数划分，请告诉我从断缴到补缴一共多少天，或者断缴开始日期和补缴日期。",
                 ),
                 _ => CalcError::missing(
-                    "from",
+                    SlotName::From,
                     "当地按自然月划分，请告诉我断缴开始的日期和补缴的日期，以便准确判断。",
                 ),
             }),
@@ -405,7 +406,7 @@ fn employee(
 ) -> Result<CalcResult, CalcError> {
     let region = policies.resolve(input.region.as_deref())?.ok_or_else(|| {
         CalcError::missing(
-            "region",
+            SlotName::Region,
             "职工医保断缴后什么时候恢复待遇由各地规定，请告诉我参保城市。",
         )
     })?;
@@ -433,13 +434,13 @@ fn employee(
         (_, _, None, Some(m)) => Gap::Months(m),
         (Some(_), None, None, None) => {
             return Err(CalcError::missing(
-                "to",
+                SlotName::To,
                 "请告诉我补缴（或打算补缴）的日期。",
             ))
         }
         _ => {
             return Err(CalcError::missing(
-                "days",
+                SlotName::Days,
                 "请告诉我断缴了多久（天数或月数），或者断缴开始日期和补缴日期。",
             ))
         }
@@ -709,7 +710,7 @@ mod tests {
             &set,
         )
         .unwrap_err();
-        assert_eq!(e.slot(), Some("years"));
+        assert_eq!(e.slot(), Some(SlotName::GapYears));
         let e = waiting_period(
             &WaitingInput {
                 gap_years: Some(1),
@@ -719,7 +720,13 @@ mod tests {
             &set,
         )
         .unwrap_err();
-        assert!(matches!(e, CalcError::OutOfRange { field: "years", .. }));
+        assert!(matches!(
+            e,
+            CalcError::OutOfRange {
+                field: SlotName::GapYears,
+                ..
+            }
+        ));
         let e = waiting_period(
             &WaitingInput {
                 pay_date: Some(d(2024, 6, 1)),
@@ -737,7 +744,7 @@ mod tests {
             &set,
         )
         .unwrap_err();
-        assert_eq!(e.slot(), Some("category"));
+        assert_eq!(e.slot(), Some(SlotName::Category));
     }
 
     fn employee(
@@ -808,7 +815,7 @@ mod tests {
             employee("宜昌", f, None, None, None, Some(2))
                 .unwrap_err()
                 .slot(),
-            Some("days")
+            Some(SlotName::Days)
         );
         // Yichang's rules are for flexible workers; for employees no local rule is known, so the
         // national transfer rules are shown as the frame, not applied to a same-city gap
@@ -862,7 +869,7 @@ mod tests {
             employee("宁波", e, None, None, Some(90), None)
                 .unwrap_err()
                 .slot(),
-            Some("from")
+            Some(SlotName::From)
         );
         // Wuhan flexible: > 3 months → new enrolment, inpatient benefits from month 7
         let w = employee(
@@ -907,13 +914,13 @@ mod tests {
             employee("宁波", e, None, None, None, None)
                 .unwrap_err()
                 .slot(),
-            Some("days")
+            Some(SlotName::Days)
         );
         assert_eq!(
             employee("宁波", e, Some(d(2025, 5, 1)), None, None, None)
                 .unwrap_err()
                 .slot(),
-            Some("to")
+            Some(SlotName::To)
         );
         assert_eq!(
             waiting_period(
@@ -926,7 +933,7 @@ mod tests {
             )
             .unwrap_err()
             .slot(),
-            Some("region")
+            Some(SlotName::Region)
         );
         assert!(matches!(
             employee("宁波", Category::Retiree, None, None, None, Some(1)),

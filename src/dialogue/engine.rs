@@ -600,16 +600,6 @@ impl Engine {
                 )
             }
         };
-        // The retiree calculator asks for "years" both for the locally required years (region
-        // without a table on file, checked first) and for the years paid.
-        let required_unknown = form == FormKind::RetireeTopup
-            && st.slots.required_years.is_none()
-            && st
-                .slots
-                .region
-                .as_deref()
-                .and_then(|r| policies.region(r))
-                .is_some_and(|r| r.retiree_medical.is_none());
         match result {
             Ok(mut r) => {
                 if let (FormKind::Contribution, Some((y, m))) = (form, months_from_years) {
@@ -629,11 +619,7 @@ impl Engine {
                 self.result_reply(st, form, r)
             }
             Err(CalcError::Missing { field, hint }) => {
-                let slot = if field == "years" && required_unknown {
-                    SlotName::RequiredYears
-                } else {
-                    slot_for(form, field)
-                };
+                let slot = slot_for(form, field);
                 if st.pending != Some(slot) {
                     st.failures = 0;
                 }
@@ -744,24 +730,14 @@ fn slot_answered(ex: &Extraction, slot: SlotName) -> bool {
         || (slot == SlotName::Days && ex.slots.months.is_some())
 }
 
-/// The dialogue slot behind a calculator's missing field, in the context of the form.
-fn slot_for(form: FormKind, field: &str) -> SlotName {
+/// The dialogue slot behind a calculator's field. The calculators name their fields precisely
+/// (paid, gap or locally required years); only the generic "years" of a typed-in value that could
+/// not be read is made precise by the form it was asked in.
+fn slot_for(form: FormKind, field: SlotName) -> SlotName {
     match (form, field) {
-        (_, "insurance") => SlotName::Insurance,
-        (_, "category") => SlotName::Category,
-        (_, "region") => SlotName::Region,
-        (_, "base") => SlotName::Base,
-        (_, "rate") => SlotName::Rate,
-        (_, "months") => SlotName::Months,
-        (_, "amount") => SlotName::Amount,
-        (_, "days") => SlotName::Days,
-        (FormKind::RetireeTopup, "years") => SlotName::PaidYears,
-        (FormKind::WaitingPeriod, "years") => SlotName::GapYears,
-        (_, "years") => SlotName::Years,
-        (_, "gender") => SlotName::Gender,
-        (_, "from") => SlotName::From,
-        (_, "to") => SlotName::To,
-        _ => SlotName::Years,
+        (FormKind::RetireeTopup, SlotName::Years) => SlotName::PaidYears,
+        (FormKind::WaitingPeriod, SlotName::Years) => SlotName::GapYears,
+        (_, f) => f,
     }
 }
 
