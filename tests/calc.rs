@@ -192,7 +192,7 @@ fn real_retiree_and_waiting_rules() {
     .unwrap_err();
     assert_eq!(
         e.slot(),
-        Some(SlotName::Years),
+        Some(SlotName::RequiredYears),
         "Guangzhou's years are unverified: ask"
     );
     let r = waiting_period(

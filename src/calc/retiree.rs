@@ -402,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             field(inp("武汉", Some(Gender::Male), dec!(20), None)),
-            SlotName::PaidYears
+            SlotName::RequiredYears
         );
         assert_eq!(
             field(RetireeInput {

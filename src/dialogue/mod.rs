@@ -7,9 +7,9 @@
 
 pub mod engine;
 pub mod intent;
-pub mod regions;
 pub mod slots;
 
+pub use crate::knowledge::regions;
 pub use crate::text::numbers;
 pub use engine::{Engine, State, STATE_VERSION};
 pub use intent::FormKind;

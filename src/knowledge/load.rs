@@ -648,7 +648,7 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
         );
         let text = read(&path)?;
         if rel == "dict/regions.toml" {
-            match crate::dialogue::regions::RegionTable::from_toml(&text) {
+            match crate::knowledge::regions::RegionTable::from_toml(&text) {
                 Ok(t) => kb.region_table = Some(std::sync::Arc::new(t)),
                 Err(e) => problems.push(Problem::new(&path, 1, format!("regions: {e}"))),
             }

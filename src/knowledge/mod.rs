@@ -6,6 +6,7 @@
 //! search module builds its index from a loaded [`Knowledge`].
 
 mod load;
+pub mod regions;
 mod types;
 mod validate;
 

@@ -259,7 +259,7 @@ pub struct Knowledge {
     /// The parsed policy tables (None when they had problems; those are reported by `load`).
     pub policy_set: Option<std::sync::Arc<crate::calc::PolicySet>>,
     /// City and province names with aliases (`dict/regions.toml`), for the slot extractor.
-    pub region_table: Option<std::sync::Arc<crate::dialogue::regions::RegionTable>>,
+    pub region_table: Option<std::sync::Arc<crate::knowledge::regions::RegionTable>>,
     /// Other data files (e.g. `dict/regions.toml`) by path relative to the knowledge dir.
     pub extra: Vec<(String, String)>,
     /// Hash of every file's path and content; the index is rebuilt when it changes.

@@ -16,7 +16,7 @@ use super::types::{
     NEED_WHOLE_MONTHS, NEED_YEAR_FOR_PERIOD,
 };
 use crate::calc::{BaseSpec, Category, Gender, Insurance, MonthsSpec};
-use crate::dialogue::regions::RegionTable;
+use crate::knowledge::regions::RegionTable;
 use crate::text::numbers::{self, DaysSpec};
 
 /// A value with the byte position it was said at; later mentions win.

@@ -1,4 +1,7 @@
-//! Region table for the slot extractor.
+//! The region gazetteer: city and province names with aliases, for the slot extractor and ranking.
+//!
+//! It lives with the knowledge data (it is loaded from `knowledge/dict/regions.toml`, and search uses
+//! it as much as the dialogue does), so nothing below the dialogue depends on the dialogue.
 //!
 //! Local rules (contribution bases, waiting periods, years needed at retirement) depend on where
 //! the citizen is insured, so the dialogue has to recognise place names in free text ("我在武汉",
