@@ -199,7 +199,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 writeln!(out, "没有找到相关条目。")?;
             } else {
                 for (i, h) in res.hits.iter().enumerate() {
-                    let snippet = h.snippet.replace("<b>", "【").replace("</b>", "】");
+                    let snippet = h
+                        .snippet
+                        .replace("<mark>", "【")
+                        .replace("</mark>", "】")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&#x27;", "'")
+                        .replace("&amp;", "&");
                     writeln!(
                         out,
                         "{}. [{}] {} ({}, {:.3})\n   {}",
