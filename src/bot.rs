@@ -16,9 +16,17 @@
 //! it was built from), reports the problems as `file:line` in [`Bot::health`], and serves. A
 //! [`Bot::reload`] that fails the same way leaves the old snapshot serving and says why.
 
+mod staff;
+
+pub use staff::{
+    CalcFailure, EntryDetail, EntryLink, FeedbackInput, FilterError, Filters, SourceInfo, StaffHit,
+    StaffQuery, StaffResults,
+};
+
 use crate::answer::{self, Reply, ReplyKind, SearchResults};
 use crate::config::Paths;
 use crate::dialogue::{engine, Engine, State, STATE_VERSION};
+use crate::feedback::FeedbackStore;
 use crate::search::Snapshot;
 use crate::session::{LoadStatus, Sessions};
 use crate::{Error, Result};
@@ -118,6 +126,8 @@ pub struct Bot {
     reload_lock: tokio::sync::Mutex<()>,
     problems: RwLock<Vec<String>>,
     reloads: AtomicU64,
+    /// Citizens' "有用 / 没用" (SQLite in the data dir; memory for bots built in tests).
+    feedback: Arc<dyn FeedbackStore>,
 }
 
 impl Bot {
@@ -129,7 +139,14 @@ impl Bot {
             reload_lock: tokio::sync::Mutex::new(()),
             problems: RwLock::new(Vec::new()),
             reloads: AtomicU64::new(0),
+            feedback: Arc::new(crate::feedback::MemoryFeedback::new()),
         }
+    }
+
+    /// Store citizens' feedback here instead of in memory.
+    pub fn with_feedback(mut self, store: Arc<dyn FeedbackStore>) -> Bot {
+        self.feedback = store;
+        self
     }
 
     /// As [`new`](Self::new), remembering where the knowledge came from so it can reload.
@@ -162,7 +179,15 @@ impl Bot {
             })?;
         let sessions = Sessions::new(store, STATE_VERSION).with_ttl(config.session_ttl);
         let answerer = Arc::new(answer::Answerer::new(snapshot));
-        let bot = Bot::new(Engine::new(answerer, sessions)).with_paths(config.paths.clone());
+        let feedback_path = config.paths.data.join(crate::feedback::FILE_NAME);
+        let feedback = tokio::task::spawn_blocking(move || {
+            crate::feedback::SqliteFeedback::open(&feedback_path)
+        })
+        .await
+        .map_err(|e| Error::Other(format!("opening the feedback store panicked: {e}")))??;
+        let bot = Bot::new(Engine::new(answerer, sessions))
+            .with_paths(config.paths.clone())
+            .with_feedback(Arc::new(feedback));
         *bot.problems.write().unwrap_or_else(|p| p.into_inner()) = problems;
         Ok(bot)
     }

@@ -8,12 +8,14 @@
 pub mod answer;
 pub mod bot;
 pub mod calc;
+pub mod calc_api;
 pub mod channels;
 pub mod china_time;
 pub mod config;
 pub mod dialogue;
 pub mod error;
 pub mod eval;
+pub mod feedback;
 pub mod field;
 pub mod knowledge;
 pub mod search;

@@ -215,7 +215,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 writeln!(out, "没有找到相关条目。")?;
             } else {
                 for (i, h) in res.hits.iter().enumerate() {
-                    let snippet = h.snippet.replace("<b>", "【").replace("</b>", "】");
+                    let snippet = h
+                        .snippet
+                        .replace("<mark>", "【")
+                        .replace("</mark>", "】")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&#x27;", "'")
+                        .replace("&amp;", "&");
                     writeln!(
                         out,
                         "{}. [{}] {} ({}, {:.3})\n   {}",
@@ -326,7 +334,7 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
 
 fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
-    problems.retain(|p| p.message.starts_with("policy:"));
+    problems.retain(|p| p.area == knowledge::Area::Policy);
     let Some(policies) = kb.policy_set.clone() else {
         for p in &problems {
             eprintln!("{p}");

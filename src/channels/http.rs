@@ -5,10 +5,16 @@
 //! [`Bot`] runs ranking and dialogue turns on the blocking pool, so a slow query never stalls the
 //! runtime.
 
+mod api;
+mod telemetry;
+mod web;
+
+pub use web::{build_hash, CSP};
+
 use crate::answer::Reply;
-use crate::bot::{Bot, SearchQuery};
+use crate::bot::Bot;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,12 +27,32 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub bot: Arc<Bot>,
+    /// Origins allowed to call the API from a browser (CORS); empty = CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 impl AppState {
+    /// State over a bot; CORS origins from `BUJIAO_CORS_ORIGINS` (comma-separated; unset = off).
     pub fn new(bot: Arc<Bot>) -> Self {
-        AppState { bot }
+        let cors_origins = std::env::var("BUJIAO_CORS_ORIGINS")
+            .map(|v| parse_origins(&v))
+            .unwrap_or_default();
+        AppState { bot, cors_origins }
     }
+
+    /// Allow exactly these origins (`https://example.org`) to call the API from a browser.
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+}
+
+/// `https://a.example, https://b.example` → the origins.
+pub fn parse_origins(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect()
 }
 
 /// Longest accepted session id, in bytes.
@@ -51,7 +77,7 @@ impl ApiError {
             message: message.into(),
         }
     }
-    fn internal() -> Self {
+    pub(crate) fn internal() -> Self {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
@@ -90,13 +116,6 @@ impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::bad_request("invalid_query", r.body_text())
     }
-}
-
-#[derive(Deserialize)]
-pub struct SearchParams {
-    q: Option<String>,
-    limit: Option<usize>,
-    region: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,37 +181,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (code, Json(body)).into_response()
 }
 
-async fn search(
-    State(state): State<AppState>,
-    params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(p) = params?;
-    let q = p.q.unwrap_or_default();
-    check_text(&q, "q")?;
-    let limit = p.limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            "`limit` must be between 1 and 100",
-        ));
-    }
-    let res = state
-        .bot
-        .search(SearchQuery {
-            text: q,
-            limit,
-            region: p.region,
-        })
-        .await;
-    match res {
-        Ok(r) => Ok(Json(r).into_response()),
-        Err(e) => {
-            tracing::error!(error = %e, "search failed");
-            Err(ApiError::internal())
-        }
-    }
-}
-
 async fn ask(
     State(state): State<AppState>,
     body: Result<Json<AskBody>, JsonRejection>,
@@ -200,7 +188,9 @@ async fn ask(
     let Json(body) = body?;
     check_text(&body.text, "text")?;
     // One-shot: the same dialogue logic as the chat, on a fresh state no store ever sees.
-    Ok(Json(state.bot.ask(&body.text).await))
+    let reply = state.bot.ask(&body.text).await;
+    telemetry::reply(&reply);
+    Ok(Json(reply))
 }
 
 async fn chat(
@@ -210,7 +200,10 @@ async fn chat(
     let Json(body) = body?;
     check_text(&body.text, "text")?;
     let session = check_session(&body.session)?;
-    Ok(Json(state.bot.handle(session, &body.text).await))
+    telemetry::session(session);
+    let reply = state.bot.handle(session, &body.text).await;
+    telemetry::reply(&reply);
+    Ok(Json(reply))
 }
 
 #[derive(Deserialize)]
@@ -232,7 +225,10 @@ async fn press(
             "`option` must be an option id from a reply's `choices`",
         ));
     }
-    Ok(Json(state.bot.press(session, &body.option).await))
+    telemetry::session(session);
+    let reply = state.bot.press(session, &body.option).await;
+    telemetry::reply(&reply);
+    Ok(Json(reply))
 }
 
 fn check_session(session: &str) -> Result<&str, ApiError> {
@@ -262,18 +258,60 @@ async fn method_not_allowed() -> ApiError {
     }
 }
 
-/// The whole HTTP API as a router; the binary serves it, tests call it with `oneshot`.
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole HTTP API and the web pages as a router; the binary serves it, tests call it with
+/// `oneshot`.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    telemetry::handle();
+    let cors = cors_layer(&state.cors_origins);
+    let router = Router::new()
+        .route("/", get(web::chat_page))
+        .route("/console", get(web::console_page))
+        .route("/assets/{file}", get(web::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/v1/search", get(search))
+        .route("/metrics", get(api::prometheus))
+        .route("/v1/welcome", get(api::welcome))
+        .route("/v1/search", get(api::search))
+        .route("/v1/filters", get(api::filters))
+        .route("/v1/faq/{id}", get(api::entry))
+        .route("/v1/calc/{kind}", post(api::calc))
         .route("/v1/ask", post(ask))
         .route("/v1/chat", post(chat))
         .route("/v1/press", post(press))
+        .route("/v1/reset", post(api::reset))
+        .route(
+            "/v1/feedback",
+            post(api::feedback).get(api::feedback_summary),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(axum::middleware::from_fn(web::security_headers));
+    let router = match cors {
+        Some(c) => router.layer(c),
+        None => router,
+    };
+    router
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// CORS for the listed origins only; None (no CORS headers at all) when the list is empty.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    (!allowed.is_empty()).then(|| {
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(std::time::Duration::from_secs(600))
+    })
 }

@@ -25,6 +25,7 @@ use crate::answer::{
 use crate::calc::{
     self, CalcError, CalcResult, Category, Gender, Insurance, MonthsSpec, PolicySet,
 };
+use crate::search::Snapshot;
 use crate::session::Sessions;
 use crate::text::normalize;
 use chrono::NaiveDate;
@@ -126,9 +127,6 @@ impl Engine {
     /// One turn on an in-memory state (no storage): the whole conversation logic.
     pub fn turn(&self, st: &mut State, text: &str) -> Reply {
         let snap = self.answerer.snapshot();
-        let kb = &snap.kb;
-        let empty_regions = RegionTable::default();
-        let regions = kb.region_table.as_deref().unwrap_or(&empty_regions);
         let norm = normalize(text);
         if norm.is_empty() {
             return with_pending(
@@ -145,6 +143,45 @@ impl Engine {
         if let Some(reply) = self.pick_option(st, &snap, &norm) {
             return reply;
         }
+        let ex = self.read_message(st, &snap, &norm);
+        let wanted = self.wanted_calculation(st, &norm, &ex);
+        if let Some(form) = st.form {
+            return self.continue_form(st, form, wanted, &snap, text, &norm, &ex);
+        }
+        if let Some(form) = wanted.or_else(|| self.variation_of_last_result(st, &norm, &ex)) {
+            return self.start_form(st, form, &ex, &snap.kb.policy_set);
+        }
+        // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
+        if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
+            let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
+            r.options = calculation_options();
+            return r;
+        }
+        // "三千五", "6个月" with no form in progress: say what is missing instead of searching.
+        if intent::bare_value(&norm) {
+            let mut r = Reply::new(ReplyKind::Info, BARE_VALUE);
+            r.options = calculation_options();
+            return r;
+        }
+        // A question for the knowledge base. Keep what it told us for later calculations.
+        st.slots.merge(&ex.slots);
+        match answer::decide(&snap, text, &DecisionParams::default()) {
+            Ok(d) => {
+                remember_options(st, &d.reply);
+                d.reply
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "answering failed");
+                Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
+            }
+        }
+    }
+
+    /// The slots of one message, read in the context of the conversation: the pending question,
+    /// the conversation's year, and what only the engine knows (the clock, a late fee's principal).
+    fn read_message(&self, st: &State, snap: &Snapshot, norm: &str) -> Extraction {
+        let empty_regions = RegionTable::default();
+        let regions = snap.kb.region_table.as_deref().unwrap_or(&empty_regions);
         // A gap for a waiting period may be said in months ("断了2个月"): the calculator takes
         // months or days, so the answer is read as a duration, not strictly as days.
         let expecting = match (st.form, st.pending) {
@@ -158,7 +195,7 @@ impl Engine {
                 (self.today)().year()
             })),
         };
-        let mut ex = extract_with(&norm, expecting, regions, context);
+        let mut ex = extract_with(norm, expecting, regions, context);
         if expecting != st.pending {
             for p in &mut ex.problems {
                 if Some(p.slot) == expecting {
@@ -201,133 +238,132 @@ impl Engine {
             ex.problems
                 .retain(|p| !matches!(p.slot, SlotName::To | SlotName::Days));
         }
+        ex
+    }
+
+    /// The calculation the message asks for, if any; a short follow-up ("那要等多久" after
+    /// "医保断交了三个月还能报销吗") is read with what earlier turns said, as if said again.
+    fn wanted_calculation(&self, st: &State, norm: &str, ex: &Extraction) -> Option<FormKind> {
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
-        let mut wanted = intent::calculation(&norm, &ex, previous);
-        // "那要等多久" after "医保断交了三个月还能报销吗": a short follow-up uses what earlier turns
-        // said, as if it had been said again.
-        if wanted.is_none() && st.form.is_none() && intent::follow_up(&norm) {
+        let wanted = intent::calculation(norm, ex, previous);
+        if wanted.is_none() && st.form.is_none() && intent::follow_up(norm) {
             let mut known = ex.clone();
             let mut slots = st.slots.clone();
             slots.merge(&ex.slots);
             known.slots = slots;
-            wanted = intent::calculation(&norm, &known, previous);
+            return intent::calculation(norm, &known, previous);
         }
+        wanted
+    }
 
-        if let Some(form) = st.form {
-            // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
-            // keeping what is known, instead of reading the request as a bad answer.
-            let wanted = wanted.filter(|&w| w == form || intent::names_form(&norm, w));
-            if let Some(w) = wanted.filter(|&w| w != form) {
-                return self.start_form(st, w, &ex, &kb.policy_set);
-            }
-            let answered_pending = st.pending.is_some_and(|p| slot_answered(&ex, p));
-            let gives_values = ex.slots.filled().iter().any(|s| {
-                !matches!(
-                    s,
-                    SlotName::Insurance | SlotName::Category | SlotName::Region
-                )
-            });
-            let pending_problem = ex.problems.iter().any(|p| Some(p.slot) == st.pending);
-            // A question in the middle of a calculation is still a question: answer it and ask
-            // the pending question again, without letting its words ("医保…吗？") change the form.
-            // "灵活就业怎么参保？" names a category but asks something: it is a digression when the
-            // knowledge base has a confident answer.
-            // Only particles of doubt ("好几个月吧") make it a question when the knowledge base
-            // has a real answer; otherwise it is a (failed) answer to the pending question.
-            let only_keywords = answered_pending && !gives_values;
-            // (Normalising drops the question mark, so it is looked for in the raw text.)
-            let asks = intent::asks_something(&norm) || text.contains(['?', '？']);
-            if wanted.is_none()
-                && !ex.correction
-                && !gives_values
-                && !pending_problem
-                && intent::looks_like_question(&norm)
-                && (!answered_pending || (only_keywords && asks))
-            {
-                let decided = answer::decide(&snap, text, &DecisionParams::default()).ok();
-                let confident = decided.as_ref().is_some_and(|d| {
-                    d.reply.kind == ReplyKind::Answer
-                        || (!answered_pending && asks && d.reply.kind == ReplyKind::Clarify)
-                });
-                if confident || (!answered_pending && asks) {
-                    let mut r = match decided {
-                        Some(d) if confident => {
-                            remember_options(st, &d.reply);
-                            d.reply
-                        }
-                        _ => Reply::fallback(
-                            "这个问题我暂时没找到可靠的答案，可以拨打 12333（人社）或 12393（医保）咨询。",
-                        ),
-                    };
-                    if let Some(p) = st.pending {
-                        r.text.push_str(&format!(
-                            "\n\n——回到刚才的{}：{}",
-                            form.label(),
-                            ask_text(p, form)
-                        ));
-                        r.slot = Some(p);
-                    }
-                    return r;
-                }
-            }
-            if wanted.is_none()
-                && !answered_pending
-                && ex.slots.is_empty()
-                && ex.problems.is_empty()
-            {
-                return self.failed_answer(st, text, None);
-            }
-            if let Some(problem) = ex.problems.iter().find(|p| Some(p.slot) == st.pending) {
-                return self.failed_answer(st, text, Some(problem.message()));
-            }
-            st.slots.merge(&ex.slots);
-            return self.compute_noting(st, &ex, &kb.policy_set);
-        }
-
-        // "不对，是5个月", "那如果是8个月呢" or just "8个月" right after a result: update the slot
-        // and recompute that calculation.
-        // A short statement of values ("费率按16%") after a result is a variation on it too.
-        let values_only = ex.slots.filled().iter().any(|s| {
-            !matches!(
-                s,
-                SlotName::Insurance | SlotName::Category | SlotName::Region
-            )
-        }) && !intent::looks_like_question(&norm)
+    /// "不对，是5个月", "那如果是8个月呢" or just "8个月" right after a result: the calculation to
+    /// recompute with the new value. A short statement of values ("费率按16%") is a variation too.
+    fn variation_of_last_result(
+        &self,
+        st: &State,
+        norm: &str,
+        ex: &Extraction,
+    ) -> Option<FormKind> {
+        let values_only = gives_values(ex)
+            && !intent::looks_like_question(norm)
             && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16;
-        let what_if = (ex.correction || intent::what_if(&norm) || values_only)
-            && !ex.slots.is_empty()
-            && st.last.is_some();
-        let wanted = wanted.or_else(|| what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten());
-        if let Some(form) = wanted {
-            return self.start_form(st, form, &ex, &kb.policy_set);
-        }
+        let what_if =
+            (ex.correction || intent::what_if(norm) || values_only) && !ex.slots.is_empty();
+        what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten()
+    }
 
-        // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
-        if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
-            let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
-            r.options = calculation_options();
-            return r;
+    /// A message in the middle of a calculation: a switch to another calculation, a digression
+    /// (a question answered before the pending question is asked again), or an answer to the
+    /// pending question — good, or failed and re-prompted.
+    #[allow(clippy::too_many_arguments)]
+    fn continue_form(
+        &self,
+        st: &mut State,
+        form: FormKind,
+        wanted: Option<FormKind>,
+        snap: &Snapshot,
+        text: &str,
+        norm: &str,
+        ex: &Extraction,
+    ) -> Reply {
+        // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
+        // keeping what is known, instead of reading the request as a bad answer.
+        let wanted = wanted.filter(|&w| w == form || intent::names_form(norm, w));
+        if let Some(w) = wanted.filter(|&w| w != form) {
+            return self.start_form(st, w, ex, &snap.kb.policy_set);
         }
-
-        // "三千五", "6个月" with no form in progress: say what is missing instead of searching.
-        if intent::bare_value(&norm) {
-            let mut r = Reply::new(ReplyKind::Info, BARE_VALUE);
-            r.options = calculation_options();
-            return r;
+        let answered_pending = st.pending.is_some_and(|p| slot_answered(ex, p));
+        if wanted.is_none() {
+            if let Some(r) = self.digression(st, form, snap, text, norm, ex, answered_pending) {
+                return r;
+            }
         }
-
-        // A question for the knowledge base. Keep what it told us for later calculations.
+        if wanted.is_none() && !answered_pending && ex.slots.is_empty() && ex.problems.is_empty() {
+            return self.failed_answer(st, text, None);
+        }
+        if let Some(problem) = ex.problems.iter().find(|p| Some(p.slot) == st.pending) {
+            return self.failed_answer(st, text, Some(problem.message()));
+        }
         st.slots.merge(&ex.slots);
-        match answer::decide(&snap, text, &DecisionParams::default()) {
-            Ok(d) => {
+        self.compute_noting(st, ex, &snap.kb.policy_set)
+    }
+
+    /// A question in the middle of a calculation is still a question: answer it and ask the
+    /// pending question again, without letting its words ("医保…吗？") change the form.
+    /// "灵活就业怎么参保？" names a category but asks something: it is a digression when the
+    /// knowledge base has a confident answer. Only particles of doubt ("好几个月吧") make it a
+    /// question when the knowledge base has a real answer; otherwise it is a (failed) answer to the
+    /// pending question, and `None` is returned.
+    #[allow(clippy::too_many_arguments)]
+    fn digression(
+        &self,
+        st: &mut State,
+        form: FormKind,
+        snap: &Snapshot,
+        text: &str,
+        norm: &str,
+        ex: &Extraction,
+        answered_pending: bool,
+    ) -> Option<Reply> {
+        let gives_values = gives_values(ex);
+        let pending_problem = ex.problems.iter().any(|p| Some(p.slot) == st.pending);
+        let only_keywords = answered_pending && !gives_values;
+        // (Normalising drops the question mark, so it is looked for in the raw text.)
+        let asks = intent::asks_something(norm) || text.contains(['?', '？']);
+        if ex.correction
+            || gives_values
+            || pending_problem
+            || !intent::looks_like_question(norm)
+            || (answered_pending && !(only_keywords && asks))
+        {
+            return None;
+        }
+        let decided = answer::decide(snap, text, &DecisionParams::default()).ok();
+        let confident = decided.as_ref().is_some_and(|d| {
+            d.reply.kind == ReplyKind::Answer
+                || (!answered_pending && asks && d.reply.kind == ReplyKind::Clarify)
+        });
+        if !(confident || (!answered_pending && asks)) {
+            return None;
+        }
+        let mut r = match decided {
+            Some(d) if confident => {
                 remember_options(st, &d.reply);
                 d.reply
             }
-            Err(e) => {
-                tracing::error!(error = %e, "answering failed");
-                Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
-            }
+            _ => Reply::fallback(
+                "这个问题我暂时没找到可靠的答案，可以拨打 12333（人社）或 12393（医保）咨询。",
+            ),
+        };
+        if let Some(p) = st.pending {
+            r.text.push_str(&format!(
+                "\n\n——回到刚才的{}：{}",
+                form.label(),
+                ask_text(p, form)
+            ));
+            r.slot = Some(p);
         }
+        Some(r)
     }
 
     /// Start (or switch to) a calculation with what the message said added to what is known.
@@ -688,6 +724,17 @@ impl Engine {
         }
         reply
     }
+}
+
+/// Whether the message gives values (amounts, periods, dates…), not only keywords such as the
+/// insurance, the category or the region.
+fn gives_values(ex: &Extraction) -> bool {
+    ex.slots.filled().iter().any(|s| {
+        !matches!(
+            s,
+            SlotName::Insurance | SlotName::Category | SlotName::Region
+        )
+    })
 }
 
 /// The year the conversation is about: the latest year of a period or date said earlier.

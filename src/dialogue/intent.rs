@@ -218,6 +218,8 @@ const ASK_TO_COMPUTE: &[&str] = &[
     "帮我计算",
     "我要算",
     "算滞纳金",
+    "计算器",
+    "计算下",
 ];
 
 /// "怎么算", "如何计算", "计算公式": the method is asked, not a figure.
@@ -320,6 +322,28 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
     });
     if waiting_words && (gap_given || gap_tried || any(text, ASK_TO_COMPUTE)) {
         return Some(FormKind::WaitingPeriod);
+    }
+    // "养老保险计算器", "我要算补缴医保的钱", "算一下医保", "退休医保计算器": a request to compute
+    // that names only the insurance starts its form; the form asks for what it needs.
+    if any(text, ASK_TO_COMPUTE) && !asks_for_method(text) && !yes_no(text) {
+        if text.contains("退休") && medical {
+            return Some(FormKind::RetireeTopup);
+        }
+        if any(
+            text,
+            &[
+                "养老",
+                "医保",
+                "医疗保险",
+                "社保",
+                "补缴",
+                "补交",
+                "保险费",
+                "社保费",
+            ],
+        ) {
+            return Some(FormKind::Contribution);
+        }
     }
     if (s.base.is_some() || s.rate.is_some() || s.months.is_some()) && (calc_words || numbers >= 2)
     {

@@ -554,7 +554,7 @@ fn load_policies(kb: &mut Knowledge, problems: &mut Vec<Problem>) {
         Ok(set) => kb.policy_set = Some(std::sync::Arc::new(set)),
         Err(list) => problems.extend(
             list.into_iter()
-                .map(|p| Problem::new(p.file, p.line, format!("policy: {}", p.message))),
+                .map(|p| Problem::policy(p.file, p.line, p.message)),
         ),
     }
 }

@@ -23,6 +23,19 @@ pub struct Problem {
     pub file: PathBuf,
     pub line: usize,
     pub message: String,
+    /// Which part of the knowledge the problem is in.
+    pub area: Area,
+}
+
+/// The part of the knowledge base a problem concerns: the calculators need only the policy
+/// tables, so `bujiao calc` refuses to run only on problems in those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Area {
+    /// FAQ entries, articles, laws, documents, dictionaries.
+    #[default]
+    Content,
+    /// The calculators' policy tables (`knowledge/policies/`).
+    Policy,
 }
 
 impl Problem {
@@ -31,13 +44,32 @@ impl Problem {
             file: file.into(),
             line,
             message: message.into(),
+            area: Area::Content,
+        }
+    }
+
+    /// A problem in a policy table.
+    pub fn policy(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Problem {
+            area: Area::Policy,
+            ..Problem::new(file, line, message)
         }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+        let area = match self.area {
+            Area::Content => "",
+            Area::Policy => "policy: ",
+        };
+        write!(
+            f,
+            "{}:{}: {area}{}",
+            self.file.display(),
+            self.line,
+            self.message
+        )
     }
 }
 

@@ -111,6 +111,7 @@ pub fn warnings(kb: &Knowledge, today: NaiveDate) -> Vec<Problem> {
 /// Every cross-file problem in `kb` (problems found while loading are reported by `load`).
 pub fn validate(kb: &Knowledge) -> Vec<Problem> {
     let mut out = Vec::new();
+    let mut policy_problems: Vec<Problem> = Vec::new();
     let mut push = |file: &Path, line: usize, msg: String| out.push(Problem::new(file, line, msg));
 
     let mut ids: HashMap<&str, (&Path, usize)> = HashMap::new();
@@ -312,11 +313,11 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
                     .find(&format!("\"{r}\""))
                     .map(|at| pf.text[..at].matches('\n').count() + 1)
                     .unwrap_or(1);
-                push(
+                policy_problems.push(Problem::policy(
                     &pf.file,
                     line,
-                    format!("policy: unknown source reference {r:?}"),
-                );
+                    format!("unknown source reference {r:?}"),
+                ));
             }
         }
     }
@@ -337,6 +338,7 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         }
         check_sources(&a.sources, &a.regions, &a.file, a.line, &what, &mut push);
     }
+    out.extend(policy_problems);
     out
 }
 

@@ -550,7 +550,7 @@ impl Snapshot {
         }
     }
 
-    /// A highlighted excerpt (`<b>…</b>`, HTML-escaped) of the entry body for the query terms.
+    /// A highlighted excerpt (`<mark>…</mark>`; everything else HTML-escaped) of the entry body for the query terms.
     pub fn snippet(&self, entry: usize, terms: &[String], max_chars: usize) -> String {
         let e = &self.entries[entry];
         let mut weights = BTreeMap::new();
@@ -564,7 +564,8 @@ impl Snapshot {
         let merged = merge_overlapping(&tokens, |t| weights.get(t).copied().unwrap_or(0.0));
         let analyzer = TextAnalyzer::builder(ReplayTokenizer(Arc::new(merged))).build();
         let generator = SnippetGenerator::new(weights, analyzer, self.fields.body, max_chars);
-        let snippet = generator.snippet(&e.body);
+        let mut snippet = generator.snippet(&e.body);
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
         if snippet.is_empty() {
             let head: String = e.body.chars().take(max_chars / 3).collect();
             html_escape(&head)
@@ -592,6 +593,8 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
 }
 
 #[cfg(test)]

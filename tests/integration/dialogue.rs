@@ -984,3 +984,30 @@ async fn a_date_without_a_year_takes_the_year_the_conversation_is_about() {
     .await;
     assert_eq!(total(&r[2]), "225.00", "{:#?}", r[2]);
 }
+
+/// Every way people ask to calculate starts the form, including requests that name only the
+/// insurance; questions about the method stay questions. (message, kind, slot asked or "")
+const CALCULATION_REQUESTS: &[(&str, ReplyKind, &str)] = &[
+    ("我要算补缴医保的钱", ReplyKind::Ask, "category"),
+    ("养老保险计算器", ReplyKind::Ask, "category"),
+    ("算一下医保", ReplyKind::Ask, "category"),
+    ("帮我算算养老", ReplyKind::Ask, "category"),
+    ("滞纳金计算器", ReplyKind::Ask, "amount"),
+    ("退休医保计算器", ReplyKind::Ask, "region"),
+    ("计算器", ReplyKind::Info, ""),
+    ("补缴养老保险怎么算", ReplyKind::Answer, ""),
+];
+
+#[tokio::test]
+async fn calculation_requests_start_their_form() {
+    let e = engine();
+    for (i, (text, kind, slot)) in CALCULATION_REQUESTS.iter().enumerate() {
+        let r = e.handle(&format!("req-{i}"), text).await;
+        assert_eq!(r.kind, *kind, "{text:?}: {r:#?}");
+        assert_eq!(
+            r.slot.map(|s| s.as_str()).unwrap_or_default(),
+            *slot,
+            "{text:?}: {r:#?}"
+        );
+    }
+}

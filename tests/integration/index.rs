@@ -31,7 +31,7 @@ fn builds_and_searches_with_snippets() {
     let res = a.search("滞纳金怎么算", 5, None).unwrap();
     assert_eq!(res.hits[0].id, "late-fee", "{:#?}", res.hits);
     assert!(
-        res.hits[0].snippet.contains("<b>"),
+        res.hits[0].snippet.contains("<mark>"),
         "{}",
         res.hits[0].snippet
     );
@@ -156,7 +156,8 @@ fn cached_body_tokens_give_the_same_snippets_as_cutting_afresh() {
                 weights.get(t).copied().unwrap_or(0.0)
             });
             let fresh = TextAnalyzer::builder(ReplayTokenizer(Arc::new(toks))).build();
-            let expected = SnippetGenerator::new(weights, fresh, body, 240).snippet(text);
+            let mut expected = SnippetGenerator::new(weights, fresh, body, 240).snippet(text);
+            expected.set_snippet_prefix_postfix("<mark>", "</mark>");
             if expected.is_empty() {
                 continue;
             }
@@ -192,8 +193,8 @@ fn staff_search_snippets_never_panic_on_real_questions() {
         let res = a.search(q, 10, None).unwrap();
         for hit in &res.hits {
             assert_eq!(
-                hit.snippet.matches("<b>").count(),
-                hit.snippet.matches("</b>").count(),
+                hit.snippet.matches("<mark>").count(),
+                hit.snippet.matches("</mark>").count(),
                 "unbalanced highlight for {q}: {}",
                 hit.snippet
             );

@@ -11,3 +11,4 @@ mod index;
 mod kb_answers;
 mod text_pipeline;
 mod validation;
+mod web_api;
