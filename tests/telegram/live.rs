@@ -95,11 +95,25 @@ async fn a_question_is_answered_and_commands_are_registered() {
 async fn a_four_turn_calculation_ends_with_the_right_total() {
     let fake = FakeApi::start().await;
     let bot = run_bot(&fake, crate::core_bot()).await;
-    let r1 = say(&fake, 2, "我想算一下补缴养老保险要多少钱").await;
+    // `cargo test --test telegram four_turn -- --nocapture` prints the conversation as a citizen
+    // would have read it in Telegram (the HTML the fake Bot API received).
+    let turn = |text: &'static str| {
+        let fake = &fake;
+        async move {
+            eprintln!("citizen> {text}");
+            let r = say(fake, 2, text).await;
+            eprintln!("bujiao>  {}", r.text.replace('\n', "\n         "));
+            if !r.buttons.is_empty() {
+                eprintln!("         [buttons: {}]", r.button_titles().join(" | "));
+            }
+            r
+        }
+    };
+    let r1 = turn("我想算一下补缴养老保险要多少钱").await;
     assert!(!r1.buttons.is_empty(), "the question offers its choices");
-    say(&fake, 2, "灵活就业").await;
-    say(&fake, 2, "基数3000").await;
-    let r4 = say(&fake, 2, "半年").await;
+    turn("灵活就业").await;
+    turn("基数3000").await;
+    let r4 = turn("半年").await;
     assert!(r4.text.contains("3600.00"), "{}", r4.text);
     assert!(r4.text.contains("<b>合计"), "{}", r4.text);
     bot.shutdown().await;
