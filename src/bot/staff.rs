@@ -344,7 +344,7 @@ fn staff_search(
                 sources: sources(snap, e),
                 updated: dates(snap, e).1,
                 superseded: e.superseded,
-                expired: expired(e, today),
+                expired: expired(snap, e, today),
             }
         })
         .collect();
@@ -419,9 +419,24 @@ fn sources(snap: &Snapshot, e: &Entry) -> Vec<SourceInfo> {
         .collect()
 }
 
-/// A year-specific entry (its question names a year such as 2024年) whose year has ended.
-fn expired(e: &Entry, today: NaiveDate) -> bool {
-    named_year(&e.title).is_some_and(|y| y < today.year()) && !e.regions.is_empty()
+/// Past its validity: the entry's `expires` date (China time) has passed; for an entry without
+/// one, a year-specific regional entry (its question names a year such as 2024年) whose year has
+/// ended.
+fn expired(snap: &Snapshot, e: &Entry, today: NaiveDate) -> bool {
+    let expires = match e.kind {
+        Kind::Faq => snap.kb.faq(&e.id).and_then(|f| f.expires),
+        Kind::Article => snap
+            .kb
+            .articles
+            .iter()
+            .find(|a| a.id == e.id)
+            .and_then(|a| a.expires),
+        Kind::Law => None,
+    };
+    match expires {
+        Some(date) => date < today,
+        None => named_year(&e.title).is_some_and(|y| y < today.year()) && !e.regions.is_empty(),
+    }
 }
 
 /// The first calendar year (2000–2099) a title names, as in "2024年" or "2024年度".
@@ -502,7 +517,7 @@ fn detail(snap: &Snapshot, e: &Entry) -> EntryDetail {
         localizes: e.localizes.iter().filter_map(|id| link(snap, id)).collect(),
         superseded: e.superseded || !superseded_by.is_empty(),
         superseded_by,
-        expired: expired(e, crate::china_time::today()),
+        expired: expired(snap, e, crate::china_time::today()),
         plain,
     }
 }

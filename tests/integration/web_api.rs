@@ -639,3 +639,24 @@ async fn run_on_serves_pages_and_api_over_a_real_socket() {
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn entries_past_their_expires_date_are_marked_expired() {
+    let kb = &repo_answerer().snapshot().kb;
+    let today = bujiao::china_time::today();
+    let past = kb
+        .faqs
+        .iter()
+        .find(|f| f.expires.is_some_and(|d| d < today))
+        .expect("an entry past its expires date in the corpus");
+    let (s, v) = call(get(&format!("/v1/faq/{}", past.id))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["expired"], true, "{v}");
+    let current = kb
+        .faqs
+        .iter()
+        .find(|f| f.expires.is_none() && f.regions.is_empty())
+        .expect("a national entry without an expiry");
+    let (_, v) = call(get(&format!("/v1/faq/{}", current.id))).await;
+    assert_eq!(v["expired"], false, "{v}");
+}
