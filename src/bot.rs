@@ -16,8 +16,10 @@
 //! it was built from), reports the problems as `file:line` in [`Bot::health`], and serves. A
 //! [`Bot::reload`] that fails the same way leaves the old snapshot serving and says why.
 
+mod editorial;
 mod staff;
 
+pub use editorial::{preview_on, Preview, PreviewHit};
 pub use staff::{
     CalcFailure, EntryDetail, EntryLink, FeedbackInput, FilterError, Filters, SourceInfo, StaffHit,
     StaffQuery, StaffResults,
@@ -59,6 +61,8 @@ pub struct BotConfig {
     pub session_ttl: Duration,
     /// Called with (done, total) while an index is built (the CLI draws a progress bar).
     pub progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
+    /// Editors' tokens for the admin API; none = the admin API is off.
+    pub admin: Arc<crate::admin::AdminTokens>,
 }
 
 impl BotConfig {
@@ -68,6 +72,7 @@ impl BotConfig {
             sessions: sessions.into(),
             session_ttl: crate::session::DEFAULT_TTL,
             progress: None,
+            admin: Arc::new(crate::admin::AdminTokens::none()),
         }
     }
 }
@@ -128,6 +133,8 @@ pub struct Bot {
     reloads: AtomicU64,
     /// Citizens' "有用 / 没用" (SQLite in the data dir; memory for bots built in tests).
     feedback: Arc<dyn FeedbackStore>,
+    /// Who may use the admin API (none = off).
+    admin: Arc<crate::admin::AdminTokens>,
 }
 
 impl Bot {
@@ -140,6 +147,7 @@ impl Bot {
             problems: RwLock::new(Vec::new()),
             reloads: AtomicU64::new(0),
             feedback: Arc::new(crate::feedback::MemoryFeedback::new()),
+            admin: Arc::new(crate::admin::AdminTokens::none()),
         }
     }
 
@@ -147,6 +155,17 @@ impl Bot {
     pub fn with_feedback(mut self, store: Arc<dyn FeedbackStore>) -> Bot {
         self.feedback = store;
         self
+    }
+
+    /// Turn the admin API on for these editors' tokens.
+    pub fn with_admin(mut self, tokens: Arc<crate::admin::AdminTokens>) -> Bot {
+        self.admin = tokens;
+        self
+    }
+
+    /// The editors' tokens (empty = the admin API is off).
+    pub fn admin(&self) -> &Arc<crate::admin::AdminTokens> {
+        &self.admin
     }
 
     /// As [`new`](Self::new), remembering where the knowledge came from so it can reload.
@@ -187,7 +206,8 @@ impl Bot {
         .map_err(|e| Error::Other(format!("opening the feedback store panicked: {e}")))??;
         let bot = Bot::new(Engine::new(answerer, sessions))
             .with_paths(config.paths.clone())
-            .with_feedback(Arc::new(feedback));
+            .with_feedback(Arc::new(feedback))
+            .with_admin(config.admin.clone());
         *bot.problems.write().unwrap_or_else(|p| p.into_inner()) = problems;
         Ok(bot)
     }

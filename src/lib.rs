@@ -5,6 +5,7 @@
 //! knows nothing about transports. [`channels`] holds the thin adapters (CLI, HTTP) that translate
 //! between a transport and the core. See `ARCHITECTURE.md` for the map.
 
+pub mod admin;
 pub mod answer;
 pub mod bot;
 pub mod calc;

@@ -606,6 +606,10 @@ fn serve(
     let mut bot = BotConfig::new(paths.clone(), sessions);
     bot.session_ttl = ttl;
     bot.progress = Some(Arc::new(progress));
+    bot.admin = Arc::new(
+        bujiao::admin::AdminTokens::from_env()
+            .map_err(|e| anyhow::anyhow!("BUJIAO_ADMIN_TOKENS: {e}"))?,
+    );
     let config = bujiao::server::ServerConfig {
         bot,
         addr: addr.to_string(),

@@ -85,6 +85,11 @@ pub async fn run_with_telegram(
         index = %health.index,
         "serving on http://{addr}"
     );
+    if bot.admin().enabled() {
+        tracing::info!(editors = ?bot.admin().labels(), "admin API on at /v1/admin/ and /console/editor");
+    } else {
+        tracing::info!("admin API and editor pages off (no BUJIAO_ADMIN_TOKENS configured)");
+    }
     let mut app = http::app(http::AppState::new(bot.clone()));
     let telegram = match telegram {
         Some(cfg) => {

@@ -5,6 +5,7 @@
 //! [`Bot`] runs ranking and dialogue turns on the blocking pool, so a slow query never stalls the
 //! runtime.
 
+mod admin;
 mod api;
 mod telemetry;
 mod web;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub bot: Arc<Bot>,
     /// Origins allowed to call the API from a browser (CORS); empty = CORS off.
     pub cors_origins: Vec<String>,
+    /// Editors' tokens; none configured = the admin API is off.
+    pub admin: Arc<crate::admin::AdminTokens>,
 }
 
 impl AppState {
@@ -37,7 +40,18 @@ impl AppState {
         let cors_origins = std::env::var("BUJIAO_CORS_ORIGINS")
             .map(|v| parse_origins(&v))
             .unwrap_or_default();
-        AppState { bot, cors_origins }
+        let admin = bot.admin().clone();
+        AppState {
+            bot,
+            cors_origins,
+            admin,
+        }
+    }
+
+    /// Turn the admin API on for these tokens.
+    pub fn with_admin(mut self, tokens: crate::admin::AdminTokens) -> Self {
+        self.admin = Arc::new(tokens);
+        self
     }
 
     /// Allow exactly these origins (`https://example.org`) to call the API from a browser.
@@ -286,6 +300,9 @@ pub fn app(state: AppState) -> Router {
             "/v1/feedback",
             post(api::feedback).get(api::feedback_summary),
         )
+        .route("/v1/admin/whoami", get(admin::whoami))
+        .route("/v1/admin/preview", post(admin::preview))
+        .route("/v1/admin/reload", post(admin::reload))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -532,6 +532,27 @@ impl Snapshot {
         &models[pidx % HELD_OUT_FOLDS]
     }
 
+    /// Those of `terms` that entry `id` contains: in a phrasing, a tag or its body (what a preview
+    /// shows as the words that matched).
+    pub fn matched_terms(&self, id: &str, terms: &[String]) -> Vec<String> {
+        let Some(&i) = self.by_id.get(id) else {
+            return Vec::new();
+        };
+        let e = &self.entries[i];
+        let mut out: Vec<String> = Vec::new();
+        for t in terms {
+            let found = e.body_terms.contains(t)
+                || e.tags.iter().any(|g| g.contains(t.as_str()))
+                || self.phrasings[self.ranges[i].clone()]
+                    .iter()
+                    .any(|p| p.terms.iter().any(|x| x == t));
+            if found && !out.contains(t) {
+                out.push(t.clone());
+            }
+        }
+        out
+    }
+
     /// Whether the term occurs anywhere in the published corpus.
     pub fn known_term(&self, term: &str) -> bool {
         self.idf.contains_key(term)

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod admin;
 mod bot;
 mod cli;
 mod dialogue;
