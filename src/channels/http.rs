@@ -283,6 +283,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(web::chat_page))
         .route("/console", get(web::console_page))
+        .route("/console/editor", get(web::editor_page))
         .route("/assets/{file}", get(web::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

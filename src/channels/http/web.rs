@@ -1,5 +1,5 @@
-//! The web pages, served by the binary itself: `/` (the citizens' chat) and `/console` (the hotline
-//! staff's search and calculators). Plain HTML, CSS and JavaScript from `web/`, embedded at compile
+//! The web pages, served by the binary itself: `/` (the citizens' chat), `/console` (the hotline
+//! staff's search and calculators) and `/console/editor` (the editors' page over `/v1/admin/`). Plain HTML, CSS and JavaScript from `web/`, embedded at compile
 //! time with `include_str!`: no front-end build, no CDN, nothing fetched from elsewhere.
 //!
 //! Pages name their assets as `/assets/<file>?v=<hash>` where the hash covers every asset's
@@ -45,6 +45,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../../web/console.js"),
     },
     Asset {
+        name: "editor.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_str!("../../../web/editor.js"),
+    },
+    Asset {
         name: "icon.svg",
         mime: "image/svg+xml",
         body: include_str!("../../../web/icon.svg"),
@@ -53,6 +58,7 @@ const ASSETS: &[Asset] = &[
 
 const CHAT_HTML: &str = include_str!("../../../web/chat.html");
 const CONSOLE_HTML: &str = include_str!("../../../web/console.html");
+const EDITOR_HTML: &str = include_str!("../../../web/editor.html");
 
 /// The Content-Security-Policy of every response.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -70,6 +76,7 @@ pub fn build_hash() -> &'static str {
         }
         h.update(CHAT_HTML.as_bytes());
         h.update(CONSOLE_HTML.as_bytes());
+        h.update(EDITOR_HTML.as_bytes());
         hex::encode(&h.finalize()[..6])
     })
 }
@@ -111,6 +118,13 @@ pub async fn chat_page(headers: HeaderMap) -> Response {
 pub async fn console_page(headers: HeaderMap) -> Response {
     static PAGE: OnceLock<String> = OnceLock::new();
     html(page(CONSOLE_HTML, &PAGE), &headers)
+}
+
+/// `GET /console/editor`: the editors' page. Public static HTML like the others: everything behind
+/// it needs an editor's token, and the page itself says when the admin API is off.
+pub async fn editor_page(headers: HeaderMap) -> Response {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    html(page(EDITOR_HTML, &PAGE), &headers)
 }
 
 #[derive(Deserialize)]
