@@ -127,7 +127,18 @@
     }
     loadList();
     $("l-q").focus();
+    followHash();
   }
+
+  /** `#faq=<id>` opens an entry, `#unanswered`, `#audit`, `#stats` a tab (links and reloads). */
+  function followHash() {
+    const h = decodeURIComponent(location.hash.slice(1));
+    const m = /^faq=(.+)$/.exec(h);
+    if (m) { selectTab("entries"); openEntry(m[1]); }
+    else if (TABS.includes(h)) selectTab(h);
+  }
+  window.addEventListener("hashchange", () => { if (me) followHash(); });
+  const setHash = (h) => { if (location.hash.slice(1) !== h) history.replaceState(null, "", h ? "#" + h : location.pathname); };
 
   // ------------------------------------------------------------------ tabs
 
@@ -143,6 +154,8 @@
       if (on && focus) tab.focus();
     }
     if (loaders[name]) loaders[name]();
+    if (name !== "entries") setHash(name);
+    else setHash(cur && !cur.isNew ? "faq=" + cur.id : "");
   }
   TABS.forEach((t, i) => {
     const tab = $("tab-" + t);
@@ -288,6 +301,7 @@
     const etag = res.etag ? res.etag.replace(/^W\//, "").replace(/"/g, "") : "";
     cur = { id: d.record.id || id, version: d.version || etag, record: d.record, draft: d.draft || null, isNew: false };
     showForm(!!cur.draft && !opts.published);
+    setHash("faq=" + cur.id);
     renderRows();
     if (!opts.keepFocus) $("form-title").focus();
   }
@@ -548,7 +562,7 @@
       ["预览依据", el("span", { text: (p.against === "edited" ? "含我的修改的临时索引" : "线上索引") + (p.index ? `（${p.index}）` : "") })],
     ];
     const box = el("div", { class: "preview-result", "data-kind": p.kind, "data-entry": p.entry ? p.entry.id : "" },
-      el("dl", { class: "kv" }, rows.map(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)])));
+      el("dl", { class: "kv" }, rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)])));
     if ((p.ranked || []).length) {
       box.append(el("div", { class: "table-wrap" }, el("table", { class: "result-table" },
         el("caption", { text: "排名前五" }),
@@ -601,7 +615,7 @@
         `首次 ${fmtTime(it.first_seen)} · 最近 ${fmtTime(it.last_seen)}`,
         (it.kinds || []).length ? ` · ${(it.kinds || []).map((k) => KINDS[k] || k).join("、")}` : "",
         (it.channels || []).length ? ` · ${(it.channels || []).join("、")}` : ""),
-      cands.length ? el("p", { class: "cands" }, "可能相关：", cands.map((c, j) => [j ? "；" : "",
+      cands.length ? el("p", { class: "cands" }, "可能相关：", cands.flatMap((c, j) => [j ? "；" : "",
         el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); selectTab("entries"); openEntry(c.id); } }, c.id),
         el("span", { class: "muted", text: `（${Number(c.score).toFixed(3)}）` })])) : el("p", { class: "muted", text: "没有相近的条目。" }),
       el("datalist", { id: id + "-cands" }, cands.map((c) => el("option", { value: c.id }))));
