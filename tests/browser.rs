@@ -34,6 +34,8 @@ const FLAGS: [&str; 8] = [
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (360, 780);
 const WAIT: Duration = Duration::from_secs(30);
+/// An index rebuilt after a publish, or a preview snapshot with an edited entry.
+const LONG_WAIT: Duration = Duration::from_secs(180);
 
 // ---------------------------------------------------------------- environment
 
@@ -300,13 +302,18 @@ impl Browser {
 
     /// Poll a JavaScript expression until it is truthy.
     async fn until(&self, what: &str, expr: &str) {
+        self.until_within(what, expr, WAIT).await
+    }
+
+    /// `until` with a longer wait (an index rebuilt after a publish, a preview snapshot).
+    async fn until_within(&self, what: &str, expr: &str, wait: Duration) {
         let started = Instant::now();
         loop {
             let v = self.js(&format!("return !!({expr});")).await;
             if v == Value::Bool(true) {
                 return;
             }
-            if started.elapsed() > WAIT {
+            if started.elapsed() > wait {
                 let body = self.js("return document.body.innerText").await;
                 panic!("timed out waiting for {what} ({expr}); page text:\n{body}");
             }
@@ -390,6 +397,15 @@ impl Browser {
         headers: Value,
         body: Option<Value>,
     ) -> (u16, Value) {
+        // A publish answers once the index is rebuilt: allow the script that long.
+        let _ = self
+            .client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(LONG_WAIT),
+                Some(Duration::from_secs(60)),
+                Some(Duration::ZERO),
+            ))
+            .await;
         let v = self
             .client
             .execute_async(
@@ -951,9 +967,10 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
     // Preview with my edits: the new phrasing goes to the edited entry.
     b.type_into("#p-text", NEW_SIMILAR).await;
     b.find("#p-edited").await.click().await.unwrap();
-    b.until(
+    b.until_within(
         "the edited preview",
         "document.querySelector('#p-result .preview-result')",
+        LONG_WAIT,
     )
     .await;
     assert_eq!(
@@ -971,9 +988,10 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
 
     // Publish.
     b.find("#publish").await.click().await.unwrap();
-    b.until(
+    b.until_within(
         "published",
         "/发布成功/.test(document.getElementById('save-status').textContent) || !document.getElementById('override').hidden",
+        LONG_WAIT,
     )
     .await;
     if b.js("return !document.getElementById('override').hidden")
@@ -984,9 +1002,10 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
         b.type_into("#override-reason", "浏览器测试：确认发布")
             .await;
         b.find("#override-go").await.click().await.unwrap();
-        b.until(
+        b.until_within(
             "published",
             "/发布成功/.test(document.getElementById('save-status').textContent)",
+            LONG_WAIT,
         )
         .await;
     }
@@ -1039,9 +1058,10 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
     b.js("const a = document.getElementById('e-answer'); a.value += '\\n（测试补充）'; a.dispatchEvent(new Event('input', {bubbles: true}));")
         .await;
     b.find("#publish").await.click().await.unwrap();
-    b.until(
+    b.until_within(
         "the conflict message",
         "!document.getElementById('conflict').hidden",
+        LONG_WAIT,
     )
     .await;
     assert!(b.text("#conflict").await.contains("别人刚修改了这个条目"));
