@@ -303,6 +303,34 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/whoami", get(admin::whoami))
         .route("/v1/admin/preview", post(admin::preview))
         .route("/v1/admin/reload", post(admin::reload))
+        .route("/v1/admin/faq", get(admin::faq_list).post(admin::faq_create))
+        .route(
+            "/v1/admin/faq/{id}",
+            get(admin::faq_get)
+                .put(admin::faq_put)
+                .delete(admin::faq_delete),
+        )
+        .route("/v1/admin/faq/{id}/publish", post(admin::faq_publish))
+        .route(
+            "/v1/admin/faq/{id}/draft",
+            axum::routing::delete(admin::faq_discard_draft),
+        )
+        .route(
+            "/v1/admin/faq/{id}/revert/{version}",
+            post(admin::faq_revert),
+        )
+        .route("/v1/admin/validate", post(admin::validate))
+        .route("/v1/admin/unanswered", get(admin::unanswered))
+        .route(
+            "/v1/admin/unanswered/{key}/attach",
+            post(admin::unanswered_attach),
+        )
+        .route(
+            "/v1/admin/unanswered/{key}/dismiss",
+            post(admin::unanswered_dismiss),
+        )
+        .route("/v1/admin/stats", get(admin::stats))
+        .route("/v1/admin/audit", get(admin::audit))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
