@@ -19,6 +19,7 @@ pub mod eval;
 pub mod feedback;
 pub mod field;
 pub mod knowledge;
+pub mod records;
 pub mod search;
 pub mod server;
 pub mod session;
