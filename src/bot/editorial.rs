@@ -632,19 +632,39 @@ impl Bot {
 
     /// Publish what the entry was at `version` (a version from the audit log).
     pub async fn admin_revert(&self, who: &Principal, id: &str, version: &str) -> EdResult<Saved> {
-        let entry: AuditEntry = self
+        // The content the entry had at `version`: the `after` of the change that produced it, or
+        // the `before` of the change that replaced it (the version an entry had before its first
+        // edit through the API is only known that way).
+        let history = self
             .records
-            .audit_with_version_after(TargetKind::Faq, id, version)
-            .await?
-            .ok_or_else(|| EditorialError::NotFound(format!("version {version} of faq {id}")))?;
+            .audit(AuditFilter {
+                target: Some((TargetKind::Faq, id.to_string())),
+                limit: 10_000,
+                before_seq: None,
+            })
+            .await?;
+        let content: Option<Option<serde_json::Value>> = history.iter().find_map(|e: &AuditEntry| {
+            if e.record.action == AuditAction::Draft {
+                return None;
+            }
+            if e.record.version_after.as_deref() == Some(version) {
+                Some(e.record.after.clone())
+            } else if e.record.version_before.as_deref() == Some(version) {
+                Some(e.record.before.clone())
+            } else {
+                None
+            }
+        });
+        let content =
+            content.ok_or_else(|| EditorialError::NotFound(format!("version {version} of faq {id}")))?;
         let editor = self.editor()?;
         let key = id.to_string();
         let current = Self::blocking(move || Ok(editor.get_faq(&key)?)).await?;
         let if_match = current.as_ref().map(|c| c.version.clone());
-        let change = match entry.record.after {
+        let change = match content {
             Some(after) => {
                 let mut r: FaqRecord = serde_json::from_value(after)
-                    .map_err(|e| EditorialError::Internal(format!("audit record {}: {e}", entry.seq)))?;
+                    .map_err(|e| EditorialError::Internal(format!("audit of {id} at {version}: {e}")))?;
                 r.status = "published".into();
                 Change::UpsertFaq(r)
             }
