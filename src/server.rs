@@ -76,6 +76,7 @@ pub async fn run_with_telegram(
         );
     }
     let purger = bot.sessions().spawn_purger(PURGE_EVERY);
+    let retention = crate::records::spawn_retention(bot.records().clone(), bot.retention_days());
     let reloader = spawn_reload_on_hangup(bot.clone());
     let addr = listener
         .local_addr()
@@ -117,6 +118,7 @@ pub async fn run_with_telegram(
     }
     signal.abort();
     purger.abort();
+    retention.abort();
     if let Some(r) = reloader {
         r.abort();
     }
