@@ -16,7 +16,6 @@ pub mod config;
 pub mod dialogue;
 pub mod error;
 pub mod eval;
-pub mod feedback;
 pub mod field;
 pub mod knowledge;
 pub mod records;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use bujiao::answer::{self, Answerer, ReplyKind};
-use bujiao::bot::{Bot, BotConfig};
+use bujiao::bot::{Bot, BotConfig, Channel};
 use bujiao::channels;
 use bujiao::channels::calc_cli as c;
 use bujiao::config::Paths;
@@ -61,6 +61,14 @@ enum Command {
         /// Telegram webhook URL (https://host/path); long polling when not given
         #[arg(long, env = "BUJIAO_TELEGRAM_WEBHOOK")]
         telegram_webhook: Option<String>,
+        /// Editorial records store: sqlite (records.sqlite3 in the data dir, the default),
+        /// sqlite:/path, postgres://user@host/db
+        #[arg(long, env = "BUJIAO_DB")]
+        db: Option<String>,
+        /// Days turns, unanswered questions and feedback are kept (the audit trail is kept)
+        #[arg(long, env = "BUJIAO_RECORDS_RETENTION_DAYS", default_value_t = 90,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        records_retention_days: u32,
     },
     /// Run the Telegram bot alone (token in TELOXIDE_TOKEN); no HTTP API.
     Telegram {
@@ -250,11 +258,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if jsonl {
                 let stdin = std::io::stdin().lock();
                 let stdout = std::io::stdout().lock();
-                channels::cli::ask_jsonl(stdin, stdout, |text| rt.block_on(bot.ask(text)))?;
+                channels::cli::ask_jsonl(stdin, stdout, |text| {
+                    rt.block_on(bot.on(Channel::Cli).ask(text))
+                })?;
+                rt.block_on(bot.records_flushed());
                 return Ok(ExitCode::SUCCESS);
             }
             let q = question.join(" ");
-            let reply = rt.block_on(bot.ask(&q));
+            let reply = rt.block_on(bot.on(Channel::Cli).ask(&q));
+            rt.block_on(bot.records_flushed());
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut out, &reply)?;
@@ -278,7 +290,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             sessions,
             telegram_webhook,
-        } => serve(&paths, &addr, &sessions, ttl, telegram_webhook),
+            db,
+            records_retention_days,
+        } => serve(
+            &paths,
+            &addr,
+            &sessions,
+            ttl,
+            telegram_webhook,
+            (db, records_retention_days),
+        ),
         Command::Telegram {
             addr,
             sessions,
@@ -508,7 +529,10 @@ fn chat(
     if jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
-        channels::cli::chat_jsonl(stdin, stdout, |id, text| rt.block_on(bot.handle(id, text)))?;
+        channels::cli::chat_jsonl(stdin, stdout, |id, text| {
+            rt.block_on(bot.on(Channel::Cli).handle(id, text))
+        })?;
+        rt.block_on(bot.records_flushed());
         return Ok(ExitCode::SUCCESS);
     }
     let mut editor = rustyline::DefaultEditor::new()?;
@@ -520,7 +544,7 @@ fn chat(
                     continue;
                 }
                 let _ = editor.add_history_entry(line.as_str());
-                let reply = rt.block_on(bot.handle(session, &line));
+                let reply = rt.block_on(bot.on(Channel::Cli).handle(session, &line));
                 println!("助手> {}", reply.text);
                 if !reply.options.is_empty() && reply.kind != ReplyKind::Clarify {
                     println!("      可选：{}", reply.option_titles().join(" / "));
@@ -531,6 +555,7 @@ fn chat(
             Err(e) => return Err(e.into()),
         }
     }
+    rt.block_on(bot.records_flushed());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -599,6 +624,7 @@ fn serve(
     sessions: &str,
     ttl: std::time::Duration,
     webhook: Option<String>,
+    (db, retention_days): (Option<String>, u32),
 ) -> Result<ExitCode> {
     let telegram = telegram_config(webhook)?;
     let rt = tokio::runtime::Runtime::new()?;
@@ -610,6 +636,8 @@ fn serve(
         bujiao::admin::AdminTokens::from_env()
             .map_err(|e| anyhow::anyhow!("BUJIAO_ADMIN_TOKENS: {e}"))?,
     );
+    bot.db = db;
+    bot.retention_days = retention_days;
     let config = bujiao::server::ServerConfig {
         bot,
         addr: addr.to_string(),

@@ -919,3 +919,31 @@ impl Bot {
         .await
     }
 }
+
+impl Bot {
+    /// Reload whenever another instance announces a publish on the bus (they share the knowledge
+    /// directory). Runs until the bot is dropped or the bus closes.
+    pub fn spawn_publish_listener(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let mut sub = self.bus.subscribe();
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Some(fingerprint) = sub.recv().await {
+                let Some(bot) = weak.upgrade() else { break };
+                if bot.snapshot().manifest.fingerprint == fingerprint {
+                    continue;
+                }
+                match bot.reload().await {
+                    Ok(r) if r.fingerprint == fingerprint => {
+                        tracing::info!(fingerprint = %fingerprint, millis = r.millis, "reloaded after another instance's publish")
+                    }
+                    Ok(r) => tracing::warn!(
+                        announced = %fingerprint,
+                        loaded = %r.fingerprint,
+                        "reloaded after another instance's publish, but the files here differ (is the knowledge directory shared?)"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "could not reload after another instance's publish"),
+                }
+            }
+        })
+    }
+}

@@ -13,7 +13,7 @@ mod web;
 pub use web::{build_hash, CSP};
 
 use crate::answer::Reply;
-use crate::bot::Bot;
+use crate::bot::{Bot, Channel};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -202,7 +202,7 @@ async fn ask(
     let Json(body) = body?;
     check_text(&body.text, "text")?;
     // One-shot: the same dialogue logic as the chat, on a fresh state no store ever sees.
-    let reply = state.bot.ask(&body.text).await;
+    let reply = state.bot.on(Channel::Http).ask(&body.text).await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
@@ -215,7 +215,11 @@ async fn chat(
     check_text(&body.text, "text")?;
     let session = check_session(&body.session)?;
     telemetry::session(session);
-    let reply = state.bot.handle(session, &body.text).await;
+    let reply = state
+        .bot
+        .on(Channel::Http)
+        .handle(session, &body.text)
+        .await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
@@ -240,7 +244,11 @@ async fn press(
         ));
     }
     telemetry::session(session);
-    let reply = state.bot.press(session, &body.option).await;
+    let reply = state
+        .bot
+        .on(Channel::Http)
+        .press(session, &body.option)
+        .await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
