@@ -1,0 +1,645 @@
+//! The knowledge-editing library (`knowledge::edit`) and the editors' CLI on a copy of the
+//! shipped corpus: byte-identical round trips, confined diffs, add/delete, version conflicts,
+//! field-level validation, crash injection between write and rename, import all-or-nothing,
+//! CSV/XLSX round trips, and `bujiao kb add/edit/rm/publish/import/export`.
+
+use bujiao::knowledge::edit::table;
+use bujiao::knowledge::edit::{
+    Action, ArticleRecord, Change, EditError, Editor, FaqRecord, EDITOR_FAQ_FILE,
+};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+fn repo_knowledge() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the shipped knowledge dir and an editor on it with a fixed "today".
+fn corpus() -> (tempfile::TempDir, Editor) {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo_knowledge(), &tmp.path().join("knowledge"));
+    let editor = Editor::new(tmp.path().join("knowledge")).with_today(today());
+    (tmp, editor)
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2027, 3, 15).unwrap()
+}
+
+fn read(editor: &Editor, rel: &str) -> String {
+    std::fs::read_to_string(editor.dir().join(rel)).unwrap()
+}
+
+/// Every file under the dir with its bytes, to prove nothing changed.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn new_entry(question: &str) -> FaqRecord {
+    FaqRecord {
+        question: question.into(),
+        similar: vec![
+            "编辑测试甲问法一".into(),
+            "编辑测试甲问法二".into(),
+            "编辑测试甲问法三".into(),
+            "编辑测试甲问法四".into(),
+        ],
+        answer: "按编辑测试的规定办理，先结论后依据。".into(),
+        tags: vec!["编辑测试标签".into()],
+        insurance: "any".into(),
+        audience: vec!["any".into()],
+        sources: vec!["law:SIL-86".into()],
+        effective: "2011-07-01".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn every_shipped_entry_round_trips_byte_identically() {
+    let (_tmp, editor) = corpus();
+    let before = snapshot(editor.dir());
+    let faqs = editor.list_faq().unwrap();
+    assert!(faqs.len() > 200, "{}", faqs.len());
+    let changes: Vec<Change> = faqs
+        .iter()
+        .map(|v| Change::UpsertFaq(v.record.clone()))
+        .collect();
+    let plan = editor.plan(&changes, None).unwrap();
+    assert!(plan.is_empty(), "{:?}", plan.paths());
+    assert!(plan.outcomes.iter().all(|o| o.action == Action::Unchanged));
+    // With the version each one was read at, one at a time (a sample: each plan reads the corpus).
+    for v in faqs.iter().step_by(25) {
+        let plan = editor
+            .plan(&[Change::UpsertFaq(v.record.clone())], Some(&v.version))
+            .unwrap();
+        assert!(plan.is_empty(), "{}", v.record.id);
+        assert_eq!(
+            plan.outcomes[0].version.as_deref(),
+            Some(v.version.as_str())
+        );
+    }
+    let articles = editor.list_articles().unwrap();
+    assert!(!articles.is_empty());
+    let changes: Vec<Change> = articles
+        .iter()
+        .map(|v| Change::UpsertArticle(v.record.clone()))
+        .collect();
+    assert!(editor.plan(&changes, None).unwrap().is_empty());
+    editor
+        .commit(&editor.plan(&changes, None).unwrap())
+        .unwrap();
+    assert_eq!(snapshot(editor.dir()), before);
+}
+
+/// The lines of `old` and `new` that differ, as (first, last) line numbers in `old` plus the
+/// number of lines inserted.
+fn changed_region(old: &str, new: &str) -> (usize, usize, Vec<String>) {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+        .min(a.len().min(b.len()) - pre);
+    let inserted = b[pre..b.len() - suf]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    (pre + 1, a.len() - suf, inserted)
+}
+
+#[test]
+fn an_edit_changes_only_the_entrys_changed_lines() {
+    let (_tmp, editor) = corpus();
+    let v = editor.get_faq("latefee-rate").unwrap().unwrap();
+    let file = v.record.file.clone().unwrap();
+    assert_eq!(file, "faq/late-fees.toml");
+    let old_text = read(&editor, &file);
+    let mut r = v.record.clone();
+    r.similar.push("社保滞纳金每天按欠款的多少收取".into());
+    let plan = editor
+        .plan(&[Change::UpsertFaq(r.clone())], Some(&v.version))
+        .unwrap();
+    assert_eq!(plan.paths(), vec!["faq/late-fees.toml"]);
+    let o = &plan.outcomes[0];
+    assert_eq!(o.action, Action::Changed);
+    assert_eq!(o.added_similar, vec!["社保滞纳金每天按欠款的多少收取"]);
+    assert_eq!(o.new_question, None);
+    let new_text = plan.files[0].new.as_deref().unwrap();
+    // One line inserted, right after the last similar question of this entry, nothing else.
+    let (first, last, inserted) = changed_region(&old_text, new_text);
+    assert_eq!(inserted, vec!["  \"社保滞纳金每天按欠款的多少收取\","]);
+    assert_eq!(last, first - 1, "pure insertion");
+    let line = old_text.lines().nth(first - 2).unwrap();
+    assert_eq!(line, "  \"社保滞纳金是按天算的码，一天多少\",");
+
+    // A new answer rewrites the answer block only.
+    r.answer = "按日加收欠缴数额万分之五的滞纳金。\n依据：《社会保险法》第八十六条。".into();
+    let plan = editor.plan(&[Change::UpsertFaq(r)], None).unwrap();
+    let new_text = plan.files[0].new.as_deref().unwrap();
+    let (first, last, inserted) = changed_region(&old_text, new_text);
+    let entry_start = old_text
+        .lines()
+        .position(|l| l == "id = \"latefee-rate\"")
+        .unwrap();
+    let entry_end = entry_start
+        + old_text
+            .lines()
+            .skip(entry_start)
+            .position(|l| l.is_empty())
+            .unwrap();
+    assert!(first > entry_start && last <= entry_end, "{first}..{last}");
+    assert!(inserted.contains(&"按日加收欠缴数额万分之五的滞纳金。".to_string()));
+    let v = editor.validate(&plan).unwrap();
+    assert!(v.is_ok(), "{:?}", v.blocking());
+    editor.commit(&plan).unwrap();
+    let (kb, problems) = bujiao::knowledge::load(editor.dir()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let f = kb.faq("latefee-rate").unwrap();
+    assert!(f.answer.starts_with("按日加收"));
+    assert_eq!(f.updated.to_string(), "2026-11-25", "updated kept as given");
+}
+
+#[test]
+fn a_new_entry_gets_an_id_a_file_and_todays_date() {
+    let (_tmp, editor) = corpus();
+    // Shares a tag with the late-fee entries: goes beside them.
+    let mut r = new_entry("编辑测试：滞纳金能不能分期缴纳？");
+    r.tags = vec!["滞纳金".into()];
+    let plan = editor.plan(&[Change::UpsertFaq(r.clone())], None).unwrap();
+    let o = &plan.outcomes[0];
+    assert_eq!(o.action, Action::Added);
+    assert!(o.id.starts_with("faq-") && o.id.len() == 12, "{}", o.id);
+    assert_eq!(o.file, "faq/late-fees.toml");
+    assert_eq!(o.added_similar.len(), 4);
+    assert_eq!(o.new_question.as_deref(), Some(r.question.as_str()));
+    // Same question, same id: stable across runs.
+    let again = editor.plan(&[Change::UpsertFaq(r.clone())], None).unwrap();
+    assert_eq!(again.outcomes[0].id, o.id);
+    let v = editor.validate(&plan).unwrap();
+    assert!(v.is_ok(), "{:?}", v.blocking());
+    editor.commit(&plan).unwrap();
+    let (kb, problems) = bujiao::knowledge::load(editor.dir()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let f = kb.faq(&o.id).unwrap();
+    assert_eq!(f.updated, today());
+    // The old entries' bytes are untouched: the file only grew.
+    let old = std::fs::read_to_string(repo_knowledge().join("faq/late-fees.toml")).unwrap();
+    assert!(read(&editor, "faq/late-fees.toml").starts_with(&old));
+
+    // An id prefix shared with a topic file's entries wins.
+    let mut r = new_entry("编辑测试乙：退休人员医保年限的新问题？");
+    r.id = "retiree-editor-test".into();
+    r.similar = r.similar.iter().map(|s| format!("{s}乙")).collect();
+    let plan = editor.plan(&[Change::UpsertFaq(r)], None).unwrap();
+    assert_eq!(plan.outcomes[0].file, "faq/retiree-medical.toml");
+
+    // Nothing in common: faq/editor.toml, created with its header comment.
+    let mut r = new_entry("编辑测试丙：一个全新的话题？");
+    r.similar = r.similar.iter().map(|s| format!("{s}丙")).collect();
+    let plan = editor.plan(&[Change::UpsertFaq(r)], None).unwrap();
+    assert_eq!(plan.outcomes[0].file, EDITOR_FAQ_FILE);
+    let f = plan
+        .files
+        .iter()
+        .find(|f| f.path == EDITOR_FAQ_FILE)
+        .unwrap();
+    assert!(f.old.is_none());
+    let text = f.new.as_deref().unwrap();
+    assert!(
+        text.starts_with("# FAQ entries added with the editors' tools"),
+        "{text}"
+    );
+    assert!(text.contains("\n\n[[faq]]\nid = \"faq-"), "{text}");
+    assert!(editor.validate(&plan).unwrap().is_ok());
+    editor.commit(&plan).unwrap();
+    let (kb, problems) = bujiao::knowledge::load(editor.dir()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(kb.faqs.iter().any(|f| f.question.starts_with("编辑测试丙")));
+}
+
+#[test]
+fn deleting_an_entry_removes_its_lines_only() {
+    let (_tmp, editor) = corpus();
+    let v = editor.get_faq("latefee-formula-example").unwrap().unwrap();
+    let old_text = read(&editor, "faq/late-fees.toml");
+    let plan = editor
+        .plan(&[Change::DeleteFaq(v.record.id.clone())], Some(&v.version))
+        .unwrap();
+    assert_eq!(plan.outcomes[0].action, Action::Deleted);
+    let new_text = plan.files[0].new.as_deref().unwrap();
+    let (_, _, inserted) = changed_region(&old_text, new_text);
+    assert!(inserted.is_empty(), "{inserted:?}");
+    assert!(editor.validate(&plan).unwrap().is_ok());
+    editor.commit(&plan).unwrap();
+    assert!(editor.get_faq("latefee-formula-example").unwrap().is_none());
+
+    // The first entry of a file: the file's header comment stays.
+    let first = editor.get_faq("latefee-rate").unwrap().unwrap();
+    let plan = editor
+        .plan(&[Change::DeleteFaq(first.record.id)], None)
+        .unwrap();
+    let text = plan.files[0].new.as_deref().unwrap();
+    assert!(
+        text.starts_with("# FAQ: 社保滞纳金与罚款"),
+        "{}",
+        &text[..200]
+    );
+    assert!(!text.contains("id = \"latefee-rate\""));
+
+    assert!(matches!(
+        editor.plan(&[Change::DeleteFaq("no-such-entry".into())], None),
+        Err(EditError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_stale_version_is_a_conflict_never_an_overwrite() {
+    let (_tmp, editor) = corpus();
+    let v = editor.get_faq("latefee-rate").unwrap().unwrap();
+    let mut mine = v.record.clone();
+    mine.tags.push("编辑甲".into());
+    let mut theirs = v.record.clone();
+    theirs.tags.push("编辑乙".into());
+    let plan = editor
+        .plan(&[Change::UpsertFaq(theirs)], Some(&v.version))
+        .unwrap();
+    editor.commit(&plan).unwrap();
+    let current = editor.get_faq("latefee-rate").unwrap().unwrap().version;
+    assert_ne!(current, v.version);
+    match editor.plan(&[Change::UpsertFaq(mine.clone())], Some(&v.version)) {
+        Err(EditError::Conflict { current_version }) => {
+            assert_eq!(current_version.as_deref(), Some(current.as_str()))
+        }
+        other => panic!("{other:?}"),
+    }
+    match editor.plan(
+        &[Change::DeleteFaq("latefee-rate".into())],
+        Some(&v.version),
+    ) {
+        Err(EditError::Conflict { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // A plan made before someone else's commit is refused at commit time.
+    let plan = editor.plan(&[Change::UpsertFaq(mine)], None).unwrap();
+    let mut other = editor.get_faq("latefee-rate").unwrap().unwrap().record;
+    other.tags.push("编辑丙".into());
+    editor
+        .commit(&editor.plan(&[Change::UpsertFaq(other)], None).unwrap())
+        .unwrap();
+    assert!(matches!(
+        editor.commit(&plan),
+        Err(EditError::FileChanged(f)) if f == "faq/late-fees.toml"
+    ));
+    assert!(read(&editor, "faq/late-fees.toml").contains("编辑丙"));
+    assert!(!read(&editor, "faq/late-fees.toml").contains("编辑甲"));
+}
+
+/// A field name and how to break it.
+type Case = (&'static str, Box<dyn Fn(&mut FaqRecord)>);
+
+fn invalid_fields(editor: &Editor, r: FaqRecord) -> Vec<String> {
+    match editor.plan(&[Change::UpsertFaq(r)], None) {
+        Err(EditError::Invalid(p)) => p.into_iter().filter_map(|p| p.field).collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_input_is_refused_field_by_field() {
+    let (_tmp, editor) = corpus();
+    let base = editor.get_faq("latefee-rate").unwrap().unwrap().record;
+    let cases: Vec<Case> = vec![
+        ("id", Box::new(|r| r.id = "Bad_ID".into())),
+        ("question", Box::new(|r| r.question = "  ".into())),
+        ("answer", Box::new(|r| r.answer = String::new())),
+        ("insurance", Box::new(|r| r.insurance = "dental".into())),
+        ("audience[1]", Box::new(|r| r.audience[1] = "kids".into())),
+        ("effective", Box::new(|r| r.effective = "2011-13-01".into())),
+        ("expires", Box::new(|r| r.expires = Some("soon".into()))),
+        (
+            "updated",
+            Box::new(|r| r.updated = Some("2026/11/25".into())),
+        ),
+        ("status", Box::new(|r| r.status = "live".into())),
+        ("similar[2]", Box::new(|r| r.similar[2] = " ".into())),
+        ("file", Box::new(|r| r.file = Some("../etc/passwd".into()))),
+    ];
+    for (field, f) in cases {
+        let mut r = base.clone();
+        f(&mut r);
+        assert_eq!(
+            invalid_fields(&editor, r),
+            vec![field.to_string()],
+            "{field}"
+        );
+    }
+    assert!(matches!(
+        editor.plan(
+            &[Change::DeleteFaq("a".into()), Change::DeleteFaq("b".into())],
+            Some("x")
+        ),
+        Err(EditError::Invalid(_))
+    ));
+}
+
+/// The blocking problems of a plan as (id, field, message).
+fn blocking(editor: &Editor, changes: &[Change]) -> Vec<(Option<String>, Option<String>, String)> {
+    let plan = editor.plan(changes, None).unwrap();
+    editor
+        .validate(&plan)
+        .unwrap()
+        .blocking()
+        .into_iter()
+        .map(|p| (p.id.clone(), p.field.clone(), p.message.clone()))
+        .collect()
+}
+
+#[test]
+fn validation_errors_name_the_field() {
+    let (_tmp, editor) = corpus();
+    let base = editor.get_faq("latefee-rate").unwrap().unwrap().record;
+    let other = editor
+        .get_faq("latefee-formula-example")
+        .unwrap()
+        .unwrap()
+        .record;
+    let id = Some("latefee-rate".to_string());
+    let cases: Vec<Case> = vec![
+        // A phrasing another entry already has (reported on whichever entry comes later).
+        ("similar[3]", {
+            let dup = other.similar[1].clone();
+            Box::new(move |r| r.similar[3] = dup.clone())
+        }),
+        ("similar", Box::new(|r| r.similar.truncate(2))),
+        (
+            "answer",
+            Box::new(|r| r.answer = "不能。欠缴就要交滞纳金".into()),
+        ),
+        (
+            "sources[1]",
+            Box::new(|r| r.sources[1] = "doc:no-such-doc".into()),
+        ),
+        (
+            "supersedes[0]",
+            Box::new(|r| r.supersedes = vec!["no-such-entry".into()]),
+        ),
+        (
+            "localizes[0]",
+            Box::new(|r| {
+                r.regions = vec!["北京".into()];
+                r.localizes = vec!["no-such-entry".into()]
+            }),
+        ),
+        (
+            "expires",
+            Box::new(|r| r.expires = Some("2001-01-01".into())),
+        ),
+    ];
+    for (field, f) in cases {
+        let mut r = base.clone();
+        f(&mut r);
+        let b = blocking(&editor, &[Change::UpsertFaq(r)]);
+        assert!(
+            b.iter()
+                .any(|(i, fl, _)| *i == id && fl.as_deref() == Some(field)),
+            "{field}: {b:?}"
+        );
+    }
+    // A new entry whose id an article already has.
+    let mut r = new_entry("编辑测试：与文章同名的条目？");
+    r.id = "article-gap-overview".into();
+    let b = blocking(&editor, &[Change::UpsertFaq(r)]);
+    assert!(
+        b.iter()
+            .any(|(_, f, m)| f.as_deref() == Some("id") && m.contains("duplicate id")),
+        "{b:?}"
+    );
+    // Problems the corpus already had are reported but do not block.
+    let mut broken = base.clone();
+    broken.similar.truncate(1);
+    let plan = editor.plan(&[Change::UpsertFaq(broken)], None).unwrap();
+    editor.commit(&plan).unwrap();
+    let mut r = other.clone();
+    r.tags.push("编辑测试".into());
+    let plan = editor.plan(&[Change::UpsertFaq(r)], None).unwrap();
+    let v = editor.validate(&plan).unwrap();
+    assert!(v.is_ok(), "{:?}", v.blocking());
+    assert!(v.errors.iter().any(|p| p.preexisting));
+}
+
+#[test]
+fn contradicting_openings_warn_on_the_similar_question() {
+    let (_tmp, editor) = corpus();
+    let mut r = new_entry("编辑测试：签了自愿放弃社保的声明，单位就不用补缴了吗？");
+    r.similar[0] = "编辑测试：签了放弃声明还能要求单位补缴吗".into();
+    r.answer = "不能的，单位仍须补缴。".into();
+    let plan = editor.plan(&[Change::UpsertFaq(r)], None).unwrap();
+    let v = editor.validate(&plan).unwrap();
+    assert!(v.is_ok(), "{:?}", v.blocking());
+    let w: Vec<_> = v
+        .warnings
+        .iter()
+        .filter(|p| p.field.as_deref() == Some("similar[0]"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", v.warnings);
+    // No shipped entry trips the check (it would be noise on every edit).
+    for f in editor.list_faq().unwrap() {
+        let w = bujiao::knowledge::edit::answer_contradictions(&f.record);
+        assert!(w.is_empty(), "{}: {w:?}", f.record.id);
+    }
+}
+
+#[test]
+fn a_crash_between_write_and_rename_leaves_the_old_files() {
+    let (_tmp, editor) = corpus();
+    let before = snapshot(editor.dir());
+    let mut a = editor.get_faq("latefee-rate").unwrap().unwrap().record;
+    a.tags.push("崩溃测试".into());
+    let mut b = editor
+        .get_faq("retiree-medical-years-national")
+        .unwrap()
+        .map(|v| v.record);
+    let mut changes = vec![Change::UpsertFaq(a)];
+    if b.is_none() {
+        b = editor
+            .list_faq()
+            .unwrap()
+            .into_iter()
+            .find(|v| v.record.file.as_deref() == Some("faq/pension.toml"))
+            .map(|v| v.record);
+    }
+    let mut b = b.unwrap();
+    b.tags.push("崩溃测试".into());
+    changes.push(Change::UpsertFaq(b));
+    let plan = editor.plan(&changes, None).unwrap();
+    assert_eq!(plan.files.len(), 2);
+    let mut calls = 0;
+    let res = editor.commit_with(&plan, &mut |_path: &Path| {
+        calls += 1;
+        Err(std::io::Error::other("injected crash before rename"))
+    });
+    assert!(matches!(res, Err(EditError::Io { .. })), "{res:?}");
+    assert_eq!(calls, 1);
+    // Old files intact, and the temporary files are gone.
+    assert_eq!(snapshot(editor.dir()), before);
+    // A failure at the second rename: the first file is new, the second old, both whole.
+    let mut n = 0;
+    let res = editor.commit_with(&plan, &mut |_path: &Path| {
+        n += 1;
+        if n == 2 {
+            Err(std::io::Error::other("injected crash"))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(res.is_err());
+    let after = snapshot(editor.dir());
+    assert_eq!(after.len(), before.len(), "no temporary file left");
+    let (_, problems) = bujiao::knowledge::load(editor.dir()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn articles_and_dictionaries_are_edited_too() {
+    let (_tmp, editor) = corpus();
+    let v = editor.get_article("article-gap-overview").unwrap().unwrap();
+    let mut a = v.record.clone();
+    a.title = "断缴了怎么办：按险种和身份分别说明（修订）".into();
+    let plan = editor
+        .plan(&[Change::UpsertArticle(a)], Some(&v.version))
+        .unwrap();
+    let f = &plan.files[0];
+    let (first, last, inserted) =
+        changed_region(f.old.as_deref().unwrap(), f.new.as_deref().unwrap());
+    assert_eq!((first, last), (3, 3));
+    assert_eq!(inserted.len(), 1);
+    assert!(editor.validate(&plan).unwrap().is_ok());
+
+    let new = ArticleRecord {
+        id: "article-editor-test".into(),
+        title: "编辑测试文章".into(),
+        insurance: "any".into(),
+        audience: vec!["any".into()],
+        sources: vec!["law:SIL-86".into()],
+        effective: "2011-07-01".into(),
+        body: "正文第一段。\n\n## 小标题\n正文第二段。".into(),
+        ..Default::default()
+    };
+    let plan = editor.plan(&[Change::UpsertArticle(new)], None).unwrap();
+    assert_eq!(plan.paths(), vec!["articles/article-editor-test.md"]);
+    assert!(editor.validate(&plan).unwrap().is_ok());
+    editor.commit(&plan).unwrap();
+    let got = editor.get_article("article-editor-test").unwrap().unwrap();
+    assert_eq!(got.record.body, "正文第一段。\n\n## 小标题\n正文第二段。");
+    let plan = editor
+        .plan(
+            &[Change::DeleteArticle("article-editor-test".into())],
+            Some(&got.version),
+        )
+        .unwrap();
+    editor.commit(&plan).unwrap();
+    assert!(!editor
+        .dir()
+        .join("articles/article-editor-test.md")
+        .exists());
+
+    let d = editor.get_dict("synonyms.txt").unwrap();
+    let text = format!("{}编辑测试 编辑测验\n", d.record);
+    let plan = editor
+        .plan(
+            &[Change::ReplaceDict {
+                name: "synonyms.txt".into(),
+                text,
+            }],
+            Some(&d.version),
+        )
+        .unwrap();
+    assert!(editor.validate(&plan).unwrap().is_ok());
+    // A bad group (one word) is the loader's error, on that line.
+    let text = format!("{}孤单\n", d.record);
+    let plan = editor
+        .plan(
+            &[Change::ReplaceDict {
+                name: "synonyms.txt".into(),
+                text,
+            }],
+            None,
+        )
+        .unwrap();
+    let v = editor.validate(&plan).unwrap();
+    assert!(
+        v.blocking()
+            .iter()
+            .any(|p| p.file.as_deref() == Some("dict/synonyms.txt")),
+        "{:?}",
+        v.blocking()
+    );
+    assert!(matches!(
+        editor.get_dict("../secrets"),
+        Err(EditError::NotFound(_))
+    ));
+}
+
+#[test]
+fn csv_and_xlsx_round_trips_change_nothing() {
+    let (tmp, editor) = corpus();
+    let records: Vec<FaqRecord> = editor
+        .list_faq()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.record)
+        .collect();
+    let mut buf = Vec::new();
+    table::write_csv(&records, &mut buf).unwrap();
+    let rows = table::read_csv(buf.as_slice()).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.record.clone()).collect::<Vec<_>>(),
+        records
+    );
+    let plan = editor
+        .plan(&table::import_changes(&rows).unwrap(), None)
+        .unwrap();
+    assert!(plan.is_empty(), "{:?}", plan.paths());
+
+    let xlsx = tmp.path().join("faq.xlsx");
+    table::write_xlsx(&records, &xlsx).unwrap();
+    let rows = table::read_xlsx(&xlsx).unwrap();
+    for (row, r) in rows.iter().zip(&records) {
+        assert_eq!(&row.record, r, "row {}", row.row);
+    }
+    assert_eq!(rows.len(), records.len());
+    let plan = editor
+        .plan(&table::import_changes(&rows).unwrap(), None)
+        .unwrap();
+    assert!(plan.is_empty(), "{:?}", plan.paths());
+}
