@@ -643,3 +643,262 @@ fn csv_and_xlsx_round_trips_change_nothing() {
         .unwrap();
     assert!(plan.is_empty(), "{:?}", plan.paths());
 }
+
+// ---- the editors' CLI ----
+
+fn bujiao(editor: &Editor) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("bujiao").unwrap();
+    c.arg("--knowledge")
+        .arg(editor.dir())
+        .env_remove("BUJIAO_KNOWLEDGE_DIR")
+        .env_remove("BUJIAO_DATA_DIR");
+    c
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(editor: &Editor, args: &[&str]) -> Run {
+    let out = bujiao(editor).args(args).output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+const ENTRY_TOML: &str = r#"[[faq]]
+id = "latefee-cli-test"
+question = "命令行测试：滞纳金可以申请减免吗？"
+similar = [
+  "命令行测试问法一",
+  "命令行测试问法二",
+  "命令行测试问法三",
+  "命令行测试问法四",
+]
+answer = """
+滞纳金一般不予减免，特殊情形以当地规定为准。
+"""
+tags = ["滞纳金"]
+insurance = "any"
+audience = ["employer"]
+regions = []
+sources = ["law:SIL-86"]
+effective = "2011-07-01"
+"#;
+
+#[test]
+fn cli_add_publish_edit_and_remove() {
+    let (tmp, editor) = corpus();
+    let entry = tmp.path().join("entry.toml");
+    std::fs::write(&entry, ENTRY_TOML).unwrap();
+    let r = run(
+        &editor,
+        &["kb", "add", "--file", entry.to_str().unwrap(), "--draft"],
+    );
+    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("changed faq/late-fees.toml"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("SIGHUP"), "{}", r.stdout);
+    assert_eq!(
+        editor
+            .get_faq("latefee-cli-test")
+            .unwrap()
+            .unwrap()
+            .record
+            .status,
+        "draft"
+    );
+    // Adding it again is refused: edit is for existing entries.
+    let r = run(&editor, &["kb", "add", "--file", entry.to_str().unwrap()]);
+    assert!(!r.ok && r.stderr.contains("kb edit"), "{}", r.stderr);
+
+    let r = run(&editor, &["kb", "publish", "latefee-cli-test"]);
+    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    let got = editor.get_faq("latefee-cli-test").unwrap().unwrap().record;
+    assert_eq!(got.status, "published");
+    assert_eq!(
+        got.updated.as_deref(),
+        Some(bujiao::china_time::today().to_string().as_str())
+    );
+
+    let r = run(
+        &editor,
+        &[
+            "kb",
+            "edit",
+            "latefee-cli-test",
+            "--set",
+            "similar+=命令行测试问法五",
+            "--set",
+            "tags=滞纳金|减免",
+        ],
+    );
+    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("changed faq/late-fees.toml"),
+        "{}",
+        r.stdout
+    );
+    let got = editor.get_faq("latefee-cli-test").unwrap().unwrap().record;
+    assert_eq!(got.similar.last().unwrap(), "命令行测试问法五");
+    assert_eq!(got.tags, vec!["滞纳金", "减免"]);
+
+    let r = run(&editor, &["kb", "rm", "latefee-cli-test"]);
+    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    assert!(editor.get_faq("latefee-cli-test").unwrap().is_none());
+    let r = run(&editor, &["kb", "rm", "latefee-cli-test"]);
+    assert!(!r.ok && r.stderr.contains("not found"), "{}", r.stderr);
+}
+
+#[test]
+fn cli_refuses_bad_edits_and_writes_nothing() {
+    let (tmp, editor) = corpus();
+    let before = snapshot(editor.dir());
+    // Malformed input: the field is named.
+    let r = run(
+        &editor,
+        &["kb", "edit", "latefee-rate", "--set", "insurance=dental"],
+    );
+    assert!(!r.ok);
+    assert!(
+        r.stderr
+            .contains("latefee-rate.insurance: unknown insurance"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
+    // A validation error: reported as file:line with the field.
+    let dup = editor
+        .get_faq("latefee-formula-example")
+        .unwrap()
+        .unwrap()
+        .record
+        .similar[0]
+        .clone();
+    let r = run(
+        &editor,
+        &[
+            "kb",
+            "edit",
+            "latefee-rate",
+            "--set",
+            &format!("similar+={dup}"),
+        ],
+    );
+    assert!(!r.ok);
+    assert!(r.stderr.contains("faq/late-fees.toml:"), "{}", r.stderr);
+    assert!(r.stderr.contains("latefee-rate.similar["), "{}", r.stderr);
+    // A bad --set expression and an unreadable file.
+    let r = run(
+        &editor,
+        &["kb", "edit", "latefee-rate", "--set", "colour=red"],
+    );
+    assert!(!r.ok && r.stderr.contains("unknown field"), "{}", r.stderr);
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\"question\": 3}").unwrap();
+    let r = run(&editor, &["kb", "add", "--file", bad.to_str().unwrap()]);
+    assert!(!r.ok && r.stderr.contains("bad.json"), "{}", r.stderr);
+    assert_eq!(snapshot(editor.dir()), before);
+}
+
+#[test]
+fn cli_export_and_import_all_or_nothing() {
+    let (tmp, editor) = corpus();
+    let before = snapshot(editor.dir());
+    let csv_path = tmp.path().join("faq.csv");
+    let r = run(
+        &editor,
+        &["kb", "export", "--csv", csv_path.to_str().unwrap()],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let xlsx_path = tmp.path().join("faq.xlsx");
+    let r = run(
+        &editor,
+        &["kb", "export", "--xlsx", xlsx_path.to_str().unwrap()],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    for p in [&csv_path, &xlsx_path] {
+        let r = run(&editor, &["kb", "import", p.to_str().unwrap()]);
+        assert!(r.ok, "{}", r.stderr);
+        assert!(r.stdout.contains("0 added, 0 changed"), "{}", r.stdout);
+        assert!(r.stdout.contains("no file changes"), "{}", r.stdout);
+    }
+    assert_eq!(snapshot(editor.dir()), before);
+
+    let rows = table::read_csv(std::fs::File::open(&csv_path).unwrap()).unwrap();
+    let mut records: Vec<FaqRecord> = rows.into_iter().map(|r| r.record).collect();
+    records[0].tags.push("导入测试".into());
+    let changed_id = records[0].id.clone();
+    let mut added = new_entry("导入测试：一个新条目？");
+    added.file = None;
+    records.push(added);
+    let good = tmp.path().join("good.csv");
+    table::write_csv(&records, std::fs::File::create(&good).unwrap()).unwrap();
+    // One bad row: nothing is written, the row is named.
+    let mut broken = records.clone();
+    broken[5].insurance = "dental".into();
+    let bad = tmp.path().join("bad.csv");
+    table::write_csv(&broken, std::fs::File::create(&bad).unwrap()).unwrap();
+    let r = run(&editor, &["kb", "import", bad.to_str().unwrap()]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("row 7: insurance: unknown insurance"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(snapshot(editor.dir()), before);
+    // A row that breaks validation (a phrasing taken from another entry): nothing written either.
+    let mut clash = records.clone();
+    let other = clash[1].similar[0].clone();
+    clash[0].similar.push(other);
+    let bad = tmp.path().join("clash.csv");
+    table::write_csv(&clash, std::fs::File::create(&bad).unwrap()).unwrap();
+    let r = run(&editor, &["kb", "import", bad.to_str().unwrap()]);
+    assert!(!r.ok, "{}", r.stdout);
+    assert!(r.stderr.contains("row 2: "), "{}", r.stderr);
+    assert_eq!(snapshot(editor.dir()), before);
+
+    let r = run(
+        &editor,
+        &["kb", "import", good.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("changed {changed_id}")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("added faq-"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 added, 1 changed"), "{}", r.stdout);
+    assert_eq!(snapshot(editor.dir()), before);
+    let r = run(&editor, &["kb", "import", good.to_str().unwrap()]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(editor
+        .get_faq(&changed_id)
+        .unwrap()
+        .unwrap()
+        .record
+        .tags
+        .contains(&"导入测试".to_string()));
+
+    // A delete column removes a row's entry; nothing else is deleted.
+    let text = format!("id,delete\n{changed_id},yes\n");
+    let del = tmp.path().join("delete.csv");
+    std::fs::write(&del, text).unwrap();
+    let n = editor.list_faq().unwrap().len();
+    let r = run(&editor, &["kb", "import", del.to_str().unwrap()]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(editor.list_faq().unwrap().len(), n - 1);
+
+    // The JSON lines export still works.
+    let r = run(&editor, &["kb", "export", "--jsonl"]);
+    assert!(r.ok);
+    assert!(r.stdout.lines().count() > 200);
+}

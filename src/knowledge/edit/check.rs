@@ -7,7 +7,7 @@
 //! editor gets the same verdict CI will give. A problem is *new* when the corpus on disk did not
 //! have it already; only new errors block a write, so one broken entry does not stop every edit.
 
-use super::{ArticleRecord, EditError, Editor, FaqRecord, ItemKind, Outcome, Plan};
+use super::{Action, ArticleRecord, EditError, Editor, FaqRecord, ItemKind, Outcome, Plan};
 use crate::knowledge::{self, Problem};
 use std::collections::HashMap;
 use std::fmt;
@@ -299,31 +299,38 @@ impl<'a> Locator<'a> {
     }
 
     /// The edited record and field a problem at `file:line` with `message` concerns.
+    ///
+    /// Changed records are tried first: an import lists every row, and a phrasing a changed row
+    /// took from another is reported on the unchanged one, but the changed row caused it.
     fn locate(&self, file: &str, line: usize, message: &str) -> (Option<String>, Option<String>) {
-        for (o, f, first, last, keys) in &self.entries {
-            if f == file && (*first..=*last).contains(&line) {
-                if let Some(field) = field_from_message(o, message) {
-                    return (Some(o.id.clone()), Some(field));
-                }
-                let field =
-                    keys.iter()
+        for changed in [true, false] {
+            let entries = self
+                .entries
+                .iter()
+                .filter(|e| (e.0.action != Action::Unchanged) == changed);
+            for (o, f, first, last, keys) in entries.clone() {
+                if f == file && (*first..=*last).contains(&line) {
+                    if let Some(field) = field_from_message(o, message) {
+                        return (Some(o.id.clone()), Some(field));
+                    }
+                    let field = keys
+                        .iter()
                         .find(|k| k.first <= line && line <= k.last)
                         .map(|k| match k.items.iter().rposition(|&l| l <= line) {
-                            Some(i) if k.first != k.last => {
-                                format!("{}[{i}]", k.key)
-                            }
+                            Some(i) if k.first != k.last => format!("{}[{i}]", k.key),
                             _ => k.key.clone(),
                         });
-                return (Some(o.id.clone()), field);
+                    return (Some(o.id.clone()), field);
+                }
             }
-        }
-        // A problem reported on another entry or file that names an edited one ("also appears
-        // under <id> (…)", "duplicate id \"<id>\" (first defined at …)").
-        for (o, ..) in &self.entries {
-            if message.contains(&format!("under {} (", o.id))
-                || message.contains(&format!("{:?} (first defined", o.id))
-            {
-                return (Some(o.id.clone()), field_from_message(o, message));
+            // A problem reported on another entry or file that names an edited one ("also
+            // appears under <id> (…)", "duplicate id \"<id>\" (first defined at …)").
+            for (o, ..) in entries {
+                if message.contains(&format!("under {} (", o.id))
+                    || message.contains(&format!("{:?} (first defined", o.id))
+                {
+                    return (Some(o.id.clone()), field_from_message(o, message));
+                }
             }
         }
         (None, None)
