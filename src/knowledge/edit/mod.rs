@@ -950,7 +950,7 @@ impl Work<'_> {
             .unwrap_or_else(|| format!("articles/{}.md", r.id));
         r.file = Some(target.clone());
         let (action, text) = match existing {
-            Some((rel, mut a)) => {
+            Some((_, mut a)) => {
                 let o = old.as_ref().expect("existing");
                 let mut new_fields = r.fields();
                 new_fields.push(("body", FieldValue::Str(r.body.clone())));
@@ -966,7 +966,6 @@ impl Work<'_> {
                 if o.body != r.body {
                     a.rest = format!("\n{}\n", r.body);
                 }
-                let _ = rel;
                 (
                     if unchanged {
                         Action::Unchanged
