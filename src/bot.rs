@@ -24,7 +24,10 @@
 mod editorial;
 mod staff;
 
-pub use editorial::{preview_on, Preview, PreviewHit};
+pub use editorial::{
+    preview_on, EditorStats, EditorialError, FaqDetail, FaqEdit, FaqFilter, FaqSummary, Preview,
+    PreviewHit, Saved,
+};
 pub use staff::{
     CalcFailure, EntryDetail, EntryLink, FeedbackInput, FilterError, Filters, SourceInfo, StaffHit,
     StaffQuery, StaffResults,

@@ -206,7 +206,28 @@ pub struct FaqFilter {
 pub struct FaqDetail {
     pub record: FaqRecord,
     pub version: String,
-    pub draft: Option<Draft>,
+    pub draft: Option<DraftView>,
+}
+
+/// A pending draft as editors see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftView {
+    pub record: serde_json::Value,
+    /// The published version it was edited from (None for a new entry).
+    pub base_version: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+impl From<Draft> for DraftView {
+    fn from(d: Draft) -> Self {
+        DraftView {
+            record: d.body,
+            base_version: d.base_version,
+            by: d.by,
+            at: d.saved_at.to_rfc3339(),
+        }
+    }
 }
 
 /// Editors' statistics: the store's figures plus the entries never hit.
@@ -298,10 +319,7 @@ impl Bot {
                         r.regions.iter().any(|x| x == g)
                     }
                 });
-                let ins_ok = filter
-                    .insurance
-                    .as_deref()
-                    .is_none_or(|i| r.insurance == i);
+                let ins_ok = filter.insurance.as_deref().is_none_or(|i| r.insurance == i);
                 let status_ok = match filter.status.as_deref() {
                     Some("draft") => r.status == "draft" || drafted.contains(&r.id),
                     Some(s) => r.status == s,
@@ -367,7 +385,7 @@ impl Bot {
             (Some(v), draft) => Ok(FaqDetail {
                 record: v.record,
                 version: v.version,
-                draft,
+                draft: draft.map(DraftView::from),
             }),
             (None, Some(d)) => {
                 let record: FaqRecord = serde_json::from_value(d.body.clone())
@@ -375,7 +393,7 @@ impl Bot {
                 Ok(FaqDetail {
                     record,
                     version: String::new(),
-                    draft: Some(d),
+                    draft: Some(d.into()),
                 })
             }
             (None, None) => Err(EditorialError::NotFound(format!("faq {id}"))),
@@ -383,7 +401,10 @@ impl Bot {
     }
 
     /// Validate an edit without saving it: field problems and warnings (for live validation).
-    pub async fn admin_validate(&self, record: FaqRecord) -> EdResult<crate::knowledge::edit::Validation> {
+    pub async fn admin_validate(
+        &self,
+        record: FaqRecord,
+    ) -> EdResult<crate::knowledge::edit::Validation> {
         let editor = self.editor()?;
         let plan = Self::blocking({
             let editor = editor.clone();
@@ -400,15 +421,16 @@ impl Bot {
             }
             Err(e) => return Err(e),
         };
+        let conflicts = self.ranking_conflicts(&plan).await?;
         let mut v = Self::blocking(move || Ok(editor.validate(&plan)?)).await?;
         v.errors.retain(|p| !p.preexisting);
         v.warnings.retain(|p| !p.preexisting);
-        v.warnings.extend(self.ranking_conflicts(&plan).await?);
+        v.warnings.extend(conflicts);
         Ok(v)
     }
 
     /// New similar questions (and a new standard question) that the live snapshot already
-    /// answers confidently with another entry: the editor should know before publishing.
+    /// answers confidently (at or above the answer threshold) with another entry: the editor should know before publishing.
     async fn ranking_conflicts(&self, plan: &Plan) -> EdResult<Vec<FieldProblem>> {
         let snap = self.snapshot();
         let mut asks: Vec<(String, String, String)> = Vec::new();
@@ -426,12 +448,15 @@ impl Bot {
         Self::blocking(move || {
             let mut out = Vec::new();
             for (id, field, q) in asks {
-                let d = answer::decide(&snap, &q, &DecisionParams::default())?;
+                let params = DecisionParams::default();
+                let d = answer::decide(&snap, &q, &params)?;
                 if d.reply.kind != ReplyKind::Answer {
                     continue;
                 }
                 if let Some((top, score)) = d.ranked.first() {
-                    if top != &id {
+                    // Only a confident answer counts: a weak best match in a small corpus is
+                    // not a competitor.
+                    if top != &id && *score >= params.answer {
                         out.push(FieldProblem::field(
                             &id,
                             field,
@@ -481,8 +506,14 @@ impl Bot {
         } else {
             AuditAction::Create
         };
-        self.publish_change(who, Change::UpsertFaq(edit.record), edit.if_match, edit.override_reason, action)
-            .await
+        self.publish_change(
+            who,
+            Change::UpsertFaq(edit.record),
+            edit.if_match,
+            edit.override_reason,
+            action,
+        )
+        .await
     }
 
     async fn save_draft(
@@ -568,7 +599,9 @@ impl Bot {
                 (r, d.base_version)
             }
             None => match &current {
-                Some(c) if c.record.status == "draft" => (c.record.clone(), Some(c.version.clone())),
+                Some(c) if c.record.status == "draft" => {
+                    (c.record.clone(), Some(c.version.clone()))
+                }
                 _ => return Err(EditorialError::NotFound(format!("draft of faq {id}"))),
             },
         };
@@ -579,8 +612,14 @@ impl Bot {
         if base != current_version {
             return Err(EditorialError::Conflict { current_version });
         }
-        self.publish_change(who, Change::UpsertFaq(record), current_version, override_reason, AuditAction::Publish)
-            .await
+        self.publish_change(
+            who,
+            Change::UpsertFaq(record),
+            current_version,
+            override_reason,
+            AuditAction::Publish,
+        )
+        .await
     }
 
     /// Drop an entry's pending draft.
@@ -607,7 +646,12 @@ impl Bot {
     }
 
     /// Delete an entry (needs the version it was read at).
-    pub async fn admin_delete_faq(&self, who: &Principal, id: &str, if_match: Option<String>) -> EdResult<Saved> {
+    pub async fn admin_delete_faq(
+        &self,
+        who: &Principal,
+        id: &str,
+        if_match: Option<String>,
+    ) -> EdResult<Saved> {
         let editor = self.editor()?;
         let key = id.to_string();
         let current = Self::blocking(move || Ok(editor.get_faq(&key)?))
@@ -626,8 +670,14 @@ impl Bot {
             }
             Some(_) => {}
         }
-        self.publish_change(who, Change::DeleteFaq(id.to_string()), if_match, Some("delete".into()), AuditAction::Delete)
-            .await
+        self.publish_change(
+            who,
+            Change::DeleteFaq(id.to_string()),
+            if_match,
+            Some("delete".into()),
+            AuditAction::Delete,
+        )
+        .await
     }
 
     /// Publish what the entry was at `version` (a version from the audit log).
@@ -643,35 +693,43 @@ impl Bot {
                 before_seq: None,
             })
             .await?;
-        let content: Option<Option<serde_json::Value>> = history.iter().find_map(|e: &AuditEntry| {
-            if e.record.action == AuditAction::Draft {
-                return None;
-            }
-            if e.record.version_after.as_deref() == Some(version) {
-                Some(e.record.after.clone())
-            } else if e.record.version_before.as_deref() == Some(version) {
-                Some(e.record.before.clone())
-            } else {
-                None
-            }
-        });
-        let content =
-            content.ok_or_else(|| EditorialError::NotFound(format!("version {version} of faq {id}")))?;
+        let content: Option<Option<serde_json::Value>> =
+            history.iter().find_map(|e: &AuditEntry| {
+                if e.record.action == AuditAction::Draft {
+                    return None;
+                }
+                if e.record.version_after.as_deref() == Some(version) {
+                    Some(e.record.after.clone())
+                } else if e.record.version_before.as_deref() == Some(version) {
+                    Some(e.record.before.clone())
+                } else {
+                    None
+                }
+            });
+        let content = content
+            .ok_or_else(|| EditorialError::NotFound(format!("version {version} of faq {id}")))?;
         let editor = self.editor()?;
         let key = id.to_string();
         let current = Self::blocking(move || Ok(editor.get_faq(&key)?)).await?;
         let if_match = current.as_ref().map(|c| c.version.clone());
         let change = match content {
             Some(after) => {
-                let mut r: FaqRecord = serde_json::from_value(after)
-                    .map_err(|e| EditorialError::Internal(format!("audit of {id} at {version}: {e}")))?;
+                let mut r: FaqRecord = serde_json::from_value(after).map_err(|e| {
+                    EditorialError::Internal(format!("audit of {id} at {version}: {e}"))
+                })?;
                 r.status = "published".into();
                 Change::UpsertFaq(r)
             }
             None => Change::DeleteFaq(id.to_string()),
         };
-        self.publish_change(who, change, if_match, Some(format!("revert to {version}")), AuditAction::Revert)
-            .await
+        self.publish_change(
+            who,
+            change,
+            if_match,
+            Some(format!("revert to {version}")),
+            AuditAction::Revert,
+        )
+        .await
     }
 
     /// Plan, validate, write atomically, reload, audit and announce one change. The publish lock
@@ -689,8 +747,9 @@ impl Bot {
         let _one_publish = self.publish_lock.lock().await;
         let dir = editor.dir().to_path_buf();
         let lock = Self::blocking(move || {
-            DirLock::acquire(&dir)
-                .map_err(|e| EditorialError::Internal(format!("cannot lock the knowledge directory: {e}")))
+            DirLock::acquire(&dir).map_err(|e| {
+                EditorialError::Internal(format!("cannot lock the knowledge directory: {e}"))
+            })
         })
         .await?;
         let id_hint = match &change {
@@ -724,7 +783,11 @@ impl Bot {
             .filter(|p| !p.preexisting)
             .collect();
         warnings.extend(self.ranking_conflicts(&plan).await?);
-        if !warnings.is_empty() && override_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        if !warnings.is_empty()
+            && override_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+        {
             return Err(EditorialError::NeedsOverride(warnings));
         }
         let outcome = plan
@@ -764,8 +827,13 @@ impl Bot {
             }
         };
         drop(lock);
-        if outcome.action != crate::knowledge::edit::Action::Deleted || action == AuditAction::Delete {
-            let _ = self.records.delete_draft(TargetKind::Faq, &outcome.id).await;
+        if outcome.action != crate::knowledge::edit::Action::Deleted
+            || action == AuditAction::Delete
+        {
+            let _ = self
+                .records
+                .delete_draft(TargetKind::Faq, &outcome.id)
+                .await;
         }
         let audit = self
             .records
@@ -790,7 +858,11 @@ impl Bot {
             id: outcome.id,
             version: outcome.version,
             file: outcome.file,
-            status: if action == AuditAction::Delete { "deleted" } else { "published" },
+            status: if action == AuditAction::Delete {
+                "deleted"
+            } else {
+                "published"
+            },
             warnings,
             reload: Some(reload),
             audit,
@@ -798,7 +870,12 @@ impl Bot {
     }
 
     /// The audit log, newest first.
-    pub async fn admin_audit(&self, target: Option<String>, limit: usize, before: Option<i64>) -> EdResult<Vec<AuditEntry>> {
+    pub async fn admin_audit(
+        &self,
+        target: Option<String>,
+        limit: usize,
+        before: Option<i64>,
+    ) -> EdResult<Vec<AuditEntry>> {
         Ok(self
             .records
             .audit(AuditFilter {
@@ -810,21 +887,36 @@ impl Bot {
     }
 
     /// Questions the bot could not answer well, grouped.
-    pub async fn admin_unanswered(&self, filter: UnansweredFilter) -> EdResult<Vec<UnansweredGroup>> {
+    pub async fn admin_unanswered(
+        &self,
+        filter: UnansweredFilter,
+    ) -> EdResult<Vec<UnansweredGroup>> {
         Ok(self.records.unanswered(filter).await?)
     }
 
     /// Add an unanswered question to an entry's similar questions and publish it.
-    pub async fn admin_attach(&self, who: &Principal, key: &str, entry: &str, text: Option<String>) -> EdResult<Saved> {
+    pub async fn admin_attach(
+        &self,
+        who: &Principal,
+        key: &str,
+        entry: &str,
+        text: Option<String>,
+    ) -> EdResult<Saved> {
         let groups = self
             .records
-            .unanswered(UnansweredFilter { status: None, limit: 10_000 })
+            .unanswered(UnansweredFilter {
+                status: None,
+                limit: 10_000,
+            })
             .await?;
         let group = groups
             .into_iter()
             .find(|g| g.key == key)
             .ok_or_else(|| EditorialError::NotFound(format!("unanswered question {key}")))?;
-        let question = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).unwrap_or(group.text);
+        let question = text
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .unwrap_or(group.text);
         let editor = self.editor()?;
         let id = entry.to_string();
         let current = Self::blocking(move || Ok(editor.get_faq(&id)?))
@@ -844,7 +936,14 @@ impl Bot {
             )
             .await?;
         self.records
-            .resolve_unanswered(key, Resolution::Attached { entry: entry.to_string() }, &who.label, crate::china_time::now())
+            .resolve_unanswered(
+                key,
+                Resolution::Attached {
+                    entry: entry.to_string(),
+                },
+                &who.label,
+                crate::china_time::now(),
+            )
             .await?;
         Ok(saved)
     }
@@ -853,10 +952,19 @@ impl Bot {
     pub async fn admin_dismiss(&self, who: &Principal, key: &str, reason: &str) -> EdResult<()> {
         let found = self
             .records
-            .resolve_unanswered(key, Resolution::Dismissed { reason: reason.to_string() }, &who.label, crate::china_time::now())
+            .resolve_unanswered(
+                key,
+                Resolution::Dismissed {
+                    reason: reason.to_string(),
+                },
+                &who.label,
+                crate::china_time::now(),
+            )
             .await?;
         if !found {
-            return Err(EditorialError::NotFound(format!("unanswered question {key}")));
+            return Err(EditorialError::NotFound(format!(
+                "unanswered question {key}"
+            )));
         }
         self.records
             .append_audit(AuditRecord {
@@ -877,7 +985,10 @@ impl Bot {
 
     /// Usage statistics over `days` days, with the published FAQ entries never hit.
     pub async fn admin_stats(&self, days: u32) -> EdResult<EditorStats> {
-        let stats = self.records.stats(days.clamp(1, 366), crate::china_time::today()).await?;
+        let stats = self
+            .records
+            .stats(days.clamp(1, 366), crate::china_time::today())
+            .await?;
         let snap = self.snapshot();
         let never_hit = snap
             .entries
@@ -941,7 +1052,9 @@ impl Bot {
                         loaded = %r.fingerprint,
                         "reloaded after another instance's publish, but the files here differ (is the knowledge directory shared?)"
                     ),
-                    Err(e) => tracing::error!(error = %e, "could not reload after another instance's publish"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not reload after another instance's publish")
+                    }
                 }
             }
         })

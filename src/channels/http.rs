@@ -311,7 +311,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/whoami", get(admin::whoami))
         .route("/v1/admin/preview", post(admin::preview))
         .route("/v1/admin/reload", post(admin::reload))
-        .route("/v1/admin/faq", get(admin::faq_list).post(admin::faq_create))
+        .route(
+            "/v1/admin/faq",
+            get(admin::faq_list).post(admin::faq_create),
+        )
         .route(
             "/v1/admin/faq/{id}",
             get(admin::faq_get)

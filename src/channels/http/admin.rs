@@ -169,7 +169,9 @@ fn editorial_error(e: EditorialError) -> Response {
         EditorialError::VersionRequired { current_version } => {
             err["current_version"] = json!(current_version)
         }
-        EditorialError::Conflict { current_version } => err["current_version"] = json!(current_version),
+        EditorialError::Conflict { current_version } => {
+            err["current_version"] = json!(current_version)
+        }
         EditorialError::Invalid(problems) => err["problems"] = json!(problems),
         EditorialError::NeedsOverride(warnings) => err["warnings"] = json!(warnings),
         _ => {}
@@ -182,7 +184,12 @@ fn if_match(headers: &HeaderMap, body_version: Option<String>) -> Option<String>
     headers
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_string())
+        .map(|v| {
+            v.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string()
+        })
         .filter(|v| !v.is_empty())
         .or(body_version.filter(|v| !v.is_empty()))
 }
@@ -412,7 +419,10 @@ pub async fn faq_publish(
         Err(e) => return bad_path(e),
     };
     let reason = body.and_then(|Json(b)| b.override_reason);
-    saved(state.bot.admin_publish_draft(&who, &id, reason).await, false)
+    saved(
+        state.bot.admin_publish_draft(&who, &id, reason).await,
+        false,
+    )
 }
 
 /// `DELETE /v1/admin/faq/{id}/draft`: discard the draft.
