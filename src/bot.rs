@@ -15,11 +15,19 @@
 //! files exists, the bot starts on that last good index (its generation keeps a copy of the files
 //! it was built from), reports the problems as `file:line` in [`Bot::health`], and serves. A
 //! [`Bot::reload`] that fails the same way leaves the old snapshot serving and says why.
+//!
+//! Every turn, press and one-shot question is also counted in the editorial records
+//! ([`crate::records`]) with the channel it came from ([`Bot::on`]), off the reply path: a
+//! spawned write, at most [`MAX_PENDING_RECORDS`] at a time, so a slow or failing store never
+//! delays or fails a reply (it is logged, and a turn past the bound is dropped uncounted).
 
 mod editorial;
 mod staff;
 
-pub use editorial::{preview_on, Preview, PreviewHit};
+pub use editorial::{
+    preview_on, EditorStats, EditorialError, FaqDetail, FaqEdit, FaqFilter, FaqSummary, Preview,
+    PreviewHit, Saved,
+};
 pub use staff::{
     CalcFailure, EntryDetail, EntryLink, FeedbackInput, FilterError, Filters, SourceInfo, StaffHit,
     StaffQuery, StaffResults,
@@ -28,7 +36,7 @@ pub use staff::{
 use crate::answer::{self, Reply, ReplyKind, SearchResults};
 use crate::config::Paths;
 use crate::dialogue::{engine, Engine, State, STATE_VERSION};
-use crate::feedback::FeedbackStore;
+use crate::records::{RecordStore, TurnRecord};
 use crate::search::Snapshot;
 use crate::session::{LoadStatus, Sessions};
 use crate::{Error, Result};
@@ -42,6 +50,85 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// Most channel update ids remembered per conversation for duplicate detection.
 const SEEN_UPDATES: usize = 64;
+
+/// Most turn records being written at once; past it a turn is not recorded (and logged).
+pub const MAX_PENDING_RECORDS: u32 = 256;
+
+/// Where a turn came from, as the editorial records name it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The HTTP API and the web pages on it.
+    Http,
+    Telegram,
+    /// `bujiao ask` / `bujiao chat`.
+    Cli,
+    /// A caller that did not say (tests, benches, library users calling `Bot::handle`).
+    #[default]
+    Other,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Http => "http",
+            Channel::Telegram => "telegram",
+            Channel::Cli => "cli",
+            Channel::Other => "other",
+        }
+    }
+}
+
+/// The bot seen from one channel: the same calls as [`Bot`], recorded under that channel.
+#[derive(Clone, Copy)]
+pub struct On<'a> {
+    bot: &'a Bot,
+    channel: Channel,
+}
+
+impl On<'_> {
+    /// One dialogue turn.
+    pub async fn handle(&self, session: &str, text: &str) -> Reply {
+        self.bot
+            .turn(self.channel, session, None, Input::Text(text.to_string()))
+            .await
+            .unwrap_or_else(duplicate_reply)
+    }
+
+    /// A button press: an option id from an earlier reply.
+    pub async fn press(&self, session: &str, option_id: &str) -> Reply {
+        self.bot
+            .turn(
+                self.channel,
+                session,
+                None,
+                Input::Press(option_id.to_string()),
+            )
+            .await
+            .unwrap_or_else(duplicate_reply)
+    }
+
+    /// A channel update with its id: `None` when this id was already applied to this
+    /// conversation (a redelivery), so it is neither answered nor applied twice (nor recorded).
+    pub async fn handle_update(
+        &self,
+        session: &str,
+        update_id: i64,
+        input: Input,
+    ) -> Option<Reply> {
+        self.bot
+            .turn(self.channel, session, Some(update_id), input)
+            .await
+    }
+
+    /// A one-shot question: no session is read or written.
+    pub async fn ask(&self, text: &str) -> Reply {
+        let reply = self.bot.ask_unrecorded(text).await;
+        self.bot
+            .record(self.channel, &Input::Text(text.to_string()), &reply);
+        reply
+    }
+}
 
 /// What a channel delivers in one update.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +150,11 @@ pub struct BotConfig {
     pub progress: Option<Arc<dyn Fn(usize, usize) + Send + Sync>>,
     /// Editors' tokens for the admin API; none = the admin API is off.
     pub admin: Arc<crate::admin::AdminTokens>,
+    /// Records store spec (`--db` / `BUJIAO_DB`): None → SQLite in the data dir; `sqlite:<path>`;
+    /// `postgres://…`.
+    pub db: Option<String>,
+    /// Days turns, unanswered questions and feedback are kept (`BUJIAO_RECORDS_RETENTION_DAYS`).
+    pub retention_days: u32,
 }
 
 impl BotConfig {
@@ -73,6 +165,8 @@ impl BotConfig {
             session_ttl: crate::session::DEFAULT_TTL,
             progress: None,
             admin: Arc::new(crate::admin::AdminTokens::none()),
+            db: None,
+            retention_days: crate::records::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -131,10 +225,21 @@ pub struct Bot {
     reload_lock: tokio::sync::Mutex<()>,
     problems: RwLock<Vec<String>>,
     reloads: AtomicU64,
-    /// Citizens' "有用 / 没用" (SQLite in the data dir; memory for bots built in tests).
-    feedback: Arc<dyn FeedbackStore>,
     /// Who may use the admin API (none = off).
     admin: Arc<crate::admin::AdminTokens>,
+    /// Tells other instances about a publish (Redis, PostgreSQL or in-process).
+    bus: Arc<dyn crate::records::bus::PublishBus>,
+    /// One publish at a time in this process (the knowledge directory is also locked).
+    publish_lock: tokio::sync::Mutex<()>,
+    /// One edited-entry preview build at a time.
+    preview_lock: tokio::sync::Mutex<()>,
+    /// The editorial records: feedback, turn counters, unanswered questions, audit, drafts
+    /// (SQLite in the data dir or PostgreSQL; an in-memory SQLite for bots built in tests).
+    records: Arc<dyn RecordStore>,
+    /// Bounds the turn records being written ([`MAX_PENDING_RECORDS`]).
+    pending_records: Arc<tokio::sync::Semaphore>,
+    /// Days turns, unanswered questions and feedback are kept.
+    retention_days: u32,
 }
 
 impl Bot {
@@ -146,14 +251,22 @@ impl Bot {
             reload_lock: tokio::sync::Mutex::new(()),
             problems: RwLock::new(Vec::new()),
             reloads: AtomicU64::new(0),
-            feedback: Arc::new(crate::feedback::MemoryFeedback::new()),
             admin: Arc::new(crate::admin::AdminTokens::none()),
+            bus: Arc::new(crate::records::bus::InProcessBus::new()),
+            publish_lock: tokio::sync::Mutex::new(()),
+            preview_lock: tokio::sync::Mutex::new(()),
+            records: Arc::new(
+                crate::records::SqliteRecords::in_memory()
+                    .expect("an in-memory SQLite database always opens"),
+            ),
+            pending_records: Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_RECORDS as usize)),
+            retention_days: crate::records::DEFAULT_RETENTION_DAYS,
         }
     }
 
-    /// Store citizens' feedback here instead of in memory.
-    pub fn with_feedback(mut self, store: Arc<dyn FeedbackStore>) -> Bot {
-        self.feedback = store;
+    /// Keep the editorial records in this store instead of in memory.
+    pub fn with_records(mut self, store: Arc<dyn RecordStore>) -> Bot {
+        self.records = store;
         self
     }
 
@@ -163,9 +276,41 @@ impl Bot {
         self
     }
 
+    /// Announce publishes on this bus (and hear other instances' on it).
+    pub fn with_bus(mut self, bus: Arc<dyn crate::records::bus::PublishBus>) -> Bot {
+        self.bus = bus;
+        self
+    }
+
+    pub fn bus(&self) -> &Arc<dyn crate::records::bus::PublishBus> {
+        &self.bus
+    }
+
     /// The editors' tokens (empty = the admin API is off).
     pub fn admin(&self) -> &Arc<crate::admin::AdminTokens> {
         &self.admin
+    }
+
+    /// The editorial records store.
+    pub fn records(&self) -> &Arc<dyn RecordStore> {
+        &self.records
+    }
+
+    /// Days turns, unanswered questions and feedback are kept (see [`crate::records::spawn_retention`]).
+    pub fn retention_days(&self) -> u32 {
+        self.retention_days
+    }
+
+    /// The bot as seen from `channel`: its turns are recorded under that channel's name.
+    pub fn on(&self, channel: Channel) -> On<'_> {
+        On { bot: self, channel }
+    }
+
+    /// Wait until every turn record started so far is written (tests, shutdown).
+    pub async fn records_flushed(&self) {
+        if let Ok(all) = self.pending_records.acquire_many(MAX_PENDING_RECORDS).await {
+            drop(all);
+        }
     }
 
     /// As [`new`](Self::new), remembering where the knowledge came from so it can reload.
@@ -198,16 +343,13 @@ impl Bot {
             })?;
         let sessions = Sessions::new(store, STATE_VERSION).with_ttl(config.session_ttl);
         let answerer = Arc::new(answer::Answerer::new(snapshot));
-        let feedback_path = config.paths.data.join(crate::feedback::FILE_NAME);
-        let feedback = tokio::task::spawn_blocking(move || {
-            crate::feedback::SqliteFeedback::open(&feedback_path)
-        })
-        .await
-        .map_err(|e| Error::Other(format!("opening the feedback store panicked: {e}")))??;
-        let bot = Bot::new(Engine::new(answerer, sessions))
+        let records = crate::records::open(config.db.as_deref(), &config.paths.data).await?;
+        let mut bot = Bot::new(Engine::new(answerer, sessions))
             .with_paths(config.paths.clone())
-            .with_feedback(Arc::new(feedback))
-            .with_admin(config.admin.clone());
+            .with_records(records)
+            .with_admin(config.admin.clone())
+            .with_bus(crate::records::bus::open(&config.sessions, config.db.as_deref()).await?);
+        bot.retention_days = config.retention_days;
         *bot.problems.write().unwrap_or_else(|p| p.into_inner()) = problems;
         Ok(bot)
     }
@@ -225,18 +367,14 @@ impl Bot {
         self.engine.answerer().snapshot()
     }
 
-    /// One dialogue turn.
+    /// One dialogue turn (recorded under [`Channel::Other`]; channels use [`Bot::on`]).
     pub async fn handle(&self, session: &str, text: &str) -> Reply {
-        self.turn(session, None, Input::Text(text.to_string()))
-            .await
-            .unwrap_or_else(duplicate_reply)
+        self.on(Channel::Other).handle(session, text).await
     }
 
     /// A button press: an option id from an earlier reply.
     pub async fn press(&self, session: &str, option_id: &str) -> Reply {
-        self.turn(session, None, Input::Press(option_id.to_string()))
-            .await
-            .unwrap_or_else(duplicate_reply)
+        self.on(Channel::Other).press(session, option_id).await
     }
 
     /// A channel update with its id: `None` when this id was already applied to this
@@ -247,7 +385,9 @@ impl Bot {
         update_id: i64,
         input: Input,
     ) -> Option<Reply> {
-        self.turn(session, Some(update_id), input).await
+        self.on(Channel::Other)
+            .handle_update(session, update_id, input)
+            .await
     }
 
     /// Forget the conversation.
@@ -264,6 +404,10 @@ impl Bot {
 
     /// A one-shot question: no session is read or written.
     pub async fn ask(&self, text: &str) -> Reply {
+        self.on(Channel::Other).ask(text).await
+    }
+
+    async fn ask_unrecorded(&self, text: &str) -> Reply {
         if let Some(r) = too_long(text) {
             return r;
         }
@@ -385,8 +529,46 @@ impl Bot {
             .is_ok()
     }
 
-    /// Lock, load, run the turn on the blocking pool, remember the update id, save.
-    async fn turn(&self, session: &str, update: Option<i64>, input: Input) -> Option<Reply> {
+    /// Count a turn in the editorial records, off the reply path: a spawned write, bounded by
+    /// [`MAX_PENDING_RECORDS`]; a failure is logged, never returned.
+    fn record(&self, channel: Channel, input: &Input, reply: &Reply) {
+        let turn = turn_record(channel, input, reply);
+        let Ok(permit) = self.pending_records.clone().try_acquire_owned() else {
+            tracing::warn!(
+                "records: {MAX_PENDING_RECORDS} writes pending; this turn is not recorded"
+            );
+            return;
+        };
+        let store = self.records.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.record_turn(turn).await {
+                tracing::error!(store = store.name(), error = %e, "records: could not record a turn");
+            }
+            drop(permit);
+        });
+    }
+
+    /// Lock, load, run the turn on the blocking pool, remember the update id, save; then record
+    /// it (a redelivered update is neither answered nor recorded).
+    async fn turn(
+        &self,
+        channel: Channel,
+        session: &str,
+        update: Option<i64>,
+        input: Input,
+    ) -> Option<Reply> {
+        let recorded = input.clone();
+        let reply = self.turn_unrecorded(session, update, input).await?;
+        self.record(channel, &recorded, &reply);
+        Some(reply)
+    }
+
+    async fn turn_unrecorded(
+        &self,
+        session: &str,
+        update: Option<i64>,
+        input: Input,
+    ) -> Option<Reply> {
         if let Input::Text(text) = &input {
             if let Some(r) = too_long(text) {
                 return Some(r);
@@ -473,6 +655,44 @@ fn load_or_last_good(
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+/// What the records keep of a turn: kind, the entry answered, the ranker's candidates, and the
+/// text (the store keeps it only for a fallback or clarification). No session id.
+fn turn_record(channel: Channel, input: &Input, reply: &Reply) -> TurnRecord {
+    let kind = match reply.kind {
+        ReplyKind::Answer => "answer",
+        ReplyKind::Clarify => "clarify",
+        ReplyKind::Fallback => "fallback",
+        ReplyKind::Error => "error",
+        ReplyKind::Ask => "ask",
+        ReplyKind::Result => "result",
+        ReplyKind::Info => "info",
+    };
+    let text = match input {
+        Input::Text(t) => Some(t.clone()),
+        Input::Press(id) => id.strip_prefix(answer::SAY_PREFIX).map(str::to_string),
+    };
+    let entry = (reply.kind == ReplyKind::Answer)
+        .then(|| reply.sources.first().map(|s| s.id.clone()))
+        .flatten();
+    let candidates = if reply.candidates.is_empty() {
+        reply
+            .sources
+            .iter()
+            .map(|s| (s.id.clone(), s.score))
+            .collect()
+    } else {
+        reply.candidates.clone()
+    };
+    TurnRecord {
+        at: crate::china_time::now(),
+        channel: channel.as_str().to_string(),
+        kind: kind.to_string(),
+        entry,
+        text,
+        candidates,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use bujiao::answer::{self, Answerer, ReplyKind};
-use bujiao::bot::{Bot, BotConfig};
+use bujiao::bot::{Bot, BotConfig, Channel};
 use bujiao::channels;
 use bujiao::channels::calc_cli as c;
 use bujiao::config::Paths;
@@ -61,6 +61,14 @@ enum Command {
         /// Telegram webhook URL (https://host/path); long polling when not given
         #[arg(long, env = "BUJIAO_TELEGRAM_WEBHOOK")]
         telegram_webhook: Option<String>,
+        /// Editorial records store: sqlite (records.sqlite3 in the data dir, the default),
+        /// sqlite:/path, postgres://user@host/db
+        #[arg(long, env = "BUJIAO_DB")]
+        db: Option<String>,
+        /// Days turns, unanswered questions and feedback are kept (the audit trail is kept)
+        #[arg(long, env = "BUJIAO_RECORDS_RETENTION_DAYS", default_value_t = 90,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        records_retention_days: u32,
     },
     /// Run the Telegram bot alone (token in TELOXIDE_TOKEN); no HTTP API.
     Telegram {
@@ -158,11 +166,47 @@ enum CalcCommand {
 enum KbCommand {
     /// Check every knowledge file; prints `file:line: problem`, exits non-zero on any.
     Validate,
-    /// Print the knowledge base.
+    /// Print the knowledge base as JSON lines (the default), or write the FAQ entries to a
+    /// spreadsheet for editors (one row per entry).
     Export {
-        /// One JSON object per entry
-        #[arg(long)]
+        /// One JSON object per entry, on standard output
+        #[arg(long, conflicts_with_all = ["csv", "xlsx"])]
         jsonl: bool,
+        /// Write the FAQ entries as CSV to FILE (`-`: standard output)
+        #[arg(long, value_name = "FILE", conflicts_with = "xlsx")]
+        csv: Option<PathBuf>,
+        /// Write the FAQ entries as an XLSX workbook to FILE
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+    },
+    /// Add FAQ entries from a .toml or .json file (validated first; nothing is written on errors).
+    Add {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Add as a draft (validated, not served until `kb publish`)
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Change a FAQ entry: replace it from a file and/or set fields.
+    Edit {
+        id: String,
+        /// The whole entry, .toml or .json
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// field=value (lists: a|b|c), list+=item, list-=item; repeatable
+        #[arg(long, value_name = "EXPR")]
+        set: Vec<String>,
+    },
+    /// Remove a FAQ entry.
+    Rm { id: String },
+    /// Publish a draft FAQ entry.
+    Publish { id: String },
+    /// Apply a .csv or .xlsx sheet of FAQ entries: all rows or none.
+    Import {
+        file: PathBuf,
+        /// List what would be added, changed or deleted; write nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -250,11 +294,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if jsonl {
                 let stdin = std::io::stdin().lock();
                 let stdout = std::io::stdout().lock();
-                channels::cli::ask_jsonl(stdin, stdout, |text| rt.block_on(bot.ask(text)))?;
+                channels::cli::ask_jsonl(stdin, stdout, |text| {
+                    rt.block_on(bot.on(Channel::Cli).ask(text))
+                })?;
+                rt.block_on(bot.records_flushed());
                 return Ok(ExitCode::SUCCESS);
             }
             let q = question.join(" ");
-            let reply = rt.block_on(bot.ask(&q));
+            let reply = rt.block_on(bot.on(Channel::Cli).ask(&q));
+            rt.block_on(bot.records_flushed());
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut out, &reply)?;
@@ -278,7 +326,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             sessions,
             telegram_webhook,
-        } => serve(&paths, &addr, &sessions, ttl, telegram_webhook),
+            db,
+            records_retention_days,
+        } => serve(
+            &paths,
+            &addr,
+            &sessions,
+            ttl,
+            telegram_webhook,
+            (db, records_retention_days),
+        ),
         Command::Telegram {
             addr,
             sessions,
@@ -295,41 +352,74 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
+    use channels::kb_cli::EditCommand as E;
+    let cmd = match command {
+        KbCommand::Validate => return kb_validate(paths),
+        KbCommand::Export {
+            csv: None,
+            xlsx: None,
+            ..
+        } => return kb_export_jsonl(paths),
+        KbCommand::Export {
+            csv: Some(file), ..
+        } => E::ExportCsv { file },
+        KbCommand::Export {
+            xlsx: Some(file), ..
+        } => E::ExportXlsx { file },
+        KbCommand::Add { file, draft } => E::Add { file, draft },
+        KbCommand::Edit { id, file, set } => E::Edit { id, file, set },
+        KbCommand::Rm { id } => E::Rm { id },
+        KbCommand::Publish { id } => E::Publish { id },
+        KbCommand::Import { file, dry_run } => E::Import { file, dry_run },
+    };
+    let editor = knowledge::edit::Editor::new(&paths.knowledge);
+    let ok = channels::kb_cli::run(
+        &editor,
+        cmd,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn kb_validate(paths: &Paths) -> Result<ExitCode> {
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
-    match command {
-        KbCommand::Validate => {
-            problems.extend(knowledge::validate(&kb));
-            for p in &problems {
-                println!("{p}");
-            }
-            // Warnings (an entry past its `expires` date) are listed but do not fail the check.
-            for w in knowledge::warnings(&kb, bujiao::china_time::today()) {
-                println!("{w}");
-            }
-            if problems.is_empty() {
-                eprintln!(
-                    "ok: {} FAQ entries, {} articles, {} law articles, {} documents, {} policy files",
-                    kb.faqs.len(),
-                    kb.articles.len(),
-                    kb.laws.len(),
-                    kb.docs.len(),
-                    kb.policies.len()
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!("{} problem(s)", problems.len());
-                Ok(ExitCode::FAILURE)
-            }
-        }
-        KbCommand::Export { jsonl: _ } => {
-            let mut out = std::io::stdout().lock();
-            for r in kb.export_records() {
-                serde_json::to_writer(&mut out, &r)?;
-                writeln!(out)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+    problems.extend(knowledge::validate(&kb));
+    for p in &problems {
+        println!("{p}");
     }
+    // Warnings (an entry past its `expires` date) are listed but do not fail the check.
+    for w in knowledge::warnings(&kb, bujiao::china_time::today()) {
+        println!("{w}");
+    }
+    if problems.is_empty() {
+        eprintln!(
+            "ok: {} FAQ entries, {} articles, {} law articles, {} documents, {} policy files",
+            kb.faqs.len(),
+            kb.articles.len(),
+            kb.laws.len(),
+            kb.docs.len(),
+            kb.policies.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} problem(s)", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn kb_export_jsonl(paths: &Paths) -> Result<ExitCode> {
+    let (kb, _) = knowledge::load(&paths.knowledge)?;
+    let mut out = std::io::stdout().lock();
+    for r in kb.export_records() {
+        serde_json::to_writer(&mut out, &r)?;
+        writeln!(out)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn calc(paths: &Paths, command: CalcCommand, json: bool) -> Result<ExitCode> {
@@ -508,7 +598,10 @@ fn chat(
     if jsonl {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
-        channels::cli::chat_jsonl(stdin, stdout, |id, text| rt.block_on(bot.handle(id, text)))?;
+        channels::cli::chat_jsonl(stdin, stdout, |id, text| {
+            rt.block_on(bot.on(Channel::Cli).handle(id, text))
+        })?;
+        rt.block_on(bot.records_flushed());
         return Ok(ExitCode::SUCCESS);
     }
     let mut editor = rustyline::DefaultEditor::new()?;
@@ -520,7 +613,7 @@ fn chat(
                     continue;
                 }
                 let _ = editor.add_history_entry(line.as_str());
-                let reply = rt.block_on(bot.handle(session, &line));
+                let reply = rt.block_on(bot.on(Channel::Cli).handle(session, &line));
                 println!("助手> {}", reply.text);
                 if !reply.options.is_empty() && reply.kind != ReplyKind::Clarify {
                     println!("      可选：{}", reply.option_titles().join(" / "));
@@ -531,6 +624,7 @@ fn chat(
             Err(e) => return Err(e.into()),
         }
     }
+    rt.block_on(bot.records_flushed());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -599,6 +693,7 @@ fn serve(
     sessions: &str,
     ttl: std::time::Duration,
     webhook: Option<String>,
+    (db, retention_days): (Option<String>, u32),
 ) -> Result<ExitCode> {
     let telegram = telegram_config(webhook)?;
     let rt = tokio::runtime::Runtime::new()?;
@@ -610,6 +705,8 @@ fn serve(
         bujiao::admin::AdminTokens::from_env()
             .map_err(|e| anyhow::anyhow!("BUJIAO_ADMIN_TOKENS: {e}"))?,
     );
+    bot.db = db;
+    bot.retention_days = retention_days;
     let config = bujiao::server::ServerConfig {
         bot,
         addr: addr.to_string(),

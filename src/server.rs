@@ -76,6 +76,8 @@ pub async fn run_with_telegram(
         );
     }
     let purger = bot.sessions().spawn_purger(PURGE_EVERY);
+    let retention = crate::records::spawn_retention(bot.records().clone(), bot.retention_days());
+    let publishes = bot.spawn_publish_listener();
     let reloader = spawn_reload_on_hangup(bot.clone());
     let addr = listener
         .local_addr()
@@ -122,6 +124,8 @@ pub async fn run_with_telegram(
     }
     signal.abort();
     purger.abort();
+    publishes.abort();
+    retention.abort();
     if let Some(r) = reloader {
         r.abort();
     }

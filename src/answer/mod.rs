@@ -206,12 +206,15 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     ranked
         .candidates
         .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-    let ids = ranked
+    let ids: Vec<(String, f32)> = ranked
         .candidates
         .iter()
         .map(|c| (snap.entries[c.entry].id.clone(), c.score))
         .collect();
-    let decided = |reply: Reply| Decision { reply, ranked: ids };
+    let decided = |mut reply: Reply| {
+        reply.candidates = ids.iter().take(5).cloned().collect();
+        Decision { reply, ranked: ids }
+    };
     let Some(top) = ranked.candidates.first() else {
         return Ok(decided(Reply::fallback(&reply::off_topic_text(None))));
     };

@@ -86,6 +86,11 @@ pub struct Reply {
     pub slot: Option<SlotName>,
     /// The calculation (kind `result`).
     pub result: Option<Box<CalcResult>>,
+    /// The entries the ranker considered, with scores, best first (at most five), for the
+    /// editors' records — a fallback has no `sources` but still had near misses. Not part of the
+    /// JSON contract: the hand-written `Serialize` below leaves it out (the effect of
+    /// `#[serde(skip)]`).
+    pub candidates: Vec<(String, f32)>,
 }
 
 impl Serialize for Reply {
@@ -124,6 +129,7 @@ impl Reply {
             options: vec![],
             slot: None,
             result: None,
+            candidates: vec![],
         }
     }
     pub fn fallback(text: &str) -> Self {

@@ -6,8 +6,8 @@ use super::Bot;
 use crate::answer::Reply;
 use crate::calc::{CalcError, CalcResult};
 use crate::calc_api::CalcRequest;
-use crate::feedback::{self, Feedback, Summary};
 use crate::knowledge::{Audience, InsuranceScope, Status};
+use crate::records::{FeedbackRecord, Summary};
 use crate::search::{Entry, Kind, Snapshot};
 use crate::{Error, Result};
 use chrono::{Datelike, NaiveDate};
@@ -138,7 +138,10 @@ pub enum CalcFailure {
 /// What the citizen's "有用 / 没用" says about which reply.
 #[derive(Debug, Clone, Default)]
 pub struct FeedbackInput {
+    /// Checked by the channel but not stored: a verdict is not tied to a conversation.
     pub session: Option<String>,
+    /// Where the verdict came from.
+    pub channel: super::Channel,
     pub entry: Option<String>,
     pub kind: Option<String>,
     pub useful: bool,
@@ -221,36 +224,25 @@ impl Bot {
         r
     }
 
-    /// Store a "有用 / 没用" (free text masked, session hashed).
+    /// Store a "有用 / 没用" (free text normalised and masked, no session kept); a "没用" with
+    /// its question goes to the editors' unanswered list too. Returns the counts after it.
     pub async fn feedback(&self, input: FeedbackInput) -> Result<Summary> {
-        let store = self.feedback.clone();
-        let fb = Feedback {
-            session: input
-                .session
-                .as_deref()
-                .map(super::log_id)
-                .unwrap_or_default(),
+        let record = FeedbackRecord {
+            at: crate::china_time::now(),
+            channel: input.channel.as_str().to_string(),
             entry: input.entry.filter(|e| !e.is_empty()),
             kind: input.kind.filter(|k| !k.is_empty()),
             useful: input.useful,
-            question: input.question.map(|q| feedback::mask(&q)),
-            comment: input.comment.map(|c| feedback::mask(&c)),
-            at: crate::china_time::now().to_rfc3339(),
+            question: input.question,
+            comment: input.comment,
         };
-        tokio::task::spawn_blocking(move || {
-            store.record(&fb)?;
-            store.summary()
-        })
-        .await
-        .map_err(|e| Error::Other(format!("feedback panicked: {e}")))?
+        self.records.record_feedback(record).await?;
+        self.records.feedback_summary().await
     }
 
     /// Counts of "有用 / 没用", in total and per entry.
     pub async fn feedback_summary(&self) -> Result<Summary> {
-        let store = self.feedback.clone();
-        tokio::task::spawn_blocking(move || store.summary())
-            .await
-            .map_err(|e| Error::Other(format!("feedback panicked: {e}")))?
+        self.records.feedback_summary().await
     }
 }
 

@@ -13,7 +13,7 @@ mod web;
 pub use web::{build_hash, CSP};
 
 use crate::answer::Reply;
-use crate::bot::Bot;
+use crate::bot::{Bot, Channel};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -202,7 +202,7 @@ async fn ask(
     let Json(body) = body?;
     check_text(&body.text, "text")?;
     // One-shot: the same dialogue logic as the chat, on a fresh state no store ever sees.
-    let reply = state.bot.ask(&body.text).await;
+    let reply = state.bot.on(Channel::Http).ask(&body.text).await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
@@ -215,7 +215,11 @@ async fn chat(
     check_text(&body.text, "text")?;
     let session = check_session(&body.session)?;
     telemetry::session(session);
-    let reply = state.bot.handle(session, &body.text).await;
+    let reply = state
+        .bot
+        .on(Channel::Http)
+        .handle(session, &body.text)
+        .await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
@@ -240,7 +244,11 @@ async fn press(
         ));
     }
     telemetry::session(session);
-    let reply = state.bot.press(session, &body.option).await;
+    let reply = state
+        .bot
+        .on(Channel::Http)
+        .press(session, &body.option)
+        .await;
     telemetry::reply(&reply);
     Ok(Json(reply))
 }
@@ -304,6 +312,37 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/whoami", get(admin::whoami))
         .route("/v1/admin/preview", post(admin::preview))
         .route("/v1/admin/reload", post(admin::reload))
+        .route(
+            "/v1/admin/faq",
+            get(admin::faq_list).post(admin::faq_create),
+        )
+        .route(
+            "/v1/admin/faq/{id}",
+            get(admin::faq_get)
+                .put(admin::faq_put)
+                .delete(admin::faq_delete),
+        )
+        .route("/v1/admin/faq/{id}/publish", post(admin::faq_publish))
+        .route(
+            "/v1/admin/faq/{id}/draft",
+            axum::routing::delete(admin::faq_discard_draft),
+        )
+        .route(
+            "/v1/admin/faq/{id}/revert/{version}",
+            post(admin::faq_revert),
+        )
+        .route("/v1/admin/validate", post(admin::validate))
+        .route("/v1/admin/unanswered", get(admin::unanswered))
+        .route(
+            "/v1/admin/unanswered/{key}/attach",
+            post(admin::unanswered_attach),
+        )
+        .route(
+            "/v1/admin/unanswered/{key}/dismiss",
+            post(admin::unanswered_dismiss),
+        )
+        .route("/v1/admin/stats", get(admin::stats))
+        .route("/v1/admin/audit", get(admin::audit))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@
 //! the whole corpus (`bujiao kb validate`). Nothing here knows about the index or any channel; the
 //! search module builds its index from a loaded [`Knowledge`].
 
+pub mod edit;
 mod load;
 pub mod regions;
 mod types;

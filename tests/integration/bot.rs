@@ -269,3 +269,80 @@ async fn broken_files_and_no_index_refuse_to_start() {
     let err = fixture_bot(tmp.path()).await.expect_err("nothing to serve");
     assert!(matches!(err, bujiao::Error::Knowledge(_)), "{err}");
 }
+
+#[tokio::test]
+async fn turns_are_recorded_off_the_reply_path_masked_and_without_session_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("records.sqlite3");
+    let store = bujiao::records::SqliteRecords::open(file.clone())
+        .await
+        .unwrap();
+    let bot = repo_bot(Arc::new(MemoryStore::new())).with_records(Arc::new(store));
+    let session = "telegram:SESSION4242";
+    let r = bot
+        .handle(session, "我的手机13812345678，你们这儿今天天气怎么样")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    let r = bot
+        .on(bujiao::bot::Channel::Telegram)
+        .ask("医保断缴三个月还能补吗")
+        .await;
+    assert_eq!(r.kind, ReplyKind::Answer, "{r:?}");
+    let answered = r.sources[0].id.clone();
+    bot.records_flushed().await;
+
+    let groups = bot
+        .records()
+        .unanswered(bujiao::records::UnansweredFilter {
+            status: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(groups[0].text.contains("138******78"), "{groups:?}");
+    assert!(groups[0].text.contains("天气"), "{groups:?}");
+    assert_eq!(groups[0].channels, vec!["other"]);
+    assert_eq!(groups[0].kinds, vec!["fallback"]);
+    let st = bot
+        .records()
+        .stats(1, bujiao::china_time::today())
+        .await
+        .unwrap();
+    assert_eq!(
+        (st.questions, st.days[0].answered, st.days[0].fallback),
+        (2, 1, 1)
+    );
+    assert_eq!(st.hits.get(&answered), Some(&1));
+
+    // Nothing in any table names the session, its hash, or the full number.
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    let mut all = String::new();
+    for t in [
+        "feedback",
+        "day_counts",
+        "unanswered_groups",
+        "unanswered",
+        "audit",
+        "drafts",
+    ] {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for i in 0..n {
+                let v: rusqlite::types::Value = row.get(i).unwrap();
+                all.push_str(&format!("{v:?}|"));
+            }
+        }
+    }
+    let hashed = bujiao::bot::log_id(session);
+    for secret in [
+        "SESSION4242",
+        "13812345678",
+        hashed.split(':').nth(1).unwrap(),
+    ] {
+        assert!(!all.contains(secret), "{secret} stored: {all}");
+    }
+    assert!(all.contains("138******78"), "{all}");
+}

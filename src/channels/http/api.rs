@@ -3,7 +3,7 @@
 
 use super::{check_session, check_text, telemetry, ApiError, AppState, MAX_TEXT_CHARS};
 use crate::answer::Reply;
-use crate::bot::{CalcFailure, FeedbackInput, StaffQuery};
+use crate::bot::{CalcFailure, Channel, FeedbackInput, StaffQuery};
 use crate::calc_api::{CalcRequest, RequestError};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -202,6 +202,7 @@ pub async fn feedback(
     let entry = b.entry.clone();
     let input = FeedbackInput {
         session,
+        channel: Channel::Http,
         entry: b.entry,
         kind: b.kind,
         useful: b.useful,

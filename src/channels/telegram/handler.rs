@@ -7,7 +7,7 @@ use super::keys::CallbackKeys;
 use super::render::{self, Outgoing};
 use super::retry::{with_retry, RetryPolicy};
 use crate::answer::Reply;
-use crate::bot::{Bot as Core, Input};
+use crate::bot::{Bot as Core, Channel, Input};
 use crate::text::mask;
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -277,6 +277,7 @@ async fn on_message(bot: &TgBot, me: &Me, ctx: &Ctx, update_id: i64, msg: Messag
     tracing::info!(chars = text.chars().count(), "text turn");
     let reply = with_typing(bot, ctx, msg.chat.id, async {
         ctx.core
+            .on(Channel::Telegram)
             .handle_update(&session, update_id, Input::Text(text))
             .await
     })
@@ -335,6 +336,7 @@ async fn on_press(bot: &TgBot, ctx: &Ctx, update_id: i64, q: teloxide::types::Ca
     tracing::info!(option = %mask(&option), "button press");
     let reply = with_typing(bot, ctx, msg.chat.id, async {
         ctx.core
+            .on(Channel::Telegram)
             .handle_update(&session, update_id, Input::Press(option))
             .await
     })
