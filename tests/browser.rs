@@ -981,9 +981,7 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
         b.text("#p-result").await
     );
     assert!(b.text("#p-result").await.contains("含我的修改"));
-    b.find("#e-question").await;
-    b.js("document.getElementById('form-title').scrollIntoView()")
-        .await;
+    b.js("window.scrollTo(0, 0)").await;
     b.screenshot("editor-form-desktop.png").await;
 
     // Publish.
