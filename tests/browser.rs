@@ -1071,6 +1071,61 @@ async fn editor_signs_in_edits_publishes_and_the_chat_answers_at_once() {
     )
     .await;
 
+    // The audit log shows both publishes as line diffs; revert to the page's version.
+    b.find("#tab-audit").await.click().await.unwrap();
+    b.js("document.getElementById('a-target').value = ''").await;
+    b.type_into("#a-target", EDITED_ID).await;
+    b.keys(&Key::Enter).await;
+    let mine = format!(
+        "[...document.querySelectorAll('#a-items li.audit')].find(li => [...li.querySelectorAll('ins')].some(i => i.textContent.includes({NEW_SIMILAR:?})) && ![...li.querySelectorAll('ins')].some(i => i.textContent.includes('另一位编辑')))"
+    );
+    b.until(
+        "two publishes in the audit log",
+        &format!("document.querySelectorAll('#a-items li.audit').length >= 2 && {mine}"),
+    )
+    .await;
+    let head = b
+        .js(&format!(
+            "return ({mine}).querySelector('.audit-head').textContent"
+        ))
+        .await;
+    assert!(head.as_str().unwrap().contains("mei"), "{head}");
+    b.screenshot("editor-audit-desktop.png").await;
+    b.js(&format!("({mine}).querySelector('button.revert').click()"))
+        .await;
+    b.client.accept_alert().await.unwrap();
+    b.until_within(
+        "reverted",
+        "[...document.querySelectorAll('#a-items li.audit .status')].some(p => p.textContent.startsWith('已恢复'))",
+        LONG_WAIT,
+    )
+    .await;
+    let (status, reverted) = b
+        .fetch(
+            "GET",
+            &format!("/v1/admin/faq/{EDITED_ID}"),
+            Some(EDITOR_TOKEN),
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{reverted}");
+    let similar = reverted["record"]["similar"].to_string();
+    assert!(
+        similar.contains(NEW_SIMILAR) && !similar.contains("另一位编辑加的问法"),
+        "reverted to the page's version: {similar}"
+    );
+
+    // Stats count the chat question.
+    b.find("#tab-stats").await.click().await.unwrap();
+    b.until(
+        "the stats",
+        "document.getElementById('s-total') && Number(document.getElementById('s-total').textContent) >= 1",
+    )
+    .await;
+    assert!(b.count("#s-body table.days tbody tr").await >= 1);
+    b.screenshot("editor-stats-desktop.png").await;
+
     // Sign out forgets the token.
     b.find("#sign-out").await.click().await.unwrap();
     b.until("signed out", "!document.getElementById('signin').hidden")

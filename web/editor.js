@@ -276,7 +276,10 @@
     const r = base;
     for (const f of FIELDS) {
       if (f === "audience") {
-        r.audience = [...$("e-audience").querySelectorAll("input:checked")].map((c) => c.value);
+        // Keep the loaded order (no spurious diff), newly ticked ones after.
+        const on = [...$("e-audience").querySelectorAll("input:checked")].map((c) => c.value);
+        const before = (base.audience || []).filter((a) => on.includes(a));
+        r.audience = before.concat(on.filter((a) => !before.includes(a)));
         continue;
       }
       const v = $("e-" + f).value;
@@ -768,18 +771,39 @@
     return (x <= 1 ? x * 100 : x).toFixed(1) + "%";
   }
 
-  function statsView(s) {
+  /** The stats in one shape: days with `total`, `shares`, top entries and feedback as lists
+   *  (the server may send `questions` and `*_share`, pairs, and a map per entry). */
+  function normStats(s) {
+    const days = (s.days || []).map((d) => ({
+      day: d.day, total: d.total !== undefined ? d.total : d.questions || 0,
+      answered: d.answered || 0, clarified: d.clarified || 0, fallback: d.fallback || 0,
+    }));
+    let shares = s.shares;
+    if (!shares) {
+      shares = {};
+      for (const k of ["answered", "clarified", "fallback"]) if (s[k + "_share"] !== undefined) shares[k] = s[k + "_share"];
+    }
+    const top = (s.top_entries || []).map((t) => (Array.isArray(t) ? { id: t[0], hits: t[1] } : t));
+    let feedback = s.feedback || [];
+    if (!Array.isArray(feedback)) {
+      feedback = Object.entries(feedback).map(([id, c]) => ({ id, useful: c.useful || 0, not_useful: c.not_useful || 0 }));
+    }
+    const total = s.questions !== undefined ? s.questions : days.reduce((t, d) => t + d.total, 0);
+    return { days, shares, top_entries: top, feedback, never_hit: s.never_hit || [], total };
+  }
+
+  function statsView(raw) {
+    const s = normStats(raw);
     const box = el("div", { class: "stats" });
-    const days = s.days || [];
+    const days = s.days;
     const max = Math.max(1, ...days.map((d) => d.total || 0));
-    const sum = (k) => days.reduce((t, d) => t + (d[k] || 0), 0);
-    const shares = s.shares || {};
+    const shares = s.shares;
     box.append(el("section", { class: "stat-block" },
       el("h3", { text: "回答情况" }),
-      el("p", { class: "shares" }, el("span", { class: "big", text: String(sum("total")) }), " 个问题　",
+      el("p", { class: "shares" }, el("span", { class: "big", id: "s-total", text: String(s.total) }), " 个问题　",
         Object.entries(shares).map(([k, v]) => el("span", { class: "share share-" + k },
           el("span", { class: "swatch" }), `${SHARES[k] || k} ${pct(v)}`)))));
-    const dayRows = days.map((d) => {
+    const dayRows = days.slice().reverse().map((d) => {
       // Widths through the CSSOM: the CSP allows no inline style attributes.
       const seg = (k) => { const e = el("span", { class: "seg seg-" + k }); e.style.width = (((d[k] || 0) / max) * 100).toFixed(1) + "%"; return e; };
       return el("tr", {},
@@ -792,7 +816,7 @@
           seg("answered"), seg("clarified"), seg("fallback"))));
     });
     box.append(el("section", { class: "stat-block" }, el("div", { class: "table-wrap" }, el("table", { class: "result-table days" },
-      el("caption", { text: "每天的问题数" }),
+      el("caption", { text: "每天的问题数（最近的在上）" }),
       el("thead", {}, el("tr", {}, ["日期", "总数", "直接回答", "追问", "答不上"].map((h, i) => el("th", { scope: "col", class: i ? "num" : null, text: h })),
         el("th", { scope: "col", text: "分布" }))),
       el("tbody", {}, dayRows.length ? dayRows : el("tr", {}, el("td", { colspan: "6", class: "muted", text: "这段时间没有记录。" })))))));
