@@ -25,8 +25,8 @@ mod editorial;
 mod staff;
 
 pub use editorial::{
-    preview_on, EditorStats, EditorialError, FaqDetail, FaqEdit, FaqFilter, FaqSummary, Preview,
-    PreviewHit, Saved,
+    preview_on, EditorStats, EditorialError, FaqDetail, FaqEdit, FaqFilter, FaqSummary, OtherEdit,
+    Preview, PreviewHit, Saved,
 };
 pub use staff::{
     CalcFailure, EntryDetail, EntryLink, FeedbackInput, FilterError, Filters, SourceInfo, StaffHit,

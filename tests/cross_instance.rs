@@ -264,3 +264,153 @@ impl Drop for RedisCleanup {
         }
     }
 }
+
+// ------------------------------------------------------------------ a publish reaches the others
+
+mod publish {
+    use super::common::fixture_kb;
+    use bujiao::admin::{Principal, Role};
+    use bujiao::bot::{Bot, BotConfig, FaqEdit};
+    use bujiao::config::Paths;
+    use bujiao::knowledge::edit::FaqRecord;
+    use bujiao::records::bus::PublishBus;
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    const QUESTION: &str = "灵活就业人员的医保卡丢了怎么补办";
+
+    fn card_lost() -> FaqRecord {
+        FaqRecord {
+            id: "card-lost".into(),
+            question: "医保卡丢了怎么补办？".into(),
+            similar: vec![
+                "医保卡掉了去哪补".into(),
+                "社保卡丢了怎么办理补卡".into(),
+                "医保卡遗失补办要带什么".into(),
+                "卡丢了咋补".into(),
+            ],
+            answer:
+                "先挂失再补办：医保卡（社保卡）丢失后先挂失，再带身份证到经办网点或合作银行补办。"
+                    .into(),
+            tags: vec!["补卡".into()],
+            insurance: "medical".into(),
+            audience: vec!["any".into()],
+            sources: vec!["doc:procedure".into()],
+            effective: "2011-07-01".into(),
+            ..FaqRecord::default()
+        }
+    }
+
+    /// One instance: its own index and data dirs, the shared knowledge dir, the given bus.
+    async fn instance(shared: &Path, own: &Path, bus: Arc<dyn PublishBus>) -> Arc<Bot> {
+        let paths = Paths {
+            knowledge: shared.to_path_buf(),
+            index: own.join("index"),
+            data: own.join("data"),
+        };
+        let bot = Bot::open(&BotConfig::new(paths, "memory"))
+            .await
+            .expect("opens")
+            .with_bus(bus);
+        Arc::new(bot)
+    }
+
+    /// A publishes; B (listening on its own connection) answers the new entry within seconds.
+    async fn publish_reaches_the_other(bus_a: Arc<dyn PublishBus>, bus_b: Arc<dyn PublishBus>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = tmp.path().join("knowledge");
+        fixture_kb(&shared);
+        let a = instance(&shared, &tmp.path().join("a"), bus_a).await;
+        let b = instance(&shared, &tmp.path().join("b"), bus_b).await;
+        let _listening = b.spawn_publish_listener();
+        let before = b.ask(QUESTION).await;
+        assert_ne!(
+            before.sources.first().map(|s| s.id.as_str()),
+            Some("card-lost")
+        );
+        let who = Principal {
+            label: "mei".into(),
+            role: Role::Editor,
+        };
+        let saved = a
+            .admin_save_faq(
+                &who,
+                FaqEdit {
+                    record: card_lost(),
+                    ..FaqEdit::default()
+                },
+            )
+            .await
+            .expect("publishes");
+        let fingerprint = saved.reload.expect("reloaded").fingerprint;
+        let started = Instant::now();
+        loop {
+            let r = b.ask(QUESTION).await;
+            if r.sources.first().map(|s| s.id.as_str()) == Some("card-lost") {
+                assert_eq!(b.health().fingerprint, fingerprint);
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "instance B never picked up A's publish: {r:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn in_process() {
+        let hub = bujiao::records::bus::InProcessBus::new();
+        let other = hub.join();
+        publish_reaches_the_other(Arc::new(hub), Arc::new(other)).await;
+    }
+
+    #[tokio::test]
+    async fn over_redis_pubsub() {
+        let url = std::env::var("BUJIAO_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+        if !super::redis_reachable(&url) {
+            return;
+        }
+        let channel = format!("bujiao:test-publish:{}", std::process::id());
+        let a = bujiao::records::bus::RedisBus::connect(&url, &channel)
+            .await
+            .unwrap();
+        let b = bujiao::records::bus::RedisBus::connect(&url, &channel)
+            .await
+            .unwrap();
+        publish_reaches_the_other(Arc::new(a), Arc::new(b)).await;
+    }
+
+    #[tokio::test]
+    async fn over_postgres_listen_notify() {
+        let url = std::env::var("BUJIAO_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let up = std::net::TcpStream::connect_timeout(
+            &"127.0.0.1:5432".parse().unwrap(),
+            Duration::from_secs(1),
+        )
+        .is_ok();
+        if !up {
+            assert!(
+                std::env::var("BUJIAO_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "postgres not reachable at 127.0.0.1:5432 and BUJIAO_REQUIRE_POSTGRES=1"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: postgres not reachable at 127.0.0.1:5432"
+            );
+            return;
+        }
+        let channel = format!("bujiao_test_publish_{}", std::process::id());
+        let a = bujiao::records::bus::PostgresBus::connect(&url, &channel)
+            .await
+            .unwrap();
+        let b = bujiao::records::bus::PostgresBus::connect(&url, &channel)
+            .await
+            .unwrap();
+        publish_reaches_the_other(Arc::new(a), Arc::new(b)).await;
+    }
+}

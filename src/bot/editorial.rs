@@ -86,7 +86,9 @@ impl Bot {
 // ------------------------------------------------------------------------------------ editing
 
 use crate::admin::Principal;
-use crate::knowledge::edit::{Change, EditError, Editor, FaqRecord, FieldProblem, Plan, Versioned};
+use crate::knowledge::edit::{
+    ArticleRecord, Change, EditError, Editor, FaqRecord, FieldProblem, Plan, Versioned,
+};
 use crate::records::{AuditAction, AuditEntry, AuditFilter, AuditRecord, Draft, TargetKind};
 use crate::records::{Resolution, UnansweredFilter, UnansweredGroup};
 
@@ -246,6 +248,38 @@ fn is_stale(expires: Option<&str>, today: chrono::NaiveDate) -> bool {
 
 fn to_json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
+}
+
+/// Which record a change is about (an empty id: a new FAQ entry without one yet).
+fn target_of(change: &Change) -> (TargetKind, String) {
+    match change {
+        Change::UpsertFaq(r) => (TargetKind::Faq, r.id.clone()),
+        Change::DeleteFaq(id) => (TargetKind::Faq, id.clone()),
+        Change::UpsertArticle(a) => (TargetKind::Article, a.id.clone()),
+        Change::DeleteArticle(id) => (TargetKind::Article, id.clone()),
+        Change::ReplaceDict { name, .. } => (TargetKind::Dict, name.clone()),
+    }
+}
+
+/// A record's current version and JSON form, if it exists.
+fn current_json(
+    editor: &Editor,
+    kind: TargetKind,
+    id: &str,
+) -> EdResult<Option<(String, serde_json::Value)>> {
+    Ok(match kind {
+        TargetKind::Faq => editor
+            .get_faq(id)?
+            .map(|v| (v.version, to_json(&v.record).unwrap_or_default())),
+        TargetKind::Article => editor
+            .get_article(id)?
+            .map(|v| (v.version, to_json(&v.record).unwrap_or_default())),
+        TargetKind::Dict => match editor.get_dict(id) {
+            Ok(v) => Some((v.version, serde_json::Value::String(v.record))),
+            Err(EditError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+    })
 }
 
 /// Holds an exclusive OS lock on `<knowledge>/.publish.lock` while alive, so two instances that
@@ -752,17 +786,17 @@ impl Bot {
             })
         })
         .await?;
-        let id_hint = match &change {
-            Change::UpsertFaq(r) => r.id.clone(),
-            Change::DeleteFaq(id) => id.clone(),
-            _ => String::new(),
-        };
-        let before = if id_hint.is_empty() {
+        let (target_kind, id_hint) = target_of(&change);
+        let before: Option<(String, serde_json::Value)> = if id_hint.is_empty() {
             None
         } else {
             let e = editor.clone();
             let key = id_hint.clone();
-            Self::blocking(move || Ok(e.get_faq(&key)?)).await?
+            Self::blocking(move || current_json(&e, target_kind, &key)).await?
+        };
+        let dict_text = match &change {
+            Change::ReplaceDict { text, .. } => Some(text.clone()),
+            _ => None,
         };
         let (plan, validation) = Self::blocking({
             let editor = editor.clone();
@@ -830,10 +864,7 @@ impl Bot {
         if outcome.action != crate::knowledge::edit::Action::Deleted
             || action == AuditAction::Delete
         {
-            let _ = self
-                .records
-                .delete_draft(TargetKind::Faq, &outcome.id)
-                .await;
+            let _ = self.records.delete_draft(target_kind, &outcome.id).await;
         }
         let audit = self
             .records
@@ -841,12 +872,17 @@ impl Bot {
                 at: crate::china_time::now(),
                 who: who.label.clone(),
                 action,
-                target_kind: TargetKind::Faq,
+                target_kind,
                 target_id: outcome.id.clone(),
-                version_before: before.as_ref().map(|b| b.version.clone()),
+                version_before: before.as_ref().map(|b| b.0.clone()),
                 version_after: outcome.version.clone(),
-                before: before.as_ref().and_then(|b| to_json(&b.record)),
-                after: outcome.faq.as_ref().and_then(to_json),
+                before: before.map(|b| b.1),
+                after: match (&outcome.faq, &outcome.article, &dict_text) {
+                    (Some(f), _, _) => to_json(f),
+                    (_, Some(a), _) => to_json(a),
+                    (_, _, Some(t)) => Some(serde_json::Value::String(t.clone())),
+                    _ => None,
+                },
                 reason: override_reason.filter(|r| !r.trim().is_empty()),
             })
             .await?;
@@ -872,14 +908,14 @@ impl Bot {
     /// The audit log, newest first.
     pub async fn admin_audit(
         &self,
-        target: Option<String>,
+        target: Option<(TargetKind, String)>,
         limit: usize,
         before: Option<i64>,
     ) -> EdResult<Vec<AuditEntry>> {
         Ok(self
             .records
             .audit(AuditFilter {
-                target: target.map(|t| (TargetKind::Faq, t)),
+                target,
                 limit: limit.clamp(1, 500),
                 before_seq: before,
             })
@@ -1058,5 +1094,88 @@ impl Bot {
                 }
             }
         })
+    }
+}
+
+/// An edit of an article or a dictionary file.
+#[derive(Debug, Clone)]
+pub enum OtherEdit {
+    Article(Box<ArticleRecord>),
+    DeleteArticle(String),
+    Dict { name: String, text: String },
+}
+
+impl Bot {
+    /// Every article with its version.
+    pub async fn admin_articles(&self) -> EdResult<Vec<Versioned<ArticleRecord>>> {
+        let editor = self.editor()?;
+        Self::blocking(move || Ok(editor.list_articles()?)).await
+    }
+
+    /// One article with its version.
+    pub async fn admin_article(&self, id: &str) -> EdResult<Versioned<ArticleRecord>> {
+        let editor = self.editor()?;
+        let key = id.to_string();
+        Self::blocking(move || Ok(editor.get_article(&key)?))
+            .await?
+            .ok_or_else(|| EditorialError::NotFound(format!("article {id}")))
+    }
+
+    /// A dictionary file (`synonyms.txt`, `user.dict`) with its version.
+    pub async fn admin_dict(&self, name: &str) -> EdResult<Versioned<String>> {
+        let editor = self.editor()?;
+        let key = name.to_string();
+        Self::blocking(move || Ok(editor.get_dict(&key)?)).await
+    }
+
+    /// Publish an article or dictionary change (the same checks, lock, audit and reload as a FAQ
+    /// edit). Replacing an existing record needs its version.
+    pub async fn admin_publish_other(
+        &self,
+        who: &Principal,
+        edit: OtherEdit,
+        if_match: Option<String>,
+        override_reason: Option<String>,
+    ) -> EdResult<Saved> {
+        let editor = self.editor()?;
+        let change = match edit {
+            OtherEdit::Article(a) => Change::UpsertArticle(*a),
+            OtherEdit::DeleteArticle(id) => Change::DeleteArticle(id),
+            OtherEdit::Dict { name, text } => Change::ReplaceDict { name, text },
+        };
+        let (kind, id) = target_of(&change);
+        let current = {
+            let key = id.clone();
+            Self::blocking(move || current_json(&editor, kind, &key)).await?
+        };
+        let deleting = matches!(change, Change::DeleteArticle(_));
+        let action = match (&current, deleting) {
+            (None, true) => return Err(EditorialError::NotFound(format!("article {id}"))),
+            (_, true) => AuditAction::Delete,
+            (Some(_), false) => AuditAction::Update,
+            (None, false) => AuditAction::Create,
+        };
+        if let Some((version, _)) = &current {
+            match if_match.as_deref() {
+                None => {
+                    return Err(EditorialError::VersionRequired {
+                        current_version: version.clone(),
+                    })
+                }
+                Some(v) if v != version => {
+                    return Err(EditorialError::Conflict {
+                        current_version: Some(version.clone()),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        let reason = if deleting {
+            override_reason.or_else(|| Some("delete".into()))
+        } else {
+            override_reason
+        };
+        self.publish_change(who, change, if_match, reason, action)
+            .await
     }
 }

@@ -343,6 +343,17 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/admin/stats", get(admin::stats))
         .route("/v1/admin/audit", get(admin::audit))
+        .route("/v1/admin/article", get(admin::article_list))
+        .route(
+            "/v1/admin/article/{id}",
+            get(admin::article_get)
+                .put(admin::article_put)
+                .delete(admin::article_delete),
+        )
+        .route(
+            "/v1/admin/dict/{name}",
+            get(admin::dict_get).put(admin::dict_put),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

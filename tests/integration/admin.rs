@@ -620,3 +620,103 @@ async fn answers_keep_flowing_while_an_edit_is_published() {
         );
     }
 }
+
+#[tokio::test]
+async fn dictionaries_and_articles_are_edited_the_same_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = fixture_bot(tmp.path()).await;
+    let (s, v) = call(
+        &bot,
+        "GET",
+        "/v1/admin/dict/synonyms.txt",
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let version = v["version"].as_str().unwrap().to_string();
+    let text = format!("{}滞纳金 滞纳费\n", v["text"].as_str().unwrap());
+    let (s, v) = call(
+        &bot,
+        "PUT",
+        "/v1/admin/dict/synonyms.txt",
+        Some(EDITOR),
+        Some(json!({"text": text, "version": version})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("knowledge/dict/synonyms.txt")).unwrap(),
+        text
+    );
+    // The synonym is live: the new spelling finds the late-fee entry.
+    assert_eq!(
+        chat_top(&bot, "单位欠缴社保的滞纳费怎么算")
+            .await
+            .as_deref(),
+        Some("late-fee")
+    );
+    // The old version is stale now.
+    let (s, _) = call(
+        &bot,
+        "PUT",
+        "/v1/admin/dict/synonyms.txt",
+        Some(EDITOR),
+        Some(json!({"text": "", "version": version})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = call(
+        &bot,
+        "GET",
+        "/v1/admin/dict/passwords.txt",
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // A new article: an incomplete one is refused field by field, a complete one published.
+    let mut article = json!({
+        "title": "",
+        "tags": ["补卡"], "insurance": "medical", "audience": ["any"], "regions": [],
+        "sources": ["doc:procedure"], "effective": "2011-07-01", "status": "published",
+        "body": "医保卡丢失后先挂失，再到经办网点补办。",
+    });
+    let (s, v) = call(
+        &bot,
+        "PUT",
+        "/v1/admin/article/article-card-lost",
+        Some(EDITOR),
+        Some(json!({"record": article})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(!tmp
+        .path()
+        .join("knowledge/articles/article-card-lost.md")
+        .exists());
+    article["title"] = json!("医保卡丢了怎么补办");
+    let (s, v) = call(
+        &bot,
+        "PUT",
+        "/v1/admin/article/article-card-lost",
+        Some(EDITOR),
+        Some(json!({"record": article})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(tmp
+        .path()
+        .join("knowledge/articles/article-card-lost.md")
+        .exists());
+    let (_, v) = call(
+        &bot,
+        "GET",
+        "/v1/admin/audit?kind=article&target=article-card-lost",
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(v["items"][0]["action"], "create", "{v}");
+}

@@ -623,6 +623,8 @@ pub async fn stats(
 #[derive(Deserialize)]
 pub struct AuditParams {
     target: Option<String>,
+    /// `faq` (default), `article` or `dict`: what `target` names.
+    kind: Option<String>,
     limit: Option<usize>,
     before: Option<i64>,
 }
@@ -640,12 +642,209 @@ pub async fn audit(
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let kind = match p
+        .kind
+        .as_deref()
+        .unwrap_or("faq")
+        .parse::<crate::records::TargetKind>()
+    {
+        Ok(k) => k,
+        Err(_) => {
+            return ApiError::bad_request("invalid_kind", "`kind` is faq, article or dict")
+                .into_response()
+        }
+    };
     match state
         .bot
-        .admin_audit(p.target, p.limit.unwrap_or(100), p.before)
+        .admin_audit(
+            p.target.map(|t| (kind, t)),
+            p.limit.unwrap_or(100),
+            p.before,
+        )
         .await
     {
         Ok(items) => Json(json!({ "items": items })).into_response(),
         Err(e) => editorial_error(e),
     }
+}
+
+// ------------------------------------------------------------------- articles and dictionaries
+
+use crate::bot::OtherEdit;
+use crate::knowledge::edit::ArticleRecord;
+
+/// `GET /v1/admin/article` → every article with its version.
+pub async fn article_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&state, &headers, Role::ReadOnly) {
+        return r.into_response();
+    }
+    match state.bot.admin_articles().await {
+        Ok(items) => Json(json!({"total": items.len(), "items": items})).into_response(),
+        Err(e) => editorial_error(e),
+    }
+}
+
+/// `GET /v1/admin/article/{id}` with its `ETag`.
+pub async fn article_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers, Role::ReadOnly) {
+        return r.into_response();
+    }
+    let Path(id) = match id {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    match state.bot.admin_article(&id).await {
+        Ok(v) => {
+            let version = v.version.clone();
+            with_etag(Json(v).into_response(), Some(&version))
+        }
+        Err(e) => editorial_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ArticleBody {
+    record: ArticleRecord,
+    #[serde(rename = "override", default)]
+    override_reason: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// `PUT /v1/admin/article/{id}` (with `If-Match` when it exists): create or replace an article.
+pub async fn article_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<ArticleBody>, JsonRejection>,
+) -> Response {
+    let who = match authorize(&state, &headers, Role::Editor) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let Path(id) = match id {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut record = b.record;
+    if !record.id.is_empty() && record.id != id {
+        return ApiError::bad_request(
+            "id_mismatch",
+            "the record's id differs from the id in the path",
+        )
+        .into_response();
+    }
+    record.id = id;
+    saved(
+        state
+            .bot
+            .admin_publish_other(
+                &who,
+                OtherEdit::Article(Box::new(record)),
+                if_match(&headers, b.version),
+                b.override_reason,
+            )
+            .await,
+        false,
+    )
+}
+
+/// `DELETE /v1/admin/article/{id}` with `If-Match`.
+pub async fn article_delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let who = match authorize(&state, &headers, Role::Editor) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let Path(id) = match id {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    saved(
+        state
+            .bot
+            .admin_publish_other(
+                &who,
+                OtherEdit::DeleteArticle(id),
+                if_match(&headers, None),
+                None,
+            )
+            .await,
+        false,
+    )
+}
+
+/// `GET /v1/admin/dict/{synonyms.txt|user.dict}` → `{"version","text"}` with its `ETag`.
+pub async fn dict_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers, Role::ReadOnly) {
+        return r.into_response();
+    }
+    let Path(name) = match name {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    match state.bot.admin_dict(&name).await {
+        Ok(v) => with_etag(
+            Json(json!({"name": name, "version": v.version, "text": v.record})).into_response(),
+            Some(&v.version),
+        ),
+        Err(e) => editorial_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DictBody {
+    text: String,
+    #[serde(rename = "override", default)]
+    override_reason: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// `PUT /v1/admin/dict/{name}` with `If-Match`: replace a dictionary file.
+pub async fn dict_put(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+    body: Result<Json<DictBody>, JsonRejection>,
+) -> Response {
+    let who = match authorize(&state, &headers, Role::Editor) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let Path(name) = match name {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    saved(
+        state
+            .bot
+            .admin_publish_other(
+                &who,
+                OtherEdit::Dict { name, text: b.text },
+                if_match(&headers, b.version),
+                b.override_reason,
+            )
+            .await,
+        false,
+    )
 }
