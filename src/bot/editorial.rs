@@ -483,6 +483,20 @@ impl Bot {
             let mut out = Vec::new();
             for (id, field, q) in asks {
                 let params = DecisionParams::default();
+                if let answer::DomainVerdict::Other { .. } =
+                    answer::Domain::new(&snap.kb.dict).check(&q)
+                {
+                    // Ruled out before ranking: the domain vocabulary says this is another
+                    // system's question, so the entry would never be reached with it.
+                    out.push(FieldProblem::field(
+                        &id,
+                        field,
+                        format!(
+                            "“{q}” 会被领域判断当作其他部门的问题直接转介，永远到不了这个条目；请改写，或在 dict/domain.toml 调整词表"
+                        ),
+                    ));
+                    continue;
+                }
                 let d = answer::decide(&snap, &q, &params)?;
                 if d.reply.kind != ReplyKind::Answer {
                     continue;

@@ -720,3 +720,50 @@ async fn dictionaries_and_articles_are_edited_the_same_way() {
     .await;
     assert_eq!(v["items"][0]["action"], "create", "{v}");
 }
+
+#[tokio::test]
+async fn a_phrasing_the_domain_check_rules_out_needs_an_override() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bot = fixture_bot(tmp.path()).await;
+    let (_, v) = call(&bot, "GET", "/v1/admin/faq/late-fee", Some(EDITOR), None).await;
+    let version = v["version"].as_str().unwrap().to_string();
+    let mut record = v["record"].clone();
+    // "个税" belongs to another system in the fixture's domain vocabulary.
+    record["similar"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("个税晚交了滞纳金怎么算"));
+    let (s, v) = put(&bot, "late-fee", &version, json!({"record": record})).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("needs_override")),
+        "{v}"
+    );
+    let w = &v["error"]["warnings"][0];
+    assert_eq!(w["field"], "similar[4]", "{v}");
+    assert!(w["message"].as_str().unwrap().contains("领域"), "{v}");
+    // With a reason it is published, and the reason is in the audit log.
+    let (s, v) = put(
+        &bot,
+        "late-fee",
+        &version,
+        json!({"record": record, "override": "个税滞纳金问题也指向这里，domain.toml 随后调整"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = call(
+        &bot,
+        "GET",
+        "/v1/admin/audit?target=late-fee",
+        Some(EDITOR),
+        None,
+    )
+    .await;
+    assert!(
+        v["items"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("domain.toml"),
+        "{v}"
+    );
+}
