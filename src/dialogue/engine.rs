@@ -15,9 +15,11 @@
 //! days. A bare value with no form in progress ("三千五") gets an explanation and the list of
 //! calculations rather than a search.
 
+use super::explain;
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
 use super::slots::{extract_with, Context, Extraction, SlotName, Slots};
+use super::topic;
 use crate::answer::{
     self, Answerer, DecisionParams, Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX,
     ENTRY_PREFIX, SAY_PREFIX,
@@ -61,6 +63,9 @@ pub struct State {
     /// Ids of the channel updates (e.g. Telegram update ids) already applied to this
     /// conversation, newest last, so a redelivered update is neither answered nor applied twice.
     pub seen_updates: Vec<i64>,
+    /// The knowledge entry answered last (the conversation's topic), so that "北京" or
+    /// "基数按6000" right after it continues it; cleared by a calculation's result.
+    pub topic: Option<String>,
 }
 
 /// Where the knowledge and calculators come from, and where sessions live.
@@ -105,6 +110,7 @@ impl Engine {
             let snap = self.answerer.snapshot();
             if let Some(r) = answer::answer_entry(&snap, id) {
                 st.options.clear();
+                remember_topic(st, &r);
                 return r;
             }
         }
@@ -148,7 +154,51 @@ impl Engine {
         if let Some(form) = st.form {
             return self.continue_form(st, form, wanted, &snap, text, &norm, &ex);
         }
-        if let Some(form) = wanted.or_else(|| self.variation_of_last_result(st, &norm, &ex)) {
+        // "交了11年，还差几年": answered in years and months, then the calculation offered.
+        // (Only for a question of ours: "个税滞纳金怎么算" is the tax office's.)
+        let ours = !matches!(
+            answer::Domain::new(&snap.kb.dict).check(text),
+            answer::DomainVerdict::Other { .. }
+        );
+        if ours
+            && explain::asks_years_short(&norm)
+            && !intent::asks_for(&norm, FormKind::Contribution)
+        {
+            let mut known = st.slots.clone();
+            known.merge(&ex.slots);
+            if let Some((r, missing)) =
+                explain::years_short(&norm, &known, snap.kb.policy_set.as_deref())
+            {
+                st.slots = known;
+                if missing.is_some() {
+                    st.slots.missing_years = missing;
+                }
+                st.options.clear();
+                remember_topic(st, &r);
+                return r;
+            }
+        }
+        if let Some(form) = wanted {
+            return self.start_form(st, form, &ex, &snap.kb.policy_set);
+        }
+        // "补缴养老保险怎么算": the formula, an example and the offer, not a slot prompt.
+        if let Some(form) = explain::method_asked(&norm).filter(|_| ours) {
+            st.slots.merge(&ex.slots);
+            st.options.clear();
+            let r = explain::method(form, snap.kb.policy_set.as_deref());
+            remember_topic(st, &r);
+            return r;
+        }
+        if let Some(r) = self.topic_follow_up(st, &snap, &norm, &ex) {
+            return r;
+        }
+        let place_only = snap
+            .kb
+            .region_table
+            .as_deref()
+            .and_then(|t| intent::place_only(&norm, t))
+            .is_some();
+        if let Some(form) = self.variation_of_last_result(st, &norm, &ex, place_only) {
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
         }
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
@@ -168,6 +218,7 @@ impl Engine {
         match answer::decide(&snap, text, &DecisionParams::default()) {
             Ok(d) => {
                 remember_options(st, &d.reply);
+                remember_topic(st, &d.reply);
                 d.reply
             }
             Err(e) => {
@@ -246,6 +297,13 @@ impl Engine {
     fn wanted_calculation(&self, st: &State, norm: &str, ex: &Extraction) -> Option<FormKind> {
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
         let wanted = intent::calculation(norm, ex, previous);
+        // "我补缴了其中1年" in a waiting-period conversation: a fact that conversation uses stays
+        // in it, unless the message asks for the other calculation in so many words.
+        if let (Some(w), Some(p)) = (wanted, previous) {
+            if w != p && !intent::asks_for(norm, w) && uses_only(p, &ex.slots) {
+                return Some(p);
+            }
+        }
         if wanted.is_none() && st.form.is_none() && intent::follow_up(norm) {
             let mut known = ex.clone();
             let mut slots = st.slots.clone();
@@ -256,6 +314,51 @@ impl Engine {
         wanted
     }
 
+    /// A follow-up that leans on the topic (the entry answered last): a place alone ("北京",
+    /// "那天津呢") gets the local version of the answer; values alone ("基数按6000", "补12个月")
+    /// start the calculation they point to, with what earlier turns said.
+    fn topic_follow_up(
+        &self,
+        st: &mut State,
+        snap: &Snapshot,
+        norm: &str,
+        ex: &Extraction,
+    ) -> Option<Reply> {
+        let id = st.topic.clone()?;
+        let empty_regions = RegionTable::default();
+        let regions = snap.kb.region_table.as_deref().unwrap_or(&empty_regions);
+        if let Some(place) = intent::place_only(norm, regions) {
+            st.slots.merge(&ex.slots);
+            st.options.clear();
+            // "还差几年" answered with the national frame, then the city: answer it for the city.
+            if let Some(subject) = explain::years_short_subject(&id) {
+                if let Some((r, missing)) =
+                    explain::years_short(subject, &st.slots, snap.kb.policy_set.as_deref())
+                {
+                    if missing.is_some() {
+                        st.slots.missing_years = missing;
+                    }
+                    remember_topic(st, &r);
+                    return Some(r);
+                }
+            }
+            let r = topic::local_reply(snap, regions, &id, &place)?;
+            remember_topic(st, &r);
+            return Some(r);
+        }
+        if !values_only(norm, ex) {
+            return None;
+        }
+        let mut known = ex.clone();
+        let mut slots = st.slots.clone();
+        slots.merge(&ex.slots);
+        known.slots = slots;
+        let form = intent::calculation(norm, &known, None)
+            .or_else(|| topic::entry(snap, &id).and_then(topic::topic_form))
+            .unwrap_or_else(|| form_for_values(&ex.slots));
+        Some(self.start_form(st, form, ex, &snap.kb.policy_set))
+    }
+
     /// "不对，是5个月", "那如果是8个月呢" or just "8个月" right after a result: the calculation to
     /// recompute with the new value. A short statement of values ("费率按16%") is a variation too.
     fn variation_of_last_result(
@@ -263,10 +366,9 @@ impl Engine {
         st: &State,
         norm: &str,
         ex: &Extraction,
+        place_only: bool,
     ) -> Option<FormKind> {
-        let values_only = gives_values(ex)
-            && !intent::looks_like_question(norm)
-            && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16;
+        let values_only = values_only(norm, ex) || place_only;
         let what_if =
             (ex.correction || intent::what_if(norm) || values_only) && !ex.slots.is_empty();
         what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten()
@@ -349,6 +451,7 @@ impl Engine {
         let mut r = match decided {
             Some(d) if confident => {
                 remember_options(st, &d.reply);
+                remember_topic(st, &d.reply);
                 d.reply
             }
             _ => Reply::fallback(
@@ -474,7 +577,9 @@ impl Engine {
         };
         let id = st.options.get(idx)?.clone();
         st.options.clear();
-        answer::answer_entry(snap, &id)
+        let r = answer::answer_entry(snap, &id)?;
+        remember_topic(st, &r);
+        Some(r)
     }
 
     /// A reply that did not fill the pending slot: say what was expected, quoting the user; offer
@@ -563,6 +668,21 @@ impl Engine {
                     };
                     (required >= missing).then(|| required - missing)
                 });
+        // "还差5年" when the local rule is not at hand (no city, or no gender where it matters):
+        // the amount needs only the years missing, the base and the rate — not the city or the
+        // gender that would only say how many years are required in all.
+        let missing_only = (form == FormKind::RetireeTopup
+            && paid_from_missing.is_none()
+            && s.paid_years.is_none()
+            && s.years.is_none()
+            && s.required_years.is_none())
+        .then_some(s.missing_years)
+        .flatten()
+        .filter(|m| *m > rust_decimal::Decimal::ZERO)
+        .and_then(|m| {
+            let required = m.ceil();
+            Some((required.to_u32()?, required - m))
+        });
         let result = match form {
             FormKind::Contribution => calc::contribution(
                 &calc::ContributionInput {
@@ -592,10 +712,23 @@ impl Engine {
             ),
             FormKind::RetireeTopup => calc::retiree_topup(
                 &calc::RetireeInput {
-                    region: s.region.clone(),
+                    // With only the years missing, the local rule's required years and its
+                    // minimum of actual years do not apply: the shortfall is what was said.
+                    region: if missing_only.is_some() {
+                        None
+                    } else {
+                        s.region.clone()
+                    },
                     gender: s.gender,
-                    required_years: s.required_years.and_then(|y| y.to_u32()),
-                    paid_years: s.paid_years.or(s.years).or(paid_from_missing),
+                    required_years: s
+                        .required_years
+                        .and_then(|y| y.to_u32())
+                        .or(missing_only.map(|(r, _)| r)),
+                    paid_years: s
+                        .paid_years
+                        .or(s.years)
+                        .or(paid_from_missing)
+                        .or(missing_only.map(|(_, p)| p)),
                     deemed_years: None,
                     base: s.base,
                     rate: s.rate,
@@ -642,6 +775,17 @@ impl Engine {
                     r.assumptions
                         .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
                 }
+                if let (Some(_), Some(m)) = (missing_only, st.slots.missing_years) {
+                    r.assumptions.retain(|a| !a.contains("规定年限"));
+                    r.assumptions.insert(
+                        0,
+                        format!(
+                            "按您说的还差 {} 年（{} 个月）计算；当地规定要缴满多少年、是否另有本地实际缴费年限要求，请向当地医保经办机构核实。",
+                            m.normalize(),
+                            (m * rust_decimal::Decimal::from(12)).ceil().normalize()
+                        ),
+                    );
+                }
                 if let (Some(p), Some(m)) = (paid_from_missing, st.slots.missing_years) {
                     r.assumptions.insert(
                         0,
@@ -660,9 +804,15 @@ impl Engine {
                     st.failures = 0;
                 }
                 st.pending = Some(slot);
+                // "Which city?" for a rule that depends on the city comes with the cities known.
+                let known = if (form, slot) == (FormKind::RetireeTopup, SlotName::Region) {
+                    format!("\n{}", explain::known_retiree_years(Some(policies)))
+                } else {
+                    String::new()
+                };
                 let mut r = Reply::new(
                     ReplyKind::Ask,
-                    format!("{}{}", ask_text(slot, form), hint_suffix(&hint)),
+                    format!("{}{}{known}", ask_text(slot, form), hint_suffix(&hint)),
                 );
                 r.slot = Some(slot);
                 r.options = slot_options(slot);
@@ -701,6 +851,7 @@ impl Engine {
     }
 
     fn result_reply(&self, st: &mut State, form: FormKind, r: CalcResult) -> Reply {
+        st.topic = None;
         st.form = None;
         st.pending = None;
         st.failures = 0;
@@ -737,6 +888,53 @@ fn gives_values(ex: &Extraction) -> bool {
     })
 }
 
+/// Whether every value the message gives (not the insurance, category or region) is an input
+/// of `form`, so the message can be read as part of that calculation.
+fn uses_only(form: FormKind, s: &Slots) -> bool {
+    use SlotName::*;
+    let inputs: &[SlotName] = match form {
+        FormKind::Contribution => &[Base, Rate, Months, Amount, RepaidYears, MissingYears, Years],
+        FormKind::LateFee => &[Amount, Days, From, To, Months],
+        FormKind::RetireeTopup => &[
+            PaidYears,
+            MissingYears,
+            RequiredYears,
+            Gender,
+            Base,
+            Rate,
+            Years,
+        ],
+        FormKind::WaitingPeriod => &[GapYears, RepaidYears, Days, Months, From, To, Years],
+    };
+    let values: Vec<SlotName> = s
+        .filled()
+        .into_iter()
+        .filter(|v| !matches!(v, Insurance | Category | Region))
+        .collect();
+    !values.is_empty() && values.iter().all(|v| inputs.contains(v))
+}
+
+/// A short statement of values with no question ("基数按6000", "补12个月", "费率按16%").
+fn values_only(norm: &str, ex: &Extraction) -> bool {
+    gives_values(ex)
+        && !intent::looks_like_question(norm)
+        && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16
+}
+
+/// The calculation values point to when the topic names none: a principal with days → a late
+/// fee; a gap → a waiting period; years paid or required → a retiree top-up; else a back-payment.
+fn form_for_values(s: &Slots) -> FormKind {
+    if s.days.is_some() || (s.amount.is_some() && (s.from.is_some() || s.to.is_some())) {
+        FormKind::LateFee
+    } else if s.gap_years.is_some() {
+        FormKind::WaitingPeriod
+    } else if s.paid_years.is_some() || s.required_years.is_some() {
+        FormKind::RetireeTopup
+    } else {
+        FormKind::Contribution
+    }
+}
+
 /// The year the conversation is about: the latest year of a period or date said earlier.
 fn conversation_year(s: &Slots) -> Option<i32> {
     use chrono::Datelike;
@@ -749,6 +947,15 @@ fn conversation_year(s: &Slots) -> Option<i32> {
         .chain(s.to.map(|d| d.year()))
         .chain(s.from.map(|d| d.year()))
         .next()
+}
+
+/// An answer makes its entry the topic of the conversation; a fallback leaves none.
+fn remember_topic(st: &mut State, reply: &Reply) {
+    match reply.kind {
+        ReplyKind::Answer => st.topic = reply.sources.first().map(|s| s.id.clone()),
+        ReplyKind::Fallback => st.topic = None,
+        _ => {}
+    }
 }
 
 /// Keep the entry ids of a clarification so "1"/"2"/"3" can pick one.
