@@ -346,6 +346,16 @@ impl Engine {
             remember_topic(st, &r);
             return Some(r);
         }
+        // "那2024年的呢": the edition of the same figures for that year.
+        if let Some(r) = intent::year_only(norm).and_then(|y| topic::year_reply(snap, &id, y)) {
+            st.options = r
+                .options
+                .iter()
+                .filter_map(|o| o.id.strip_prefix(ENTRY_PREFIX).map(str::to_string))
+                .collect();
+            remember_topic(st, &r);
+            return Some(r);
+        }
         if !values_only(norm, ex) {
             return None;
         }

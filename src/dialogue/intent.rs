@@ -648,3 +648,18 @@ pub fn place_only(text: &str, regions: &super::regions::RegionTable) -> Option<S
         .then(|| regions.find_in(&t).map(|m| m.canonical))
         .flatten()
 }
+
+/// The year a message names when it names nothing else ("2024年的呢", "那2025年度呢").
+pub fn year_only(text: &str) -> Option<i32> {
+    let mut rest: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !short(&rest, 12) {
+        return None;
+    }
+    for w in ["年度", "年"].iter().chain(PLACE_FILLER) {
+        rest = rest.replace(w, "");
+    }
+    (rest.len() == 4 && rest.chars().all(|c| c.is_ascii_digit()))
+        .then(|| rest.parse().ok())
+        .flatten()
+        .filter(|y| (2000..=2100).contains(y))
+}

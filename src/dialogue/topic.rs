@@ -153,3 +153,67 @@ pub fn topic_form(e: &Entry) -> Option<FormKind> {
 pub fn entry<'a>(snap: &'a Snapshot, id: &str) -> Option<&'a Entry> {
     snap.entries.iter().find(|e| e.id == id)
 }
+
+/// The reply to a follow-up naming only a `year` ("那2024年的呢") after `topic` was answered: the
+/// edition of the same local figures for that year (entries linked by `supersedes`), or the years
+/// there are. `None` when the topic has no editions by year.
+pub fn year_reply(snap: &Snapshot, topic: &str, year: i32) -> Option<Reply> {
+    // The editions: the topic and every entry linked to it by `supersedes`, either way.
+    let mut family: Vec<String> = vec![topic.to_string()];
+    let mut i = 0;
+    while i < family.len() {
+        let id = family[i].clone();
+        for f in &snap.kb.faqs {
+            let older: &[String] = if f.id == id { &f.supersedes } else { &[] };
+            let newer = f.supersedes.contains(&id).then(|| f.id.clone());
+            let linked = older.iter().cloned().chain(newer);
+            for other in linked {
+                if !family.contains(&other) {
+                    family.push(other);
+                }
+            }
+        }
+        i += 1;
+    }
+    if family.len() < 2 {
+        return None;
+    }
+    let editions: Vec<&Entry> = family.iter().filter_map(|id| entry(snap, id)).collect();
+    let said = format!("{year}");
+    if let Some(e) = editions
+        .iter()
+        .find(|e| e.title.contains(&said) || e.tags.iter().any(|t| t.contains(&said)))
+    {
+        return answer::answer_entry(snap, &e.id);
+    }
+    let years: Vec<String> = editions
+        .iter()
+        .filter_map(|e| {
+            let c: Vec<char> = e.title.chars().collect();
+            c.windows(4)
+                .find(|w| w.iter().all(char::is_ascii_digit))
+                .map(|w| w.iter().collect::<String>())
+        })
+        .collect();
+    let mut r = Reply::new(
+        ReplyKind::Answer,
+        format!(
+            "这个问题我这里没有{year}年的数字，收录的是{}年度的规定；{year}年的标准请以当地经办机构公布的为准（社保 12333，医保 12393）。",
+            years.join("、")
+        ),
+    );
+    r.sources = editions
+        .iter()
+        .map(|e| SourceRef {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            score: 1.0,
+        })
+        .take(1)
+        .collect();
+    r.options = editions
+        .iter()
+        .map(|e| ReplyOption::entry(&e.id, e.title.clone()))
+        .collect();
+    Some(r)
+}
