@@ -641,6 +641,10 @@ impl Engine {
         };
         let today = (self.today)();
         let s = &st.slots;
+        // A place said but not in the policy tables ("内蒙古") is not asked again: the calculation
+        // goes on without local figures, and what they would have given is asked for instead.
+        let unknown_region = s.region.clone().filter(|r| policies.region(r).is_none());
+        let region = s.region.clone().filter(|_| unknown_region.is_none());
         // "补缴两年" / "还差5年" in a back-payment: whole months of years, said in the result.
         let months_from_years = s
             .months
@@ -701,7 +705,7 @@ impl Engine {
                     months: s
                         .months
                         .or(months_from_years.map(|(_, months)| MonthsSpec::Count { months })),
-                    region: s.region.clone(),
+                    region: region.clone(),
                     insurance: s.insurance,
                     category: s.category,
                     annual_amount: (s.category == Some(Category::Resident))
@@ -727,7 +731,7 @@ impl Engine {
                     region: if missing_only.is_some() {
                         None
                     } else {
-                        s.region.clone()
+                        region.clone()
                     },
                     gender: s.gender,
                     required_years: s
@@ -765,7 +769,7 @@ impl Engine {
                 calc::waiting_period(
                     &calc::WaitingInput {
                         category,
-                        region: s.region.clone(),
+                        region: region.clone(),
                         gap_years: s.gap_years.or(s.years).and_then(|y| y.to_u32()),
                         years_repaid: s.repaid_years.and_then(|y| y.to_u32()),
                         exempt: false,
@@ -781,6 +785,13 @@ impl Engine {
         };
         match result {
             Ok(mut r) => {
+                if let Some(place) = &unknown_region {
+                    r.assumptions.retain(|a| !a.starts_with("未提供参保地区"));
+                    r.assumptions.insert(
+                        0,
+                        format!("暂未收录{place}的政策数据，以上按您提供的数字和全国通用的规定计算，没有按{place}的标准核对。"),
+                    );
+                }
                 if let (FormKind::Contribution, Some((y, m))) = (form, months_from_years) {
                     r.assumptions
                         .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
@@ -809,16 +820,30 @@ impl Engine {
                 self.result_reply(st, form, r)
             }
             Err(CalcError::Missing { field, hint }) => {
-                let slot = slot_for(form, field);
+                let mut slot = slot_for(form, field);
+                let mut hint = hint;
+                if let (Some(place), SlotName::Region) = (&unknown_region, slot) {
+                    slot = if form == FormKind::RetireeTopup {
+                        SlotName::RequiredYears
+                    } else {
+                        SlotName::Rate
+                    };
+                    hint = format!(
+                        "暂未收录{place}的政策数据，请告诉我{place}规定的{}，可向当地经办机构（社保 12333，医保 12393）查询",
+                        if slot == SlotName::Rate { "缴费比例" } else { "年限" }
+                    );
+                }
                 if st.pending != Some(slot) {
                     st.failures = 0;
                 }
                 st.pending = Some(slot);
                 // "Which city?" for a rule that depends on the city comes with the cities known.
-                let known = if (form, slot) == (FormKind::RetireeTopup, SlotName::Region) {
-                    format!("\n{}", explain::known_retiree_years(Some(policies)))
-                } else {
-                    String::new()
+                let known = match (form, slot) {
+                    (FormKind::RetireeTopup, SlotName::Region) => {
+                        format!("\n{}", explain::known_retiree_years(Some(policies)))
+                    }
+                    (_, SlotName::Region) => format!("\n{}", explain::known_places(policies)),
+                    _ => String::new(),
                 };
                 let mut r = Reply::new(
                     ReplyKind::Ask,

@@ -219,6 +219,18 @@ pub fn known_retiree_years(policies: Option<&PolicySet>) -> String {
     }
 }
 
+/// "我已收录这些地区的政策数据：北京、上海…" from the policy tables, with what to do elsewhere.
+pub fn known_places(policies: &PolicySet) -> String {
+    let names: Vec<&str> = policies.regions().iter().map(|n| n.name).collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!(
+        "我已收录这些地区的政策数据：{}；其他地区也可以直接告诉我缴费基数和比例。",
+        names.join("、")
+    )
+}
+
 /// "补缴养老保险怎么算", "滞纳金怎么计算", "等待期怎么算": the calculation asked about, when the
 /// message is short and asks for the method of one of ours.
 pub fn method_asked(text: &str) -> Option<FormKind> {
