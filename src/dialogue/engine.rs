@@ -201,6 +201,19 @@ impl Engine {
         if let Some(form) = self.variation_of_last_result(st, &norm, &ex, place_only) {
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
         }
+        // A place alone with nothing to continue: remember it and say what can be asked about it,
+        // rather than "not in my scope".
+        if place_only {
+            st.slots.merge(&ex.slots);
+            if let Some(place) = &ex.slots.region {
+                let mut r = Reply::new(
+                    ReplyKind::Info,
+                    format!("好的，记下了您在{place}。请问想了解{place}的什么？例如“{place}灵活就业养老保险每月交多少”“{place}医保断缴了能补吗”；也可以选择下面的计算，我会按{place}的规定来算。"),
+                );
+                r.options = calculation_options();
+                return r;
+            }
+        }
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
         if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
             let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
