@@ -15,9 +15,11 @@
 //! days. A bare value with no form in progress ("三千五") gets an explanation and the list of
 //! calculations rather than a search.
 
+use super::explain;
 use super::intent::{self, Command, FormKind};
 use super::regions::RegionTable;
 use super::slots::{extract_with, Context, Extraction, SlotName, Slots};
+use super::topic;
 use crate::answer::{
     self, Answerer, DecisionParams, Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX,
     ENTRY_PREFIX, SAY_PREFIX,
@@ -61,6 +63,9 @@ pub struct State {
     /// Ids of the channel updates (e.g. Telegram update ids) already applied to this
     /// conversation, newest last, so a redelivered update is neither answered nor applied twice.
     pub seen_updates: Vec<i64>,
+    /// The knowledge entry answered last (the conversation's topic), so that "北京" or
+    /// "基数按6000" right after it continues it; cleared by a calculation's result.
+    pub topic: Option<String>,
 }
 
 /// Where the knowledge and calculators come from, and where sessions live.
@@ -105,6 +110,7 @@ impl Engine {
             let snap = self.answerer.snapshot();
             if let Some(r) = answer::answer_entry(&snap, id) {
                 st.options.clear();
+                remember_topic(st, &r);
                 return r;
             }
         }
@@ -148,8 +154,65 @@ impl Engine {
         if let Some(form) = st.form {
             return self.continue_form(st, form, wanted, &snap, text, &norm, &ex);
         }
-        if let Some(form) = wanted.or_else(|| self.variation_of_last_result(st, &norm, &ex)) {
+        // "交了11年，还差几年": answered in years and months, then the calculation offered.
+        // (Only for a question of ours: "个税滞纳金怎么算" is the tax office's.)
+        let ours = !matches!(
+            answer::Domain::new(&snap.kb.dict).check(text),
+            answer::DomainVerdict::Other { .. }
+        );
+        if ours
+            && explain::asks_years_short(&norm)
+            && !intent::asks_for(&norm, FormKind::Contribution)
+        {
+            let mut known = st.slots.clone();
+            known.merge(&ex.slots);
+            if let Some((r, missing)) =
+                explain::years_short(&norm, &known, snap.kb.policy_set.as_deref())
+            {
+                st.slots = known;
+                if missing.is_some() {
+                    st.slots.missing_years = missing;
+                }
+                st.options.clear();
+                remember_topic(st, &r);
+                return r;
+            }
+        }
+        if let Some(form) = wanted {
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
+        }
+        // "补缴养老保险怎么算": the formula, an example and the offer, not a slot prompt.
+        if let Some(form) = explain::method_asked(&norm).filter(|_| ours) {
+            st.slots.merge(&ex.slots);
+            st.options.clear();
+            let r = explain::method(form, snap.kb.policy_set.as_deref());
+            remember_topic(st, &r);
+            return r;
+        }
+        if let Some(r) = self.topic_follow_up(st, &snap, &norm, &ex) {
+            return r;
+        }
+        let place_only = snap
+            .kb
+            .region_table
+            .as_deref()
+            .and_then(|t| intent::place_only(&norm, t))
+            .is_some();
+        if let Some(form) = self.variation_of_last_result(st, &norm, &ex, place_only) {
+            return self.start_form(st, form, &ex, &snap.kb.policy_set);
+        }
+        // A place alone with nothing to continue: remember it and say what can be asked about it,
+        // rather than "not in my scope".
+        if place_only {
+            st.slots.merge(&ex.slots);
+            if let Some(place) = &ex.slots.region {
+                let mut r = Reply::new(
+                    ReplyKind::Info,
+                    format!("好的，记下了您在{place}。请问想了解{place}的什么？例如“{place}灵活就业养老保险每月交多少”“{place}医保断缴了能补吗”；也可以选择下面的计算，我会按{place}的规定来算。"),
+                );
+                r.options = calculation_options();
+                return r;
+            }
         }
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
         if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
@@ -168,6 +231,7 @@ impl Engine {
         match answer::decide(&snap, text, &DecisionParams::default()) {
             Ok(d) => {
                 remember_options(st, &d.reply);
+                remember_topic(st, &d.reply);
                 d.reply
             }
             Err(e) => {
@@ -246,6 +310,13 @@ impl Engine {
     fn wanted_calculation(&self, st: &State, norm: &str, ex: &Extraction) -> Option<FormKind> {
         let previous = st.form.or(st.last.as_ref().map(|l| l.form));
         let wanted = intent::calculation(norm, ex, previous);
+        // "我补缴了其中1年" in a waiting-period conversation: a fact that conversation uses stays
+        // in it, unless the message asks for the other calculation in so many words.
+        if let (Some(w), Some(p)) = (wanted, previous) {
+            if w != p && !intent::asks_for(norm, w) && uses_only(p, &ex.slots) {
+                return Some(p);
+            }
+        }
         if wanted.is_none() && st.form.is_none() && intent::follow_up(norm) {
             let mut known = ex.clone();
             let mut slots = st.slots.clone();
@@ -256,6 +327,61 @@ impl Engine {
         wanted
     }
 
+    /// A follow-up that leans on the topic (the entry answered last): a place alone ("北京",
+    /// "那天津呢") gets the local version of the answer; values alone ("基数按6000", "补12个月")
+    /// start the calculation they point to, with what earlier turns said.
+    fn topic_follow_up(
+        &self,
+        st: &mut State,
+        snap: &Snapshot,
+        norm: &str,
+        ex: &Extraction,
+    ) -> Option<Reply> {
+        let id = st.topic.clone()?;
+        let empty_regions = RegionTable::default();
+        let regions = snap.kb.region_table.as_deref().unwrap_or(&empty_regions);
+        if let Some(place) = intent::place_only(norm, regions) {
+            st.slots.merge(&ex.slots);
+            st.options.clear();
+            // "还差几年" answered with the national frame, then the city: answer it for the city.
+            if let Some(subject) = explain::years_short_subject(&id) {
+                if let Some((r, missing)) =
+                    explain::years_short(subject, &st.slots, snap.kb.policy_set.as_deref())
+                {
+                    if missing.is_some() {
+                        st.slots.missing_years = missing;
+                    }
+                    remember_topic(st, &r);
+                    return Some(r);
+                }
+            }
+            let r = topic::local_reply(snap, regions, &id, &place)?;
+            remember_topic(st, &r);
+            return Some(r);
+        }
+        // "那2024年的呢": the edition of the same figures for that year.
+        if let Some(r) = intent::year_only(norm).and_then(|y| topic::year_reply(snap, &id, y)) {
+            st.options = r
+                .options
+                .iter()
+                .filter_map(|o| o.id.strip_prefix(ENTRY_PREFIX).map(str::to_string))
+                .collect();
+            remember_topic(st, &r);
+            return Some(r);
+        }
+        if !values_only(norm, ex) {
+            return None;
+        }
+        let mut known = ex.clone();
+        let mut slots = st.slots.clone();
+        slots.merge(&ex.slots);
+        known.slots = slots;
+        let form = intent::calculation(norm, &known, None)
+            .or_else(|| topic::entry(snap, &id).and_then(topic::topic_form))
+            .unwrap_or_else(|| form_for_values(&ex.slots));
+        Some(self.start_form(st, form, ex, &snap.kb.policy_set))
+    }
+
     /// "不对，是5个月", "那如果是8个月呢" or just "8个月" right after a result: the calculation to
     /// recompute with the new value. A short statement of values ("费率按16%") is a variation too.
     fn variation_of_last_result(
@@ -263,10 +389,9 @@ impl Engine {
         st: &State,
         norm: &str,
         ex: &Extraction,
+        place_only: bool,
     ) -> Option<FormKind> {
-        let values_only = gives_values(ex)
-            && !intent::looks_like_question(norm)
-            && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16;
+        let values_only = values_only(norm, ex) || place_only;
         let what_if =
             (ex.correction || intent::what_if(norm) || values_only) && !ex.slots.is_empty();
         what_if.then(|| st.last.as_ref().map(|l| l.form)).flatten()
@@ -349,6 +474,7 @@ impl Engine {
         let mut r = match decided {
             Some(d) if confident => {
                 remember_options(st, &d.reply);
+                remember_topic(st, &d.reply);
                 d.reply
             }
             _ => Reply::fallback(
@@ -474,7 +600,9 @@ impl Engine {
         };
         let id = st.options.get(idx)?.clone();
         st.options.clear();
-        answer::answer_entry(snap, &id)
+        let r = answer::answer_entry(snap, &id)?;
+        remember_topic(st, &r);
+        Some(r)
     }
 
     /// A reply that did not fill the pending slot: say what was expected, quoting the user; offer
@@ -526,6 +654,10 @@ impl Engine {
         };
         let today = (self.today)();
         let s = &st.slots;
+        // A place said but not in the policy tables ("内蒙古") is not asked again: the calculation
+        // goes on without local figures, and what they would have given is asked for instead.
+        let unknown_region = s.region.clone().filter(|r| policies.region(r).is_none());
+        let region = s.region.clone().filter(|_| unknown_region.is_none());
         // "补缴两年" / "还差5年" in a back-payment: whole months of years, said in the result.
         let months_from_years = s
             .months
@@ -563,6 +695,21 @@ impl Engine {
                     };
                     (required >= missing).then(|| required - missing)
                 });
+        // "还差5年" when the local rule is not at hand (no city, or no gender where it matters):
+        // the amount needs only the years missing, the base and the rate — not the city or the
+        // gender that would only say how many years are required in all.
+        let missing_only = (form == FormKind::RetireeTopup
+            && paid_from_missing.is_none()
+            && s.paid_years.is_none()
+            && s.years.is_none()
+            && s.required_years.is_none())
+        .then_some(s.missing_years)
+        .flatten()
+        .filter(|m| *m > rust_decimal::Decimal::ZERO)
+        .and_then(|m| {
+            let required = m.ceil();
+            Some((required.to_u32()?, required - m))
+        });
         let result = match form {
             FormKind::Contribution => calc::contribution(
                 &calc::ContributionInput {
@@ -571,7 +718,7 @@ impl Engine {
                     months: s
                         .months
                         .or(months_from_years.map(|(_, months)| MonthsSpec::Count { months })),
-                    region: s.region.clone(),
+                    region: region.clone(),
                     insurance: s.insurance,
                     category: s.category,
                     annual_amount: (s.category == Some(Category::Resident))
@@ -592,10 +739,23 @@ impl Engine {
             ),
             FormKind::RetireeTopup => calc::retiree_topup(
                 &calc::RetireeInput {
-                    region: s.region.clone(),
+                    // With only the years missing, the local rule's required years and its
+                    // minimum of actual years do not apply: the shortfall is what was said.
+                    region: if missing_only.is_some() {
+                        None
+                    } else {
+                        region.clone()
+                    },
                     gender: s.gender,
-                    required_years: s.required_years.and_then(|y| y.to_u32()),
-                    paid_years: s.paid_years.or(s.years).or(paid_from_missing),
+                    required_years: s
+                        .required_years
+                        .and_then(|y| y.to_u32())
+                        .or(missing_only.map(|(r, _)| r)),
+                    paid_years: s
+                        .paid_years
+                        .or(s.years)
+                        .or(paid_from_missing)
+                        .or(missing_only.map(|(_, p)| p)),
                     deemed_years: None,
                     base: s.base,
                     rate: s.rate,
@@ -622,7 +782,7 @@ impl Engine {
                 calc::waiting_period(
                     &calc::WaitingInput {
                         category,
-                        region: s.region.clone(),
+                        region: region.clone(),
                         gap_years: s.gap_years.or(s.years).and_then(|y| y.to_u32()),
                         years_repaid: s.repaid_years.and_then(|y| y.to_u32()),
                         exempt: false,
@@ -638,9 +798,27 @@ impl Engine {
         };
         match result {
             Ok(mut r) => {
+                if let Some(place) = &unknown_region {
+                    r.assumptions.retain(|a| !a.starts_with("未提供参保地区"));
+                    r.assumptions.insert(
+                        0,
+                        format!("暂未收录{place}的政策数据，以上按您提供的数字和全国通用的规定计算，没有按{place}的标准核对。"),
+                    );
+                }
                 if let (FormKind::Contribution, Some((y, m))) = (form, months_from_years) {
                     r.assumptions
                         .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
+                }
+                if let (Some(_), Some(m)) = (missing_only, st.slots.missing_years) {
+                    r.assumptions.retain(|a| !a.contains("规定年限"));
+                    r.assumptions.insert(
+                        0,
+                        format!(
+                            "按您说的还差 {} 年（{} 个月）计算；当地规定要缴满多少年、是否另有本地实际缴费年限要求，请向当地医保经办机构核实。",
+                            m.normalize(),
+                            (m * rust_decimal::Decimal::from(12)).ceil().normalize()
+                        ),
+                    );
                 }
                 if let (Some(p), Some(m)) = (paid_from_missing, st.slots.missing_years) {
                     r.assumptions.insert(
@@ -655,14 +833,34 @@ impl Engine {
                 self.result_reply(st, form, r)
             }
             Err(CalcError::Missing { field, hint }) => {
-                let slot = slot_for(form, field);
+                let mut slot = slot_for(form, field);
+                let mut hint = hint;
+                if let (Some(place), SlotName::Region) = (&unknown_region, slot) {
+                    slot = if form == FormKind::RetireeTopup {
+                        SlotName::RequiredYears
+                    } else {
+                        SlotName::Rate
+                    };
+                    hint = format!(
+                        "暂未收录{place}的政策数据，请告诉我{place}规定的{}，可向当地经办机构（社保 12333，医保 12393）查询",
+                        if slot == SlotName::Rate { "缴费比例" } else { "年限" }
+                    );
+                }
                 if st.pending != Some(slot) {
                     st.failures = 0;
                 }
                 st.pending = Some(slot);
+                // "Which city?" for a rule that depends on the city comes with the cities known.
+                let known = match (form, slot) {
+                    (FormKind::RetireeTopup, SlotName::Region) => {
+                        format!("\n{}", explain::known_retiree_years(Some(policies)))
+                    }
+                    (_, SlotName::Region) => format!("\n{}", explain::known_places(policies)),
+                    _ => String::new(),
+                };
                 let mut r = Reply::new(
                     ReplyKind::Ask,
-                    format!("{}{}", ask_text(slot, form), hint_suffix(&hint)),
+                    format!("{}{}{known}", ask_text(slot, form), hint_suffix(&hint)),
                 );
                 r.slot = Some(slot);
                 r.options = slot_options(slot);
@@ -701,6 +899,7 @@ impl Engine {
     }
 
     fn result_reply(&self, st: &mut State, form: FormKind, r: CalcResult) -> Reply {
+        st.topic = None;
         st.form = None;
         st.pending = None;
         st.failures = 0;
@@ -737,6 +936,53 @@ fn gives_values(ex: &Extraction) -> bool {
     })
 }
 
+/// Whether every value the message gives (not the insurance, category or region) is an input
+/// of `form`, so the message can be read as part of that calculation.
+fn uses_only(form: FormKind, s: &Slots) -> bool {
+    use SlotName::*;
+    let inputs: &[SlotName] = match form {
+        FormKind::Contribution => &[Base, Rate, Months, Amount, RepaidYears, MissingYears, Years],
+        FormKind::LateFee => &[Amount, Days, From, To, Months],
+        FormKind::RetireeTopup => &[
+            PaidYears,
+            MissingYears,
+            RequiredYears,
+            Gender,
+            Base,
+            Rate,
+            Years,
+        ],
+        FormKind::WaitingPeriod => &[GapYears, RepaidYears, Days, Months, From, To, Years],
+    };
+    let values: Vec<SlotName> = s
+        .filled()
+        .into_iter()
+        .filter(|v| !matches!(v, Insurance | Category | Region))
+        .collect();
+    !values.is_empty() && values.iter().all(|v| inputs.contains(v))
+}
+
+/// A short statement of values with no question ("基数按6000", "补12个月", "费率按16%").
+fn values_only(norm: &str, ex: &Extraction) -> bool {
+    gives_values(ex)
+        && !intent::looks_like_question(norm)
+        && norm.chars().filter(|c| !c.is_whitespace()).count() <= 16
+}
+
+/// The calculation values point to when the topic names none: a principal with days → a late
+/// fee; a gap → a waiting period; years paid or required → a retiree top-up; else a back-payment.
+fn form_for_values(s: &Slots) -> FormKind {
+    if s.days.is_some() || (s.amount.is_some() && (s.from.is_some() || s.to.is_some())) {
+        FormKind::LateFee
+    } else if s.gap_years.is_some() {
+        FormKind::WaitingPeriod
+    } else if s.paid_years.is_some() || s.required_years.is_some() {
+        FormKind::RetireeTopup
+    } else {
+        FormKind::Contribution
+    }
+}
+
 /// The year the conversation is about: the latest year of a period or date said earlier.
 fn conversation_year(s: &Slots) -> Option<i32> {
     use chrono::Datelike;
@@ -749,6 +995,15 @@ fn conversation_year(s: &Slots) -> Option<i32> {
         .chain(s.to.map(|d| d.year()))
         .chain(s.from.map(|d| d.year()))
         .next()
+}
+
+/// An answer makes its entry the topic of the conversation; a fallback leaves none.
+fn remember_topic(st: &mut State, reply: &Reply) {
+    match reply.kind {
+        ReplyKind::Answer => st.topic = reply.sources.first().map(|s| s.id.clone()),
+        ReplyKind::Fallback => st.topic = None,
+        _ => {}
+    }
 }
 
 /// Keep the entry ids of a clarification so "1"/"2"/"3" can pick one.

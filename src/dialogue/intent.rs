@@ -539,6 +539,28 @@ pub fn names_form(text: &str, form: FormKind) -> bool {
     }
 }
 
+/// Whether the message asks for the calculation `form` in so many words: [`names_form`], except
+/// that a back-payment needs a word of money — 补缴 alone is everyone's vocabulary (paying for
+/// missed years also shortens a waiting period).
+pub fn asks_for(text: &str, form: FormKind) -> bool {
+    match form {
+        FormKind::Contribution => any(
+            text,
+            &[
+                "多少钱",
+                "交多少",
+                "缴多少",
+                "补多少",
+                "要多少",
+                "金额",
+                "费用",
+                "花多少",
+            ],
+        ),
+        f => names_form(text, f),
+    }
+}
+
 /// A yes/no question ("…吗", "会不会…"): asks about a rule rather than for a figure.
 fn yes_no(text: &str) -> bool {
     any(
@@ -559,4 +581,85 @@ fn yes_no(text: &str) -> bool {
 pub fn follow_up(text: &str) -> bool {
     let t = text.trim();
     short(t, 12) && (t.starts_with('那') || t.ends_with('呢'))
+}
+
+/// Words that may surround a place in a follow-up naming only the place ("那天津呢", "我在北京",
+/// "北京的话", "换成上海的规定呢").
+const PLACE_FILLER: &[&str] = &[
+    "那么",
+    "那",
+    "如果是",
+    "如果",
+    "要是",
+    "换成",
+    "改成",
+    "我在",
+    "我是",
+    "在",
+    "是",
+    "的话",
+    "这边",
+    "那边",
+    "当地",
+    "本地",
+    "地区",
+    "的规定",
+    "的政策",
+    "规定",
+    "政策",
+    "情况",
+    "怎么样",
+    "咋样",
+    "呢",
+    "的",
+    "呀",
+    "啊",
+    "吧",
+    "嘛",
+    "市",
+    "省",
+    "我",
+    "这里",
+    "那里",
+    "也",
+];
+
+/// The place a message names when it names nothing else ("北京", "那天津呢", "我在上海"): a
+/// follow-up asking for the local version of the last answer.
+pub fn place_only(text: &str, regions: &super::regions::RegionTable) -> Option<String> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !short(&t, 14) {
+        return None;
+    }
+    let found = regions.find_all(&t);
+    let first = found.first()?;
+    if found.iter().any(|m| m.canonical != first.canonical) {
+        return None;
+    }
+    let mut rest = t.clone();
+    for m in found.iter().rev() {
+        rest.replace_range(m.range.clone(), " ");
+    }
+    for w in PLACE_FILLER {
+        rest = rest.replace(w, " ");
+    }
+    rest.trim()
+        .is_empty()
+        .then(|| regions.find_in(&t).map(|m| m.canonical))
+        .flatten()
+}
+
+/// The year a message names when it names nothing else ("2024年的呢", "那2025年度呢").
+pub fn year_only(text: &str) -> Option<i32> {
+    let mut rest: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !short(&rest, 12) {
+        return None;
+    }
+    for w in ["年度", "年"].iter().chain(PLACE_FILLER) {
+        rest = rest.replace(w, "");
+    }
+    (rest.len() == 4 && rest.chars().all(|c| c.is_ascii_digit()))
+        .then(|| rest.parse().ok())
+        .flatten()
+        .filter(|y| (2000..=2100).contains(y))
 }

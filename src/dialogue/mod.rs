@@ -6,8 +6,10 @@
 //! `State` per session in a `SessionStore`. Nothing here knows about any transport.
 
 pub mod engine;
+pub mod explain;
 pub mod intent;
 pub mod slots;
+pub mod topic;
 
 pub use crate::knowledge::regions;
 pub use crate::text::numbers;

@@ -1011,3 +1011,170 @@ async fn calculation_requests_start_their_form() {
         );
     }
 }
+
+/// One conversation turn of a script file (see `tests/integration/conversations/*.toml`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Turn {
+    say: Option<String>,
+    press: Option<String>,
+    kind: Option<String>,
+    slot: Option<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    #[serde(default)]
+    lacks: Vec<String>,
+    source: Option<String>,
+    option: Option<String>,
+    #[serde(default)]
+    not_slots: Vec<String>,
+    total: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Script {
+    name: String,
+    turn: Vec<Turn>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptFile {
+    script: Vec<Script>,
+}
+
+fn kind_name(k: ReplyKind) -> String {
+    serde_json::to_value(k)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// What is wrong with one reply against its turn's expectations (empty when nothing is).
+fn check_turn(t: &Turn, r: &Reply) -> Vec<String> {
+    let mut bad = Vec::new();
+    if let Some(k) = &t.kind {
+        if !k.split('|').any(|k| k == kind_name(r.kind)) {
+            bad.push(format!("kind {} (want {k})", kind_name(r.kind)));
+        }
+    }
+    let asked = r.slot.map(|s| s.as_str()).unwrap_or_default();
+    if let Some(s) = &t.slot {
+        if asked != s {
+            bad.push(format!("slot {asked:?} (want {s:?})"));
+        }
+    }
+    if t.not_slots.iter().any(|s| s == asked) {
+        bad.push(format!("asks {asked:?}, which it must not"));
+    }
+    for c in &t.contains {
+        if !r.text.contains(c.as_str()) {
+            bad.push(format!("text lacks {c:?}"));
+        }
+    }
+    for c in &t.lacks {
+        if r.text.contains(c.as_str()) {
+            bad.push(format!("text has {c:?}"));
+        }
+    }
+    if let Some(s) = &t.source {
+        let first = r.sources.first().map(|s| s.id.as_str()).unwrap_or_default();
+        if first != s {
+            bad.push(format!("source {first:?} (want {s:?})"));
+        }
+    }
+    if let Some(o) = &t.option {
+        if !r.options.iter().any(|x| &x.id == o) {
+            let ids: Vec<&str> = r.options.iter().map(|x| x.id.as_str()).collect();
+            bad.push(format!("options {ids:?} lack {o:?}"));
+        }
+    }
+    if let Some(want) = &t.total {
+        let got = r
+            .result
+            .as_ref()
+            .and_then(|x| serde_json::to_value(x).ok())
+            .and_then(|v| v["total"].as_str().map(str::to_string));
+        if got.as_deref() != Some(want.as_str()) {
+            bad.push(format!("total {got:?} (want {want:?})"));
+        }
+    }
+    bad
+}
+
+/// Every conversation script under `tests/integration/conversations/`, each on its own session;
+/// all failures are listed together, each with the turn and the reply. With
+/// `BUJIAO_PRINT_SCRIPTS=1` (and `--nocapture`) every turn's reply is printed as a transcript.
+#[tokio::test]
+async fn conversation_scripts() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/conversations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scripts in {}", dir.display());
+    let e = engine();
+    let mut failures = Vec::new();
+    let mut turns = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let parsed: ScriptFile =
+            toml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+        for (n, script) in parsed.script.iter().enumerate() {
+            let session = format!("{stem}-{n}");
+            for (i, t) in script.turn.iter().enumerate() {
+                turns += 1;
+                let (said, r) = match (&t.say, &t.press) {
+                    (Some(s), None) => (s.clone(), e.handle(&session, s).await),
+                    (None, Some(p)) => (format!("[{p}]"), e.press(&session, p).await),
+                    _ => panic!(
+                        "{stem}: {:?} turn {i}: exactly one of say/press",
+                        script.name
+                    ),
+                };
+                if std::env::var_os("BUJIAO_PRINT_SCRIPTS").is_some() {
+                    println!(
+                        "[{stem} / {}] > {said}\n  < {} {:?} {:?} {:?}\n    {}",
+                        script.name,
+                        kind_name(r.kind),
+                        r.slot.map(|s| s.as_str()),
+                        r.sources.first().map(|s| s.id.as_str()),
+                        r.options.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+                        r.text.replace('\n', "\n    ")
+                    );
+                }
+                let bad = check_turn(t, &r);
+                if !bad.is_empty() {
+                    failures.push(format!(
+                        "{stem} / {} / turn {i} {said:?}: {}\n    reply {} {:?} {:?}: {}",
+                        script.name,
+                        bad.join("; "),
+                        kind_name(r.kind),
+                        r.slot.map(|s| s.as_str()),
+                        r.sources.first().map(|s| s.id.as_str()),
+                        r.text
+                            .chars()
+                            .take(160)
+                            .collect::<String>()
+                            .replace('\n', " / ")
+                    ));
+                    // Later turns depend on this one; the rest of the script is not meaningful.
+                    break;
+                }
+            }
+        }
+    }
+    assert!(turns > 0);
+    assert!(
+        failures.is_empty(),
+        "{} script(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
