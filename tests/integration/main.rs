@@ -3,8 +3,10 @@
 mod common;
 
 mod admin;
+mod bad_inputs;
 mod bot;
 mod cli;
+mod corpus;
 mod dialogue;
 mod eval;
 mod http;
