@@ -9,6 +9,7 @@ mod cli;
 mod corpus;
 mod dialogue;
 mod eval;
+mod faults;
 mod http;
 mod index;
 mod kb_answers;
