@@ -575,7 +575,7 @@ impl Bot {
             }
         }
         let sessions = self.sessions();
-        let _guard = sessions.lock(session).await;
+        let guard = sessions.lock(session).await;
         let (state, status) = match sessions.load::<State>(session).await {
             Ok(l) => (l.state, l.status),
             Err(e) => {
@@ -622,6 +622,9 @@ impl Bot {
         if let Err(e) = sessions.save(session, &state).await {
             tracing::error!(session = %log_id(session), error = %e, "could not save session");
         }
+        // Released before the reply goes out, so a process killed after replying leaves no turn
+        // lock to hold up the conversation after a restart.
+        guard.release().await;
         Some(reply)
     }
 }

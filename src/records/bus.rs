@@ -93,7 +93,15 @@ pub async fn open(sessions_spec: &str, db_spec: Option<&str>) -> Result<Arc<dyn 
 
 #[cfg(feature = "redis-store")]
 async fn open_redis(url: &str) -> Result<Arc<dyn PublishBus>> {
-    Ok(Arc::new(RedisBus::connect(url, REDIS_CHANNEL).await?))
+    match RedisBus::connect(url, REDIS_CHANNEL).await {
+        Ok(bus) => Ok(Arc::new(bus)),
+        // Redis down at start must not keep the server from answering (sessions are answered
+        // statelessly meanwhile): the bus subscribes and publishes once Redis is back.
+        Err(e) => {
+            tracing::error!(error = %e, "publish bus: Redis unreachable; will subscribe when it is back");
+            Ok(Arc::new(RedisBus::deferred(url, REDIS_CHANNEL)?))
+        }
+    }
 }
 
 #[cfg(not(feature = "redis-store"))]
@@ -215,7 +223,10 @@ mod redis_bus {
     pub struct RedisBus {
         instance: String,
         channel: String,
-        conn: MultiplexedConnection,
+        client: Client,
+        config: AsyncConnectionConfig,
+        /// `None` until a connection succeeds (a bus opened while Redis was down).
+        conn: std::sync::Mutex<Option<MultiplexedConnection>>,
         tx: broadcast::Sender<Message>,
         listener: tokio::task::JoinHandle<()>,
     }
@@ -237,7 +248,12 @@ mod redis_bus {
                 .map_err(redis_err)?;
             let tx = broadcast::channel(CAPACITY).0;
             let (ready_tx, ready_rx) = oneshot::channel();
-            let listener = tokio::spawn(listen(client, channel.to_string(), tx.clone(), ready_tx));
+            let listener = tokio::spawn(listen(
+                client.clone(),
+                channel.to_string(),
+                tx.clone(),
+                ready_tx,
+            ));
             if let Err(e) = wait_ready(ready_rx, "redis").await {
                 listener.abort();
                 return Err(e);
@@ -245,7 +261,35 @@ mod redis_bus {
             Ok(RedisBus {
                 instance: new_instance_id(),
                 channel: channel.to_string(),
-                conn,
+                client,
+                config,
+                conn: std::sync::Mutex::new(Some(conn)),
+                tx,
+                listener,
+            })
+        }
+
+        /// A bus that is not connected yet: its listener keeps trying to subscribe (every
+        /// second) and `publish` connects on first use.
+        pub fn deferred(url: &str, channel: &str) -> Result<Self> {
+            let client = Client::open(url).map_err(redis_err)?;
+            let config = AsyncConnectionConfig::new()
+                .set_connection_timeout(Duration::from_secs(5))
+                .set_response_timeout(Duration::from_secs(5));
+            let tx = broadcast::channel(CAPACITY).0;
+            let (ready_tx, _) = oneshot::channel();
+            let listener = tokio::spawn(listen(
+                client.clone(),
+                channel.to_string(),
+                tx.clone(),
+                ready_tx,
+            ));
+            Ok(RedisBus {
+                instance: new_instance_id(),
+                channel: channel.to_string(),
+                client,
+                config,
+                conn: std::sync::Mutex::new(None),
                 tx,
                 listener,
             })
@@ -293,7 +337,26 @@ mod redis_bus {
     impl PublishBus for RedisBus {
         async fn publish(&self, fingerprint: &str) -> Result<()> {
             let payload = encode(&self.instance, fingerprint)?;
-            let mut conn = self.conn.clone();
+            let cached = self
+                .conn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let mut conn = match cached {
+                Some(c) => c,
+                None => {
+                    let c = self
+                        .client
+                        .get_multiplexed_async_connection_with_config(&self.config)
+                        .await
+                        .map_err(redis_err)?;
+                    *self
+                        .conn
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(c.clone());
+                    c
+                }
+            };
             redis::cmd("PUBLISH")
                 .arg(&self.channel)
                 .arg(payload)

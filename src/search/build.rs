@@ -36,11 +36,37 @@ pub struct BuildOptions {
 
 const CURRENT: &str = "CURRENT";
 
-/// Read `CURRENT` and open the generation it names, if both are intact.
+/// Read `CURRENT` and open the generation it names, if both are intact: every file of the
+/// generation must pass tantivy's checksum (its footer) — opening reads only `meta.json`, so a
+/// truncated or garbled segment file would otherwise be found at the first search, or make the
+/// start fail. A damaged generation is logged and treated as missing, so it is rebuilt.
 pub fn open_current(root: &Path) -> Option<(Index, Manifest)> {
     let text = std::fs::read_to_string(root.join(CURRENT)).ok()?;
     let manifest: Manifest = serde_json::from_str(&text).ok()?;
-    let index = Index::open_in_dir(root.join(&manifest.generation)).ok()?;
+    let dir = root.join(&manifest.generation);
+    let damaged = |reason: String| {
+        tracing::error!(generation = %manifest.generation, %reason, "index generation damaged; it will be rebuilt");
+    };
+    let index = match Index::open_in_dir(&dir) {
+        Ok(i) => i,
+        Err(e) => {
+            if dir.is_dir() {
+                damaged(e.to_string());
+            }
+            return None;
+        }
+    };
+    match index.validate_checksum() {
+        Ok(bad) if bad.is_empty() => {}
+        Ok(bad) => {
+            damaged(format!("checksum mismatch in {bad:?}"));
+            return None;
+        }
+        Err(e) => {
+            damaged(e.to_string());
+            return None;
+        }
+    }
     Some((index, manifest))
 }
 

@@ -477,10 +477,25 @@ impl Snapshot {
             phrasings.iter().map(|p| (p.entry, &p.features)).collect();
         let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
         let stored_path = dir.map(|d| d.join(classifier::FILE_NAME));
-        let (classifier, _) =
+        let (classifier, stored) =
             classifier::load_or_train(stored_path.as_deref(), entries_len, || {
                 train_classifier(&entries, &phrasings, |_| false)
             });
+        // A missing or damaged stored classifier was retrained (never used): write the new one
+        // back (temp file + rename), so the next start does not train again. Best effort.
+        if let (false, Some(path)) = (stored, stored_path.as_deref()) {
+            let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+            match classifier
+                .save(&tmp)
+                .and_then(|()| std::fs::rename(&tmp, path))
+            {
+                Ok(()) => tracing::info!(path = %path.display(), "entry classifier stored again"),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    tracing::warn!(path = %path.display(), error = %e, "could not store the entry classifier");
+                }
+            }
+        }
         Ok(Snapshot {
             kb,
             analyzer,

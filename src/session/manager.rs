@@ -469,6 +469,25 @@ impl SessionLock {
     pub fn is_exclusive(&self) -> bool {
         !matches!(self.fence, Fence::Unavailable(_))
     }
+
+    /// Release the store's turn lock now, awaited (bounded by the lock call
+    /// timeout), then the in-process lock. A reply sent after this leaves no
+    /// lock behind even if the process is killed right after it: with the
+    /// release in a task (plain drop), a `kill -9` between the reply and the
+    /// task left the lock to block the conversation's next turn, after a
+    /// restart, until it expired.
+    pub async fn release(mut self) {
+        if let Fence::Held(token) = std::mem::replace(&mut self.fence, Fence::Local) {
+            let id = self.id().to_owned();
+            match tokio::time::timeout(LOCK_CALL_TIMEOUT, self.store.unlock(&id, &token)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => warn!(session = %id, %error,
+                    "could not release the session turn lock; it expires by itself"),
+                Err(_) => warn!(session = %id,
+                    "releasing the session turn lock timed out; it expires by itself"),
+            }
+        }
+    }
 }
 
 impl Drop for SessionLock {

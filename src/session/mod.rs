@@ -241,7 +241,10 @@ pub async fn open_store(
 
 #[cfg(feature = "redis-store")]
 async fn open_redis(spec: &str) -> Result<Arc<dyn SessionStore>, SessionError> {
-    Ok(Arc::new(RedisStore::connect(spec, "bujiao:").await?))
+    // Unreachable now is not fatal: turns are answered without a session until Redis is back.
+    Ok(Arc::new(
+        RedisStore::connect_or_defer(spec, "bujiao:", RedisOptions::default()).await?,
+    ))
 }
 
 #[cfg(not(feature = "redis-store"))]

@@ -95,7 +95,8 @@ impl Default for RedisOptions {
 pub struct RedisStore {
     client: Client,
     config: AsyncConnectionConfig,
-    conn: Mutex<MultiplexedConnection>,
+    /// `None` until the first connection succeeds (a store opened while Redis was down).
+    conn: Mutex<Option<MultiplexedConnection>>,
     prefix: String,
     url: String,
 }
@@ -141,10 +142,41 @@ impl RedisStore {
         Ok(Self {
             client,
             config,
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Some(conn)),
             prefix: key_prefix.to_owned(),
             url,
         })
+    }
+
+    /// [`RedisStore::connect_with`], but a Redis that cannot be reached now is not an error: the
+    /// store is returned unconnected (every operation fails, so turns are answered without a
+    /// session) and connects at the first operation after Redis is back. A malformed URL is
+    /// still refused.
+    pub async fn connect_or_defer(
+        url: &str,
+        key_prefix: &str,
+        options: RedisOptions,
+    ) -> Result<Self, SessionError> {
+        let client = Client::open(url)?;
+        match Self::connect_with(url, key_prefix, options).await {
+            Ok(store) => Ok(store),
+            Err(e) => {
+                let url = redact_url(url);
+                tracing::error!(%url, error = %e, "Redis session store unreachable; answering without sessions until it is back");
+                let mut config =
+                    AsyncConnectionConfig::new().set_connection_timeout(options.connect_timeout);
+                if let Some(timeout) = options.response_timeout {
+                    config = config.set_response_timeout(timeout);
+                }
+                Ok(Self {
+                    client,
+                    config,
+                    conn: Mutex::new(None),
+                    prefix: key_prefix.to_owned(),
+                    url,
+                })
+            }
+        }
     }
 
     /// The key prefix given at connect time.
@@ -194,16 +226,28 @@ impl RedisStore {
         self.query(Request::Cmd(&cmd)).await
     }
 
-    fn connection(&self) -> MultiplexedConnection {
+    fn connection(&self) -> Option<MultiplexedConnection> {
         self.conn
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    /// Send a request; on a broken connection reconnect once and resend.
+    /// Send a request; on a broken connection reconnect once and resend. A store that never
+    /// connected tries to connect first.
     async fn query<T: FromRedisValue>(&self, req: Request<'_>) -> Result<T, SessionError> {
-        let mut conn = self.connection();
+        let mut conn = match self.connection() {
+            Some(c) => c,
+            None => {
+                let fresh = self
+                    .client
+                    .get_multiplexed_async_connection_with_config(&self.config)
+                    .await?;
+                info!(url = %self.url, "connected Redis session store");
+                *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(fresh.clone());
+                fresh
+            }
+        };
         match send(&mut conn, &req).await {
             Err(e) if e.is_unrecoverable_error() => {
                 warn!(url = %self.url, error = %e, "Redis connection lost; reconnecting");
@@ -211,7 +255,7 @@ impl RedisStore {
                     .client
                     .get_multiplexed_async_connection_with_config(&self.config)
                     .await?;
-                *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+                *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(fresh.clone());
                 Ok(send(&mut fresh, &req).await?)
             }
             other => Ok(other?),
@@ -467,7 +511,7 @@ mod tests {
         store.save("u", &s, Duration::from_secs(60)).await.unwrap();
 
         // Kill exactly our connection from a second one.
-        let mut own = store.connection();
+        let mut own = store.connection().unwrap();
         let id: i64 = redis::cmd("CLIENT")
             .arg("ID")
             .query_async(&mut own)
@@ -490,7 +534,7 @@ mod tests {
 
         assert_eq!(store.load("u").await.unwrap(), Some(s));
         // The store now runs on a new connection.
-        let mut current = store.connection();
+        let mut current = store.connection().unwrap();
         let new_id: i64 = redis::cmd("CLIENT")
             .arg("ID")
             .query_async(&mut current)

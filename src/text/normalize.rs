@@ -14,12 +14,28 @@ fn keep(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '%' | '‰' | '.' | '-' | ',' | ':' | '/' | '~')
 }
 
+/// Traditional → simplified, to a fixed point: zhconv maps some characters onto one its table
+/// maps again (薴 → 苧 → 苎; found by the long fuzzing run), and normalising must be idempotent
+/// (text normalised at index time is normalised again when compared). Text zhconv leaves alone —
+/// most questions — costs one pass.
+fn to_simplified(text: String) -> String {
+    let mut cur = text;
+    for _ in 0..4 {
+        let next = zhconv::zhconv(&cur, zhconv::Variant::ZhHans);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
 /// Full-width → half-width (NFKC), lowercase, traditional → simplified, punctuation and emoji →
 /// single spaces. Commas, dots and dashes survive only between digits.
 pub fn normalize(input: &str) -> String {
     let nfkc: String = input.nfkc().flat_map(char::to_lowercase).collect();
     let simplified = if nfkc.chars().any(is_cjk) {
-        zhconv::zhconv(&nfkc, zhconv::Variant::ZhHans)
+        to_simplified(nfkc)
     } else {
         nfkc
     };
@@ -76,6 +92,12 @@ mod tests {
             "基数1.2万 费率20% 12,000元"
         );
         assert_eq!(normalize("2024-03到2024-08"), "2024-03到2024-08");
+    }
+
+    #[test]
+    fn idempotent_where_zhconv_maps_twice() {
+        assert_eq!(normalize("薴"), "苎");
+        assert_eq!(normalize(&normalize("薴麻")), normalize("薴麻"));
     }
 
     #[test]

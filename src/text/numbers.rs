@@ -322,7 +322,8 @@ fn parse_with_point(s: &str) -> Option<Decimal> {
         return None;
     }
     let frac = Decimal::from_str(&format!("0.{frac_digits}")).ok()?;
-    Some(((int + frac) * unit).normalize())
+    // Checked: a numeral at the edge of `Decimal` is not a number anyone means (no panic).
+    Some(int.checked_add(frac)?.checked_mul(unit)?.normalize())
 }
 
 #[derive(Clone, Copy)]
@@ -406,15 +407,16 @@ fn parse_mixed(s: &str) -> Option<Decimal> {
                 if last_small.is_some_and(|ls| u >= ls) {
                     return None;
                 }
-                section += n * Decimal::from(u);
+                // Checked throughout: 79228162514264337593543950335千 overflows `Decimal`.
+                section = section.checked_add(n.checked_mul(Decimal::from(u))?)?;
                 last_small = Some(u);
             }
             Tok::Big(u) => {
-                let n = section + pending.take().map_or(Decimal::ZERO, |p| p.0);
+                let n = section.checked_add(pending.take().map_or(Decimal::ZERO, |p| p.0))?;
                 if n.is_zero() || last_big.is_some_and(|lb| u >= lb) {
                     return None;
                 }
-                total += n * Decimal::from(u);
+                total = total.checked_add(n.checked_mul(Decimal::from(u))?)?;
                 section = Decimal::ZERO;
                 last_small = None;
                 last_big = Some(u);
@@ -424,12 +426,12 @@ fn parse_mixed(s: &str) -> Option<Decimal> {
     }
     if let Some((v, single)) = pending {
         match unit_before {
-            Some(u) if single => section += v * u / Decimal::TEN,
+            Some(u) if single => section = section.checked_add(v * u / Decimal::TEN)?,
             Some(u) if v >= u => return None,
-            _ => section += v,
+            _ => section = section.checked_add(v)?,
         }
     }
-    Some(total + section)
+    total.checked_add(section)
 }
 
 /// A whole number that fits `u32` ("三" → 3, "12" → 12; "1.5" → None).
@@ -462,10 +464,14 @@ fn money(s: &str) -> Option<Decimal> {
         .unwrap_or(s);
     // "3k", "1.2w": the shorthand of chat apps for 千 and 万.
     if let Some(n) = s.strip_suffix('k').filter(|n| ARABIC.is_match(n)) {
-        return number(n).map(|v| (v * Decimal::from(1000)).normalize());
+        return number(n)?
+            .checked_mul(Decimal::from(1000))
+            .map(|v| v.normalize());
     }
     if let Some(n) = s.strip_suffix('w').filter(|n| ARABIC.is_match(n)) {
-        return number(n).map(|v| (v * Decimal::from(10_000)).normalize());
+        return number(n)?
+            .checked_mul(Decimal::from(10_000))
+            .map(|v| v.normalize());
     }
     number(s)
 }
@@ -1002,6 +1008,27 @@ pub fn read_years(s: &str) -> Result<Decimal, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    /// Numerals at the edge of `Decimal` read as nothing, never panic (the bad-input corpus
+    /// found `79228162514264337593543950335千` overflowing a multiplication).
+    #[test]
+    fn decimal_overflow_is_no_number() {
+        for s in [
+            "79228162514264337593543950335千",
+            "79228162514264337593543950335万",
+            "79228162514264337593543950335k",
+            "79228162514264337593543950335w",
+            "9999999999999999999999999999亿",
+            "99999999999999999999999999亿元",
+            "7922816251426433759354395033万5",
+            "79228162514264337593543950335点5万",
+        ] {
+            assert_eq!(super::parse_money(s), None, "{s}");
+            assert_eq!(super::parse_number(s), None, "{s}");
+            assert!(super::read_amount(s).is_err(), "{s}");
+            let _ = super::parse_percent(s);
+        }
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 

@@ -201,3 +201,104 @@ fn staff_search_snippets_never_panic_on_real_questions() {
         }
     }
 }
+
+/// #15 faults: a damaged index generation found at start is rebuilt, never served. Every kind of
+/// file of the generation in turn — tantivy's meta files and segment files, the classifier —
+/// truncated or garbled: the next start answers correctly, and the damage is gone from disk
+/// (the file rewritten, or the generation replaced by a new build).
+#[test]
+fn a_damaged_generation_at_start_is_rebuilt_not_served() {
+    // Built once; each case damages a copy.
+    let (_built_dir, built) = fixture();
+    let first = load_snapshot(&built, &|_, _| {}).unwrap().manifest;
+    let kinds: Vec<String> = {
+        let mut k: Vec<String> = std::fs::read_dir(built.index.join(&first.generation))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| kind_of(&e.file_name().to_string_lossy()))
+            // Empty lock files.
+            .filter(|k| !k.ends_with(".lock"))
+            .collect();
+        k.sort();
+        k.dedup();
+        k
+    };
+    assert!(kinds.len() >= 6, "{kinds:?}");
+    let mut outcomes = Vec::new();
+    for kind in &kinds {
+        // Every file truncated; garbled in the middle: the metadata, a segment file (caught by
+        // its checksum) and the classifier.
+        let garble = [".idx", "meta.json", "classifier.bin"].contains(&kind.as_str());
+        for damage in ["truncate", "garble"] {
+            if damage == "garble" && !garble {
+                continue;
+            }
+            let dir = TempDir::new().unwrap();
+            let p = paths(&dir);
+            copy_dir(&built.knowledge, &p.knowledge);
+            copy_dir(&built.index, &p.index);
+            let gen = p.index.join(&first.generation);
+            let file = std::fs::read_dir(&gen)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .find(|f| kind_of(&f.file_name().unwrap().to_string_lossy()) == *kind)
+                .unwrap();
+            let original = std::fs::read(&file).unwrap();
+            let mut bytes = original.clone();
+            if damage == "truncate" {
+                bytes.truncate(original.len() / 2);
+            } else {
+                let mid = bytes.len() / 2;
+                let end = (mid + 64).min(bytes.len());
+                bytes[mid..end].iter_mut().for_each(|x| *x ^= 0x5a);
+            }
+            std::fs::write(&file, &bytes).unwrap();
+            let what = format!("{damage} {kind}");
+            let snap = load_snapshot(&p, &|_, _| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let a = Answerer::new(snap);
+            let r = a.ask("滞纳金怎么算");
+            assert_eq!(r.kind, ReplyKind::Answer, "{what}: {r:?}");
+            assert_eq!(r.sources[0].id, "late-fee", "{what}");
+            let hits = a.search("单位被兼并了欠的医保费", 5, None).unwrap().hits;
+            assert_eq!(hits[0].id, "merged", "{what}");
+            let now = open_current(&p.index).unwrap().1.generation;
+            if now == first.generation && kind == ".managed.json" {
+                // tantivy's list of the files it may garbage-collect, not index data.
+                outcomes.push(format!("{what}: served correctly"));
+            } else if now == first.generation {
+                assert_eq!(
+                    std::fs::read(&file).unwrap(),
+                    original,
+                    "{what}: left damaged in the serving generation"
+                );
+                outcomes.push(format!("{what}: rewritten"));
+            } else {
+                assert!(!gen.exists(), "{what}: the damaged generation was removed");
+                outcomes.push(format!("{what}: rebuilt"));
+            }
+        }
+    }
+    eprintln!("{outcomes:#?}");
+}
+
+/// `meta.json`, `classifier.bin`, or a segment file's extension (`.idx`, `.store`, …).
+fn kind_of(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if stem.len() == 32 => format!(".{ext}"),
+        _ => name.to_string(),
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}

@@ -3,10 +3,13 @@
 mod common;
 
 mod admin;
+mod bad_inputs;
 mod bot;
 mod cli;
+mod corpus;
 mod dialogue;
 mod eval;
+mod faults;
 mod http;
 mod index;
 mod kb_answers;

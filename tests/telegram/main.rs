@@ -4,8 +4,11 @@
 //! A binary of its own: `teloxide_tests` sets `TELOXIDE_TOKEN`/`TELOXIDE_API_URL` in the process
 //! environment, which must not leak into the CLI tests' child processes.
 
+mod bad_inputs;
 #[path = "../integration/common.rs"]
 mod common;
+#[path = "../integration/corpus.rs"]
+mod corpus;
 mod fake_api;
 mod handlers;
 mod live;
