@@ -259,7 +259,8 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
-/// Hash of every file (path relative to `dir` and content) plus the index format version.
+/// Hash of every file (path relative to `dir` and content; hidden files skipped) plus the index
+/// format version.
 pub fn fingerprint(dir: &Path) -> Result<String> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -267,6 +268,13 @@ pub fn fingerprint(dir: &Path) -> Result<String> {
         let rd = std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))?;
         for entry in rd {
             let p = entry.map_err(|e| Error::io(&d, e))?.path();
+            // Hidden files are not knowledge: the publish lock, an edit's temporary file before
+            // its rename, an editor's swap file.
+            if p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else {

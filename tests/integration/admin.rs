@@ -245,6 +245,12 @@ async fn a_new_entry_is_answered_without_restart_and_audited() {
 
     // Citizens get it at once, through the same HTTP app.
     assert_eq!(chat_top(&bot, question).await.as_deref(), Some("card-lost"));
+    // The publish lock beside the files is not knowledge: what serves is what the files hash to.
+    assert!(tmp.path().join("knowledge/.publish.lock").exists());
+    assert_eq!(
+        bujiao::knowledge::fingerprint(&tmp.path().join("knowledge")).unwrap(),
+        bot.health().fingerprint
+    );
 
     // Creating it again is a conflict, not an overwrite.
     let (s, v) = call(
