@@ -5,7 +5,7 @@
 
 use bujiao::answer::{load_snapshot, Answerer, ReplyKind};
 use bujiao::config::Paths;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::PathBuf;
 
 const QUESTIONS: &[&str] = &[
@@ -65,6 +65,8 @@ fn benches(c: &mut Criterion) {
             assert!(e.slots.months.is_some(), "months in the long message");
         })
     });
+
+    long_messages(c, &answerer, &regions);
 
     let snap = answerer.snapshot();
     let mut i = 0;
@@ -145,6 +147,90 @@ fn benches(c: &mut Criterion) {
     report("staff search with snippets", &mut |q| {
         assert!(answerer.search(q, 10, None).is_ok());
     });
+}
+
+/// Realistic Chinese of exactly `chars` characters: the corpus's own FAQ phrasings (what citizens
+/// ask, in their words), one after another, separated by commas, with a figure now and then.
+fn realistic_message(chars: usize) -> String {
+    let (kb, _) = bujiao::knowledge::load(&paths().knowledge).expect("knowledge loads");
+    let mut out = String::new();
+    let phrasings = kb
+        .faqs
+        .iter()
+        .flat_map(|f| std::iter::once(&f.question).chain(&f.similar));
+    for (i, p) in phrasings.cycle().enumerate() {
+        if out.chars().count() >= chars {
+            break;
+        }
+        out.push_str(p);
+        out.push_str(if i % 7 == 3 {
+            "，欠了3个月，基数5000元，"
+        } else {
+            "，"
+        });
+    }
+    out.chars().take(chars).collect()
+}
+
+/// #15 "Long messages": the cost of one in-process turn grows linearly with the message. 2,000
+/// characters (the longest message any channel accepts) through the whole citizen path (the
+/// `Bot`, as `ask` and the channels run it), and 200 / 2,000 / 20,000 through the library directly
+/// (the dialogue engine's turn, then the retrieval and slot extraction it contains), reported per
+/// character by criterion's throughput so linear means a flat rate.
+fn long_messages(
+    c: &mut Criterion,
+    answerer: &Answerer,
+    regions: &bujiao::dialogue::regions::RegionTable,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = std::sync::Arc::new(bujiao::dialogue::Engine::new(
+        std::sync::Arc::new(Answerer::new_shared(answerer.snapshot())),
+        bujiao::session::Sessions::new(
+            std::sync::Arc::new(bujiao::session::MemoryStore::new()),
+            bujiao::dialogue::STATE_VERSION,
+        ),
+    ));
+    let bot = bujiao::bot::Bot::new(bujiao::dialogue::Engine::new(
+        std::sync::Arc::new(Answerer::new_shared(answerer.snapshot())),
+        bujiao::session::Sessions::new(
+            std::sync::Arc::new(bujiao::session::MemoryStore::new()),
+            bujiao::dialogue::STATE_VERSION,
+        ),
+    ));
+    let mut g = c.benchmark_group("long_message");
+    let msg2k = realistic_message(2000);
+    g.throughput(Throughput::Elements(2000));
+    g.bench_function("bot_ask_2000", |b| {
+        b.iter(|| {
+            let r = rt.block_on(bot.ask(&msg2k));
+            assert_ne!(r.kind, ReplyKind::Error, "{}", r.text);
+        })
+    });
+    for n in [200usize, 2_000, 20_000] {
+        let msg = realistic_message(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("engine_turn", n), &msg, |b, m| {
+            b.iter(|| {
+                let mut st = bujiao::dialogue::State::default();
+                let r = engine.turn(&mut st, m);
+                assert_ne!(r.kind, ReplyKind::Error, "{}", r.text);
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("answerer_ask", n), &msg, |b, m| {
+            b.iter(|| answerer.ask(m))
+        });
+        g.bench_with_input(BenchmarkId::new("slots_extract", n), &msg, |b, m| {
+            let norm = bujiao::text::normalize(m);
+            b.iter(|| bujiao::dialogue::slots::extract(&norm, None, regions))
+        });
+        g.bench_with_input(BenchmarkId::new("normalize", n), &msg, |b, m| {
+            b.iter(|| bujiao::text::normalize(m))
+        });
+    }
+    g.finish();
 }
 
 criterion_group! {

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! A failure found there becomes a regression case: proptest writes its seed to
-//! `tests/slots_props.proptest-regressions` (replayed first on every run), and the input goes into
+//! `tests/fuzz/mod.proptest-regressions` (replayed first by the long run), and the input goes into
 //! `regressions()` below in words.
 
 use bujiao::calc::PolicySet;
