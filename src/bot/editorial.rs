@@ -250,6 +250,20 @@ fn to_json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
 }
 
+/// A write to an existing record must name the version it was made from (428 otherwise) and
+/// that version must still be the current one (409 otherwise).
+fn check_version(current: &str, if_match: Option<&str>) -> EdResult<()> {
+    match if_match {
+        None => Err(EditorialError::VersionRequired {
+            current_version: current.to_string(),
+        }),
+        Some(v) if v != current => Err(EditorialError::Conflict {
+            current_version: Some(current.to_string()),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Which record a change is about (an empty id: a new FAQ entry without one yet).
 fn target_of(change: &Change) -> (TargetKind, String) {
     match change {
@@ -532,19 +546,7 @@ impl Bot {
             Self::blocking(move || Ok(e.get_faq(&key)?)).await?
         };
         if let Some(cur) = &current {
-            match edit.if_match.as_deref() {
-                None => {
-                    return Err(EditorialError::VersionRequired {
-                        current_version: cur.version.clone(),
-                    })
-                }
-                Some(v) if v != cur.version => {
-                    return Err(EditorialError::Conflict {
-                        current_version: Some(cur.version.clone()),
-                    })
-                }
-                Some(_) => {}
-            }
+            check_version(&cur.version, edit.if_match.as_deref())?;
         }
         if edit.draft {
             return self.save_draft(who, editor, edit, current).await;
@@ -705,19 +707,7 @@ impl Bot {
         let current = Self::blocking(move || Ok(editor.get_faq(&key)?))
             .await?
             .ok_or_else(|| EditorialError::NotFound(format!("faq {id}")))?;
-        match if_match.as_deref() {
-            None => {
-                return Err(EditorialError::VersionRequired {
-                    current_version: current.version,
-                })
-            }
-            Some(v) if v != current.version => {
-                return Err(EditorialError::Conflict {
-                    current_version: Some(current.version),
-                })
-            }
-            Some(_) => {}
-        }
+        check_version(&current.version, if_match.as_deref())?;
         self.publish_change(
             who,
             Change::DeleteFaq(id.to_string()),
@@ -1170,19 +1160,7 @@ impl Bot {
             (None, false) => AuditAction::Create,
         };
         if let Some((version, _)) = &current {
-            match if_match.as_deref() {
-                None => {
-                    return Err(EditorialError::VersionRequired {
-                        current_version: version.clone(),
-                    })
-                }
-                Some(v) if v != version => {
-                    return Err(EditorialError::Conflict {
-                        current_version: Some(version.clone()),
-                    })
-                }
-                Some(_) => {}
-            }
+            check_version(version, if_match.as_deref())?;
         }
         let reason = if deleting {
             override_reason.or_else(|| Some("delete".into()))
