@@ -112,7 +112,7 @@ impl RecentIds {
 }
 
 /// A stable, non-reversible id for a chat in logs: the core's [`log_id`](crate::bot::log_id) of
-/// the private-chat session (SHA-256, not `DefaultHasher`, so it is the same across processes and
+/// the private-chat session (SHA-256, a specified hash, so it is the same across processes and Rust
 /// versions, and matches the core's own log lines for that chat).
 pub fn chat_hash(chat_id: i64) -> String {
     crate::bot::log_id(&format!("telegram:{chat_id}"))
