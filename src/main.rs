@@ -208,6 +208,16 @@ enum KbCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write a synthetic knowledge directory with the FAQ recombined N times (each copy a local
+    /// variant for another prefecture city), for benchmarks; factor 1 copies the real corpus.
+    Synth {
+        /// How many times the FAQ entries (1 = the real corpus unchanged)
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        factor: u32,
+        /// New knowledge directory to write (must not exist or be empty)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -355,6 +365,7 @@ fn kb(paths: &Paths, command: KbCommand) -> Result<ExitCode> {
     use channels::kb_cli::EditCommand as E;
     let cmd = match command {
         KbCommand::Validate => return kb_validate(paths),
+        KbCommand::Synth { factor, out } => return kb_synth(paths, factor as usize, &out),
         KbCommand::Export {
             csv: None,
             xlsx: None,
@@ -410,6 +421,21 @@ fn kb_validate(paths: &Paths) -> Result<ExitCode> {
         eprintln!("{} problem(s)", problems.len());
         Ok(ExitCode::FAILURE)
     }
+}
+
+fn kb_synth(paths: &Paths, factor: usize, out: &std::path::Path) -> Result<ExitCode> {
+    let s = knowledge::synth::synth(&paths.knowledge, out, factor)?;
+    eprintln!(
+        "wrote {}: {} FAQ entries, {} phrasings, {} documents and {} cities added; {} copies skipped, {} phrasings dropped (collisions)",
+        out.display(),
+        s.entries,
+        s.phrasings,
+        s.docs,
+        s.new_regions,
+        s.skipped_copies,
+        s.dropped_phrasings
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn kb_export_jsonl(paths: &Paths) -> Result<ExitCode> {

@@ -8,6 +8,7 @@
 pub mod edit;
 mod load;
 pub mod regions;
+pub mod synth;
 mod types;
 mod validate;
 

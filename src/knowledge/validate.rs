@@ -18,7 +18,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Text reduced to letters and digits, so "补缴？" and "补缴" count as the same phrasing.
-fn phrasing_key(s: &str) -> String {
+pub(crate) fn phrasing_key(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
