@@ -172,12 +172,24 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         }
     }
 
+    // Lookups by id, so validation stays linear in the corpus (a 30k-entry corpus took 49 s
+    // when every reference scanned every entry and document).
+    let mut docs_by_id: HashMap<&str, &Doc> = HashMap::new();
+    for d in &kb.docs {
+        docs_by_id.entry(d.id.as_str()).or_insert(d);
+    }
+    let mut faq_national: HashMap<&str, bool> = HashMap::new();
+    for f in &kb.faqs {
+        let national = f.regions.is_empty();
+        faq_national
+            .entry(f.id.as_str())
+            .and_modify(|n| *n |= national)
+            .or_insert(national);
+    }
     let resolve = |r: &str| -> Result<Option<&Doc>, String> {
         match r.split_once(':') {
             Some(("law", id)) if law_ids.contains_key(id) => Ok(None),
-            Some(("doc", id)) if doc_ids.contains_key(id) => {
-                Ok(kb.docs.iter().find(|d| d.id == id))
-            }
+            Some(("doc", id)) if doc_ids.contains_key(id) => Ok(docs_by_id.get(id).copied()),
             Some(("law", _)) | Some(("doc", _)) => Err(format!("unknown source reference {r:?}")),
             _ => Err(format!(
                 "bad source reference {r:?} (expected law:<id> or doc:<id>)"
@@ -241,7 +253,7 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         }
         check_sources(&f.sources, &f.regions, &f.file, f.line, &what, &mut push);
         for old in &f.supersedes {
-            if old == &f.id || !kb.faqs.iter().any(|o| &o.id == old) {
+            if old == &f.id || !faq_national.contains_key(old.as_str()) {
                 push(
                     &f.file,
                     f.line,
@@ -257,11 +269,7 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
             );
         }
         for national in &f.localizes {
-            if !kb
-                .faqs
-                .iter()
-                .any(|o| &o.id == national && o.regions.is_empty())
-            {
+            if faq_national.get(national.as_str()) != Some(&true) {
                 push(
                     &f.file,
                     f.line,
