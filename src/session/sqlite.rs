@@ -4,7 +4,12 @@
 //! without running any server: one SQLite file in the data dir does that.
 //! WAL mode with `synchronous = NORMAL` makes every committed save survive
 //! the process being killed. rusqlite is synchronous, so every call runs on
-//! tokio's blocking pool and never stalls the async runtime.
+//! the store's own thread, which owns the connection, and never stalls the
+//! async runtime. One thread rather than tokio's blocking pool: with one
+//! connection behind a mutex, every waiting call parked a blocking-pool thread
+//! on that mutex, and under 1,000 concurrent chats the pool grew to hundreds
+//! of threads that mostly waited (issue 15); queued calls now wait in a
+//! channel.
 //!
 //! Several processes may open the same file, so the turn lock lives here too:
 //! table `session_locks` has one row per locked session (owner token, expiry).
@@ -14,8 +19,9 @@
 //! overwrite the new holder's turn.
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -49,11 +55,35 @@ const CREATE_SCHEMA: &str = "
     );
 ";
 
+/// A call to run on the store's thread.
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
 /// Sessions in an SQLite database (table `sessions`).
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    /// To the thread that owns the connection; it exits when every clone is dropped.
+    jobs: mpsc::Sender<Job>,
     path: Option<PathBuf>,
+}
+
+/// Starts the thread that owns `conn` and runs the calls sent to it, in order.
+fn spawn_worker(mut conn: Connection) -> Result<mpsc::Sender<Job>, SessionError> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("sqlite-sessions".into())
+        .spawn(move || {
+            for job in rx {
+                // A panicking call drops its reply (the caller sees a task error) and rusqlite
+                // rolls back its unfinished transaction; the thread goes on serving.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
+            }
+        })
+        .map_err(|source| SessionError::Io {
+            action: "starting the session store thread for",
+            path: PathBuf::from("sqlite"),
+            source,
+        })?;
+    Ok(tx)
 }
 
 impl fmt::Debug for SqliteStore {
@@ -90,7 +120,7 @@ impl SqliteStore {
         init_schema(&mut conn)?;
         info!(path = %path.display(), "opened SQLite session store");
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            jobs: spawn_worker(conn)?,
             path: Some(path.to_owned()),
         })
     }
@@ -100,7 +130,7 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory()?;
         init_schema(&mut conn)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            jobs: spawn_worker(conn)?,
             path: None,
         })
     }
@@ -110,21 +140,22 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
-    /// Run `f` on the connection in tokio's blocking pool.
+    /// Run `f` on the connection, on the store's thread.
     async fn run<R, F>(&self, f: F) -> Result<R, SessionError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, SessionError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // rusqlite rolls back unfinished transactions on drop, so a
-            // panic while holding the lock leaves the connection usable.
-            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| SessionError::Task(e.to_string()))?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| SessionError::Task("the session store thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| SessionError::Task("a session store call panicked".into()))?
     }
 }
 
