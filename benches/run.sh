@@ -108,8 +108,9 @@ for N in $SIZES; do
     t0=$(now)
     "$BIN" --knowledge "$KB" kb validate >"$OUT/validate-$N.log" 2>&1 || { log "validate failed: $OUT/validate-$N.log"; exit 1; }
     validate_s=$(secs "$t0" "$(now)")
-    entries=$(jq -s '[.[] | select(.kind=="faq")] | length' < <("$BIN" --knowledge "$KB" kb export --jsonl))
-    phrasings=$("$BIN" --knowledge "$KB" kb export --jsonl | jq -s '[.[] | select(.kind=="faq" or .kind=="article") | .questions | length] | add')
+    "$BIN" --knowledge "$KB" kb export --jsonl >"$OUT/export-$N.jsonl"
+    entries=$(jq -c 'select(.kind=="faq") | 1' "$OUT/export-$N.jsonl" | wc -l)
+    phrasings=$(jq -c 'select(.kind=="faq" or .kind=="article") | .questions | length' "$OUT/export-$N.jsonl" | awk '{n+=$1} END {print n}')
     log "size ${N}x: $entries entries, $phrasings phrasings; index build"
     t0=$(now)
     if ! timeout "$STEP_TIMEOUT" /usr/bin/time -f '%M' -o "$OUT/build-$N.time" \
