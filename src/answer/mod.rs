@@ -75,12 +75,42 @@ pub struct SearchResults {
 /// Load, validate and index a knowledge directory into a ready snapshot. Validation problems refuse
 /// the load, so a broken edit never replaces a working knowledge base.
 pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<Snapshot> {
+    let started = std::time::Instant::now();
+    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
+    let load_ms = started.elapsed().as_millis() as u64;
+    problems.extend(knowledge::validate(&kb));
+    tracing::debug!(
+        load_ms,
+        validate_ms = started.elapsed().as_millis() as u64 - load_ms,
+        "knowledge loaded and validated"
+    );
+    if !problems.is_empty() {
+        return Err(Error::Knowledge(problems));
+    }
+    snapshot_from(kb, paths, progress)
+}
+
+/// As [`load_snapshot`] for a reload while `previous` serves: when the dictionaries did not
+/// change, its analyzer and its cutting of every unchanged text are reused (a publish of one
+/// entry then costs that entry, not the corpus).
+pub fn reload_snapshot(paths: &Paths, previous: &Snapshot) -> Result<Snapshot> {
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
     problems.extend(knowledge::validate(&kb));
     if !problems.is_empty() {
         return Err(Error::Knowledge(problems));
     }
-    snapshot_from(kb, paths, progress)
+    let analyzer = if previous.analyzer.key() == Analyzer::input_key(&kb.dict) {
+        previous.analyzer.clone()
+    } else {
+        Arc::new(Analyzer::new(&kb.dict))
+    };
+    Snapshot::open_or_build_after(
+        Arc::new(kb),
+        analyzer,
+        &paths.index,
+        &|_, _| {},
+        Some(previous),
+    )
 }
 
 /// Index (or open the index of) an already validated knowledge base.
