@@ -351,6 +351,9 @@ impl Bot {
             .with_bus(crate::records::bus::open(&config.sessions, config.db.as_deref()).await?);
         bot.retention_days = config.retention_days;
         *bot.problems.write().unwrap_or_else(|p| p.into_inner()) = problems;
+        if bot.snapshot().manifest.patched_entries > 0 {
+            bot.finish_patched_in_background(config.paths.clone());
+        }
         Ok(bot)
     }
 
@@ -468,6 +471,7 @@ impl Bot {
             ));
         };
         let _one_at_a_time = self.reload_lock.lock().await;
+        let paths_for_rebuild = paths.clone();
         let started = Instant::now();
         let before = self.snapshot().manifest.clone();
         let loaded = tokio::task::spawn_blocking(move || answer::load_snapshot(&paths, &|_, _| {}))
@@ -482,7 +486,11 @@ impl Bot {
                     changed: snap.manifest.fingerprint != before.fingerprint,
                     millis: started.elapsed().as_millis() as u64,
                 };
+                let patched = snap.manifest.patched_entries > 0;
                 self.engine.answerer().swap(snap);
+                if patched {
+                    self.finish_patched_in_background(paths_for_rebuild);
+                }
                 self.problems
                     .write()
                     .unwrap_or_else(|p| p.into_inner())
@@ -500,6 +508,31 @@ impl Bot {
                 Err(e)
             }
         }
+    }
+
+    /// A reload that patched the index (an editor's change of a few entries) serves at once with
+    /// an approximate classifier; this builds the same knowledge from scratch on the blocking
+    /// pool and swaps it in, unless a newer publish came first.
+    fn finish_patched_in_background(&self, paths: Paths) {
+        let engine = self.engine.clone();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn_blocking(move || {
+            let serving = engine.answerer().snapshot();
+            match serving.rebuilt_if_patched(&paths.index) {
+                Ok(Some(full)) => {
+                    let generation = full.manifest.generation.clone();
+                    if engine.answerer().swap_if_same_knowledge(full) {
+                        tracing::info!(%generation, "patched index replaced by a full build");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "full rebuild after a patched publish failed; the patched index keeps serving")
+                }
+            }
+        });
     }
 
     /// What is serving and whether the files on disk have problems.

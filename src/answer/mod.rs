@@ -131,6 +131,17 @@ impl Answerer {
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
     }
 
+    /// Swap only if the serving snapshot was made from the same knowledge files (a rebuild that
+    /// finished after a newer publish must not bring the older knowledge back).
+    pub fn swap_if_same_knowledge(&self, snapshot: Snapshot) -> bool {
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if current.manifest.fingerprint != snapshot.manifest.fingerprint {
+            return false;
+        }
+        *current = Arc::new(snapshot);
+        true
+    }
+
     /// Ranked hits with highlighted snippets, for hotline staff.
     pub fn search(&self, query: &str, limit: usize, region: Option<&str>) -> Result<SearchResults> {
         let snap = self.snapshot();

@@ -16,6 +16,9 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 /// Contents of `index/CURRENT`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
+    /// Layout of the generation ([`INDEX_FORMAT`]); absent in manifests of format 1.
+    #[serde(default = "format_1")]
+    pub format: u32,
     /// Generation directory name under the index root.
     pub generation: String,
     /// Fingerprint of the knowledge files the generation was built from.
@@ -24,6 +27,20 @@ pub struct Manifest {
     pub docs: u64,
     /// RFC 3339 build time.
     pub built_at: String,
+    /// Entries re-indexed in a copy of the previous generation (0: built from scratch). A patched
+    /// generation serves at once; its classifier is an approximation until a full build
+    /// replaces it ([`rebuild_if_patched`]).
+    #[serde(default)]
+    pub patched_entries: u32,
+}
+
+/// Layout of a generation: bump on any change to the schema or to what a document's fields mean.
+/// Format 2: documents carry a stable phrasing key (`pkey`) instead of a corpus position, so a
+/// generation can be updated in place of one entry.
+pub const INDEX_FORMAT: u32 = 2;
+
+fn format_1() -> u32 {
+    1
 }
 
 /// Knobs for a build.
@@ -43,6 +60,14 @@ const CURRENT: &str = "CURRENT";
 pub fn open_current(root: &Path) -> Option<(Index, Manifest)> {
     let text = std::fs::read_to_string(root.join(CURRENT)).ok()?;
     let manifest: Manifest = serde_json::from_str(&text).ok()?;
+    if manifest.format != INDEX_FORMAT {
+        tracing::info!(
+            format = manifest.format,
+            expected = INDEX_FORMAT,
+            "index generation written in another format; it will be rebuilt"
+        );
+        return None;
+    }
     let dir = root.join(&manifest.generation);
     let damaged = |reason: String| {
         tracing::error!(generation = %manifest.generation, %reason, "index generation damaged; it will be rebuilt");
@@ -86,8 +111,30 @@ pub fn ensure_index(
     if let Some(found) = current_for(root, kb) {
         return Ok(found);
     }
+    match update_locked(kb, analyzer, root) {
+        Ok(Some(found)) => return Ok(found),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not update the index in place; building it"),
+    }
     tracing::info!(root = %root.display(), "no index for these knowledge files; building");
     build_locked(kb, analyzer, root, &BuildOptions::default(), progress)
+}
+
+/// Replace a patched current generation (see [`Manifest::patched_entries`]) by one built from
+/// scratch for the same knowledge files. Does nothing (returns `Ok(None)`) when the current
+/// generation is a full build or was built from other files (a newer publish came first).
+pub fn rebuild_if_patched(
+    kb: &Knowledge,
+    analyzer: &Arc<Analyzer>,
+    root: &Path,
+) -> Result<Option<(Index, Manifest)>> {
+    let _lock = BuildLock::acquire(root)?;
+    match open_current(root) {
+        Some((_, m)) if m.patched_entries > 0 && m.fingerprint == kb.fingerprint => {
+            build_locked(kb, analyzer, root, &BuildOptions::default(), &|_, _| {}).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 fn current_for(root: &Path, kb: &Knowledge) -> Option<(Index, Manifest)> {
@@ -140,11 +187,7 @@ fn build_locked(
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Index, Manifest)> {
     let now = chrono::Utc::now();
-    let generation = format!(
-        "gen-{}-{}",
-        now.format("%Y%m%dT%H%M%S%.f"),
-        std::process::id()
-    );
+    let generation = new_generation_name();
     let dir = root.join(&generation);
     let result = write_generation(kb, analyzer, &dir, options, progress);
     let docs = match result {
@@ -155,18 +198,197 @@ fn build_locked(
         }
     };
     let manifest = Manifest {
+        format: INDEX_FORMAT,
         generation: generation.clone(),
         fingerprint: kb.fingerprint.clone(),
         docs,
         built_at: now.to_rfc3339(),
+        patched_entries: 0,
     };
-    let tmp = root.join(format!("{CURRENT}.tmp-{}", std::process::id()));
-    let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
-    std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, root.join(CURRENT)).map_err(|e| Error::io(root.join(CURRENT), e))?;
-    remove_old_generations(root, &generation);
+    make_current(root, &manifest)?;
     let index = Index::open_in_dir(&dir)?;
     Ok((index, manifest))
+}
+
+fn new_generation_name() -> String {
+    format!(
+        "gen-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.f"),
+        std::process::id()
+    )
+}
+
+/// Point `CURRENT` at `manifest`'s generation (temp file + rename) and delete the others.
+fn make_current(root: &Path, manifest: &Manifest) -> Result<()> {
+    let tmp = root.join(format!("{CURRENT}.tmp-{}", std::process::id()));
+    let json = serde_json::to_string_pretty(manifest).expect("manifest serialises");
+    std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, root.join(CURRENT)).map_err(|e| Error::io(root.join(CURRENT), e))?;
+    remove_old_generations(root, &manifest.generation);
+    Ok(())
+}
+
+/// At most this many changed entries (added, edited or removed) are applied to a copy of the
+/// current generation; a larger change is built from scratch.
+const UPDATE_MAX_ENTRIES: usize = 64;
+
+/// An editor's publish changes one entry or a few: rebuilding a national corpus for it would
+/// take minutes. So when the current generation was built from knowledge files with the same
+/// dictionaries, the new generation starts as a copy of it (hard links: tantivy never modifies a
+/// segment file), the changed entries' documents are deleted and added again, and the
+/// classifier keeps every unchanged entry's weights while the changed ones are trained against
+/// their rivals ([`super::patch_classifier`]). `Ok(None)`: not applicable, build from scratch.
+fn update_locked(
+    kb: &Knowledge,
+    analyzer: &Arc<Analyzer>,
+    root: &Path,
+) -> Result<Option<(Index, Manifest)>> {
+    if kb.root.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let Some((_, old_manifest)) = open_current(root) else {
+        return Ok(None);
+    };
+    let old_dir = root.join(&old_manifest.generation);
+    let sources = old_dir.join(SOURCES_DIR);
+    let same_dict = match (
+        crate::knowledge::fingerprint(&sources.join("dict")),
+        crate::knowledge::fingerprint(&kb.root.join("dict")),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same_dict {
+        return Ok(None);
+    }
+    let Ok((old_kb, problems)) = crate::knowledge::load(&sources) else {
+        return Ok(None);
+    };
+    if !problems.is_empty() || old_kb.fingerprint != old_manifest.fingerprint {
+        return Ok(None);
+    }
+    let Ok(old_model) =
+        super::classifier::Classifier::load(&old_dir.join(super::classifier::FILE_NAME))
+    else {
+        return Ok(None);
+    };
+    let old_entries = super::indexed_entries(&old_kb);
+    let new_entries = super::indexed_entries(kb);
+    let old_by_id: std::collections::HashMap<&str, &super::IndexedEntry> =
+        old_entries.iter().map(|e| (e.id, e)).collect();
+    let new_ids: std::collections::HashSet<&str> = new_entries.iter().map(|e| e.id).collect();
+    let changed: Vec<&super::IndexedEntry> = new_entries
+        .iter()
+        .filter(|e| old_by_id.get(e.id) != Some(e))
+        .collect();
+    let removed: Vec<&str> = old_entries
+        .iter()
+        .map(|e| e.id)
+        .filter(|id| !new_ids.contains(id))
+        .collect();
+    if changed.len() + removed.len() > UPDATE_MAX_ENTRIES
+        || old_model.classes() != old_entries.len()
+    {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let generation = new_generation_name();
+    let dir = root.join(&generation);
+    let result = (|| -> Result<u64> {
+        link_generation(&old_dir, &dir)?;
+        let index = Index::open_in_dir(&dir)?;
+        super::register_tokenizers(&index, analyzer);
+        let (_, f) = super::schema();
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+        for id in changed.iter().map(|e| e.id).chain(removed.iter().copied()) {
+            writer.delete_term(tantivy::Term::from_field_text(f.entry, id));
+        }
+        for e in &changed {
+            for (ord, text) in e.texts.iter().enumerate() {
+                writer.add_document(document(&f, e, ord, text))?;
+            }
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        keep_sources(kb, &dir)?;
+        let old_ids: Vec<&str> = old_entries.iter().map(|e| e.id).collect();
+        let changed_ids: std::collections::HashSet<&str> = changed.iter().map(|e| e.id).collect();
+        let model = super::patch_classifier(&old_model, &old_ids, kb, analyzer, &changed_ids);
+        let path = dir.join(super::classifier::FILE_NAME);
+        model.save(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(new_entries.iter().map(|e| e.texts.len() as u64).sum())
+    })();
+    let docs = match result {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    let manifest = Manifest {
+        format: INDEX_FORMAT,
+        generation,
+        fingerprint: kb.fingerprint.clone(),
+        docs,
+        built_at: chrono::Utc::now().to_rfc3339(),
+        patched_entries: (changed.len() + removed.len()) as u32,
+    };
+    make_current(root, &manifest)?;
+    tracing::info!(
+        changed = changed.len(),
+        removed = removed.len(),
+        ms = started.elapsed().as_millis() as u64,
+        generation = %manifest.generation,
+        "index updated in place of the changed entries"
+    );
+    let index = Index::open_in_dir(&dir)?;
+    Ok(Some((index, manifest)))
+}
+
+/// A new generation directory holding hard links to the old one's index files (not its copy of
+/// the knowledge files, its classifier or tantivy's lock files).
+fn link_generation(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        let path = entry.path();
+        if path.is_dir()
+            || name_str == super::classifier::FILE_NAME
+            || name_str.starts_with(".tantivy-")
+        {
+            continue;
+        }
+        let dst = to.join(&name);
+        // meta.json and .managed.json are replaced by rename when tantivy rewrites them, so a
+        // link is safe for them too; copy only if linking is refused (another file system).
+        if std::fs::hard_link(&path, &dst).is_err() {
+            std::fs::copy(&path, &dst).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The tantivy document of an entry's `ord`-th text (the body goes into its first one only:
+/// repeated under every phrasing it made the body postings a dozen times longer).
+fn document(f: &super::Fields, e: &super::IndexedEntry, ord: usize, text: &str) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.pkey, super::phrasing_key(e.id, ord));
+    doc.add_text(f.entry, e.id);
+    doc.add_text(f.kind, e.kind.as_str());
+    doc.add_text(f.phrasing, text);
+    doc.add_text(f.phrasing_bi, text);
+    if ord == 0 {
+        doc.add_text(f.body, e.body);
+    }
+    if e.regions.is_empty() {
+        doc.add_text(f.region, NATIONAL);
+    }
+    for r in e.regions {
+        doc.add_text(f.region, r);
+    }
+    doc
 }
 
 fn write_generation(
@@ -180,41 +402,28 @@ fn write_generation(
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
     register_tokenizers(&index, analyzer);
-    let (entries, phrasings) = collect(kb, analyzer);
+    let indexed = super::indexed_entries(kb);
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
-    let total = phrasings.len();
-    for (i, p) in phrasings.iter().enumerate() {
-        if options.fail_after == Some(i) {
-            return Err(Error::Other(format!(
-                "build aborted after {i} documents (test hook)"
-            )));
-        }
-        let e = &entries[p.entry];
-        let mut doc = TantivyDocument::default();
-        doc.add_u64(f.pidx, i as u64);
-        doc.add_text(f.entry, &e.id);
-        doc.add_text(f.kind, e.kind.as_str());
-        doc.add_text(f.phrasing, &p.text);
-        doc.add_text(f.phrasing_bi, &p.text);
-        // The answer body goes into the entry's first document only: repeated under every
-        // phrasing it made the body postings a dozen times longer for the same candidates.
-        if i == 0 || phrasings[i - 1].entry != p.entry {
-            doc.add_text(f.body, &e.body);
-        }
-        if e.regions.is_empty() {
-            doc.add_text(f.region, NATIONAL);
-        }
-        for r in &e.regions {
-            doc.add_text(f.region, r);
-        }
-        writer.add_document(doc)?;
-        if i % 50 == 0 || i + 1 == total {
-            progress(i + 1, total);
+    let total: usize = indexed.iter().map(|e| e.texts.len()).sum();
+    let mut i = 0;
+    for e in &indexed {
+        for (ord, text) in e.texts.iter().enumerate() {
+            if options.fail_after == Some(i) {
+                return Err(Error::Other(format!(
+                    "build aborted after {i} documents (test hook)"
+                )));
+            }
+            writer.add_document(document(&f, e, ord, text))?;
+            i += 1;
+            if i % 50 == 0 || i == total {
+                progress(i, total);
+            }
         }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
     keep_sources(kb, dir)?;
+    let (entries, phrasings) = collect(kb, analyzer);
     let model = super::train_classifier(&entries, &phrasings, |_| false);
     let path = dir.join(super::classifier::FILE_NAME);
     model.save(&path).map_err(|e| Error::io(&path, e))?;

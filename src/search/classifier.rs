@@ -6,6 +6,16 @@
 //! when both entries share most of their words. A classifier trained on all phrasings learns exactly
 //! those separating words, and its probability joins the rerank as one feature.
 //!
+//! It has to stay affordable for a national corpus (tens of thousands of entries, close to a
+//! million phrasings), so the stored model is sparse (see [`Classifier`]) and large corpora are
+//! trained sparsely, with size and time growing linearly: an entry has weights only on the
+//! features of its own texts and of its closest rivals' texts, and a training step is a softmax
+//! over the example's entry and its [`RIVALS`] most similar entries (those sharing the most rare
+//! features), not over every entry. A corpus as small as the real one (about 300 entries) is
+//! trained densely — every entry against every other — which is still cheap there and answers
+//! better; its negligible weights are then dropped. At query time every entry that carries one
+//! of the question's features is scored.
+//!
 //! Training is deterministic (fixed orders, AdaGrad, a fixed number of epochs) and happens when the
 //! index is built. One pass of stochastic training depends on the order of the examples: adding two
 //! phrasings reshuffled everything and moved development-set hit@1 by ±1.5 points. So the model is
@@ -32,23 +42,42 @@ use xxhash_rust::xxh3::xxh3_64;
 pub(crate) const BODY_WEIGHT: f32 = 0.3;
 /// A feature must occur in this many training texts to get weights (rarer ones are noise).
 const MIN_DF: u32 = 2;
+/// Passes over the examples for a corpus of up to [`FULL_EPOCHS_EXAMPLES`] examples; larger
+/// corpora get proportionally fewer (at least [`MIN_EPOCHS`]), so training time grows linearly
+/// with the corpus instead of with corpus × epochs.
 const EPOCHS: usize = 12;
+const MIN_EPOCHS: usize = 2;
+const FULL_EPOCHS_EXAMPLES: usize = 60_000;
 const LEARNING_RATE: f32 = 0.4;
 /// Small L2 shrinkage per update, so weights of frequent features do not grow without bound.
 const L2: f32 = 1e-5;
 /// Errors smaller than this are not worth an update.
 const MIN_ERROR: f32 = 1e-4;
-/// Models, each trained on its own order of the examples, averaged into one.
+/// Models, each trained on its own order of the examples, averaged into one (fewer for large
+/// corpora, where each model already sees many near-identical examples).
 const SHUFFLES: u64 = 4;
+const LARGE_SHUFFLES: u64 = 2;
+/// How many other entries an example is trained against: those that share the most (rare)
+/// features with its own entry. The softmax of one training step runs over them and the true
+/// entry, so a step costs the same for 300 entries as for 30,000.
+const RIVALS: usize = 64;
+/// Entries drawn at random into each sparse training step besides the rivals.
+const RANDOM_NEGATIVES: usize = 8;
+/// A feature carried by more entries than this does not make entries rivals (it is common to
+/// so many that it says little about which ones are confusable); it still gets weights.
+const RIVAL_FEATURE_MAX_ENTRIES: usize = 1_000;
 /// First bytes of `classifier.bin`. Format 1 had `BJCLSv01` here and no header beyond it.
 const MAGIC: &[u8; 8] = b"BJCLSF\0\0";
 const LEGACY_MAGIC_V1: &[u8; 8] = b"BJCLSv01";
 /// Layout of `classifier.bin`; bump on any change to the header, the payload or the keying.
 ///
-/// Format 2: magic (8 bytes), format version (u32), reserved (u32, 0), key probe (u64),
+/// Format 3: magic (8 bytes), format version (u32), reserved (u32, 0), key probe (u64),
 /// XXH3-64 of the payload (u64), then the payload: classes (u64), vocabulary size n (u64),
-/// n feature keys (u64), `classes` biases and `n × classes` weights (f32), all little-endian.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// weight count m (u64), n feature keys (u64), `classes` biases (f32), n + 1 row offsets (u64),
+/// m classes (u32) and m weights (f32), all little-endian. Row r's weights are
+/// `offsets[r]..offsets[r + 1]`, classes ascending. (Format 2 stored every class for every
+/// feature: `n × classes` weights, which grew with the square of the corpus.)
+pub(crate) const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 8;
 pub(crate) const FILE_NAME: &str = "classifier.bin";
 
@@ -122,23 +151,179 @@ pub(crate) fn load_or_train(
     (train(), false)
 }
 
-/// A training example as (class, [(row, value)], weight).
-type Example = (usize, Vec<(usize, f32)>, f32);
+/// In sparse training, a class also gets weights on the features of its closest this many
+/// rivals' texts, so it can learn that a rival's word speaks against it (development set hit@1
+/// 0.934 with them, 0.920 without).
+const NEGATIVE_RIVALS: usize = 16;
+/// Corpora with at most this many (feature × class) cells are trained densely
+/// ([`Classifier::fit_dense`]); the real corpus has about 6 million.
+const DENSE_LIMIT: usize = 8_000_000;
+/// Dense weights smaller than this are dropped from the stored model: half the size, and the
+/// same development and blind set figures (0.959 and 0.806 hit@1 against 0.959 and 0.804).
+const PRUNE: f32 = 0.25;
 
-/// Softmax regression weights.
+/// A training example: (class, [(row, value)] ascending by row, weight).
+type Example = (usize, Vec<(u32, f32)>, f32);
+
+/// Softmax regression with sparse weights: a class has weights only on the features of its own
+/// training texts, stored per feature (the classes that carry it, ascending).
+///
+/// A dense `features × classes` matrix grows with the square of the corpus (every new entry
+/// brings new features *and* a new column for all of them): at ten times the real corpus it was
+/// 400 MB. Here the weight count is the number of distinct (feature, entry) pairs in the training
+/// texts, which grows linearly.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Classifier {
     classes: usize,
-    /// Feature key → row in `weights`.
+    /// Feature key → row.
     vocab: HashMap<u64, u32>,
-    /// Row-major `vocab.len() × classes`.
+    /// Row r's weights are `offsets[r]..offsets[r + 1]` of `class_of` and `weights`.
+    offsets: Vec<u64>,
+    class_of: Vec<u32>,
     weights: Vec<f32>,
     bias: Vec<f32>,
+}
+
+/// Which classes carry which rows, both ways, in compressed-row form.
+struct Support {
+    /// Class c's rows (ascending) are `rows[class_start[c]..class_start[c + 1]]`; the weight of
+    /// (c, rows[i]) lives at index i of a class-major weight vector.
+    class_start: Vec<usize>,
+    rows: Vec<u32>,
+    /// Row r's classes (ascending) are `classes[row_start[r]..row_start[r + 1]]`.
+    row_start: Vec<usize>,
+    classes: Vec<u32>,
+}
+
+impl Support {
+    fn build(classes: usize, rows: usize, examples: &[Example], extra: &[(u32, u32)]) -> Support {
+        let mut pairs: Vec<(u32, u32)> = examples
+            .iter()
+            .flat_map(|(c, x, _)| x.iter().map(move |&(r, _)| (*c as u32, r)))
+            .collect();
+        pairs.extend_from_slice(extra);
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut class_start = vec![0usize; classes + 1];
+        for &(c, _) in &pairs {
+            class_start[c as usize + 1] += 1;
+        }
+        for c in 0..classes {
+            class_start[c + 1] += class_start[c];
+        }
+        let class_rows: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        let mut row_start = vec![0usize; rows + 1];
+        for &(_, r) in &pairs {
+            row_start[r as usize + 1] += 1;
+        }
+        for r in 0..rows {
+            row_start[r + 1] += row_start[r];
+        }
+        let mut fill = row_start.clone();
+        let mut row_classes = vec![0u32; pairs.len()];
+        // Pairs are sorted by class, so each row's classes come out ascending.
+        for &(c, r) in &pairs {
+            row_classes[fill[r as usize]] = c;
+            fill[r as usize] += 1;
+        }
+        Support {
+            class_start,
+            rows: class_rows,
+            row_start,
+            classes: row_classes,
+        }
+    }
+
+    fn class_rows(&self, c: usize) -> &[u32] {
+        &self.rows[self.class_start[c]..self.class_start[c + 1]]
+    }
+
+    fn row_classes(&self, r: usize) -> &[u32] {
+        &self.classes[self.row_start[r]..self.row_start[r + 1]]
+    }
+
+    /// Each class's rivals: the [`RIVALS`] classes sharing the most rare features with it
+    /// (weighted like idf), most similar first. Classes are split across threads.
+    fn rivals(&self, classes: usize) -> Vec<Vec<u32>> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = classes.div_ceil(threads).max(1);
+        let parts: Vec<Vec<Vec<u32>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..classes)
+                .step_by(chunk)
+                .map(|from| {
+                    let to = (from + chunk).min(classes);
+                    scope.spawn(move || self.rivals_of(from..to, classes))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("rival search does not panic"))
+                .collect()
+        });
+        parts.into_iter().flatten().collect()
+    }
+
+    fn rivals_of(&self, range: std::ops::Range<usize>, classes: usize) -> Vec<Vec<u32>> {
+        let mut score = vec![0f32; classes];
+        let mut touched: Vec<u32> = Vec::new();
+        range
+            .map(|c| {
+                for &r in self.class_rows(c) {
+                    let carriers = self.row_classes(r as usize);
+                    if carriers.len() > RIVAL_FEATURE_MAX_ENTRIES {
+                        continue;
+                    }
+                    let weight = (1.0 + classes as f32 / carriers.len() as f32).ln();
+                    for &k in carriers {
+                        if k as usize != c {
+                            if score[k as usize] == 0.0 {
+                                touched.push(k);
+                            }
+                            score[k as usize] += weight;
+                        }
+                    }
+                }
+                // Equal scores are ordered by a hash of the pair, not by position, so the entries
+                // early in the corpus are not everyone's rivals.
+                let mix = |k: u32| {
+                    xxh3_64(&[(c as u64).to_le_bytes(), (k as u64).to_le_bytes()].concat())
+                };
+                let by_score = |a: &u32, b: &u32| {
+                    score[*b as usize]
+                        .total_cmp(&score[*a as usize])
+                        .then(mix(*a).cmp(&mix(*b)))
+                };
+                if touched.len() > RIVALS {
+                    touched.select_nth_unstable_by(RIVALS, by_score);
+                    touched.truncate(RIVALS);
+                }
+                touched.sort_unstable_by(by_score);
+                let picked = touched.clone();
+                for &k in &touched {
+                    score[k as usize] = 0.0;
+                }
+                touched.clear();
+                picked
+            })
+            .collect()
+    }
 }
 
 impl Classifier {
     /// Train on `(class, features, weight)` examples.
     pub fn train(classes: usize, examples: &[(usize, &Features, f32)]) -> Classifier {
+        Self::train_with(classes, examples, DENSE_LIMIT)
+    }
+
+    /// As [`train`](Self::train), trained densely when `classes × features ≤ dense_limit`.
+    fn train_with(
+        classes: usize,
+        examples: &[(usize, &Features, f32)],
+        dense_limit: usize,
+    ) -> Classifier {
         let mut df: HashMap<u64, u32> = HashMap::new();
         for (_, f, _) in examples {
             for &(k, _) in &f.0 {
@@ -159,28 +344,52 @@ impl Classifier {
         let mut model = Classifier {
             classes,
             vocab,
-            weights: vec![0.0; keys.len() * classes],
+            offsets: vec![0; keys.len() + 1],
+            class_of: Vec::new(),
+            weights: Vec::new(),
             bias: vec![0.0; classes],
         };
         if classes == 0 {
             return model;
         }
-        // Examples as (class, [(row, value)], weight).
+        // Rows ascend with keys (rows were numbered in key order and features are key-sorted).
         let rows: Vec<Example> = examples
             .iter()
             .filter(|(c, _, _)| *c < classes)
             .map(|(c, f, w)| (*c, model.rows(f), *w))
             .collect();
-        let size = model.weights.len();
+        if classes.saturating_mul(keys.len()) <= dense_limit {
+            model.fit_dense(&rows);
+            return model;
+        }
+        let own = Support::build(classes, keys.len(), &rows, &[]);
+        let rivals = own.rivals(classes);
+        let extra: Vec<(u32, u32)> = (0..classes)
+            .flat_map(|c| {
+                let own = &own;
+                rivals[c].iter().take(NEGATIVE_RIVALS).flat_map(move |&k| {
+                    own.class_rows(k as usize)
+                        .iter()
+                        .map(move |&r| (c as u32, r))
+                })
+            })
+            .collect();
+        let support = Support::build(classes, keys.len(), &rows, &extra);
+        let epochs = (EPOCHS * FULL_EPOCHS_EXAMPLES / rows.len().max(1)).clamp(MIN_EPOCHS, EPOCHS);
+        let shuffles = if rows.len() > FULL_EPOCHS_EXAMPLES {
+            LARGE_SHUFFLES
+        } else {
+            SHUFFLES
+        };
         let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..SHUFFLES)
+            let handles: Vec<_> = (0..shuffles)
                 .map(|i| {
-                    let rows = &rows;
+                    let (rows, support, rivals) = (&rows, &support, &rivals);
                     // xorshift needs a non-zero seed.
                     let seed = 0x2545_f491_4f6c_dd1du64
                         .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
                         | 1;
-                    scope.spawn(move || fit(rows, classes, size, seed))
+                    scope.spawn(move || fit(rows, support, rivals, classes, epochs, seed))
                 })
                 .collect();
             handles
@@ -189,37 +398,228 @@ impl Classifier {
                 .collect()
         });
         let share = 1.0 / fits.len() as f32;
+        let mut class_major = vec![0f32; support.rows.len()];
         for (weights, bias) in &fits {
-            for (a, b) in model.weights.iter_mut().zip(weights) {
+            for (a, b) in class_major.iter_mut().zip(weights) {
                 *a += b * share;
             }
             for (a, b) in model.bias.iter_mut().zip(bias) {
                 *a += b * share;
             }
         }
+        // Store per row (what a question needs): the transpose of the class-major weights.
+        let mut fill: Vec<usize> = support.row_start.clone();
+        let mut weights = vec![0f32; class_major.len()];
+        for c in 0..classes {
+            let span = support.class_start[c]..support.class_start[c + 1];
+            for (i, &r) in span.clone().zip(&support.rows[span]) {
+                weights[fill[r as usize]] = class_major[i];
+                fill[r as usize] += 1;
+            }
+        }
+        model.offsets = support.row_start.iter().map(|&o| o as u64).collect();
+        model.class_of = support.classes;
+        model.weights = weights;
+        tracing::debug!(
+            classes,
+            examples = rows.len(),
+            features = model.vocab.len(),
+            weights = model.weights.len(),
+            epochs,
+            shuffles,
+            "entry classifier trained"
+        );
         model
+    }
+
+    /// The classes most likely for these texts together (summed probabilities), at most
+    /// [`RIVALS`], most likely first: the entries a new entry with these texts would be
+    /// confused with.
+    pub fn rivals_of_texts(&self, texts: &[&Features]) -> Vec<usize> {
+        let mut total = vec![0f32; self.classes];
+        for f in texts {
+            for (t, p) in total.iter_mut().zip(self.probabilities(f)) {
+                *t += p;
+            }
+        }
+        let mut by_p: Vec<usize> = (0..self.classes).filter(|&c| total[c] > 0.0).collect();
+        by_p.sort_by(|a, b| total[*b].total_cmp(&total[*a]).then(a.cmp(b)));
+        by_p.truncate(RIVALS);
+        by_p
+    }
+
+    /// A model for a corpus whose entries are `new_ids`, from `old` (entries `old_ids`) and
+    /// `local` (entries `local_ids`, trained on the `changed` entries and their rivals): every
+    /// unchanged entry keeps its old weights and bias; a changed entry takes its weights from
+    /// `local` and its bias shifted by how much the rivals' biases differ between the two
+    /// models, so the two scales line up. Entries in neither are removed.
+    pub fn patched(
+        old: &Classifier,
+        old_ids: &[&str],
+        new_ids: &[&str],
+        local: &Classifier,
+        local_ids: &[&str],
+        changed: &std::collections::HashSet<&str>,
+    ) -> Classifier {
+        let new_index: HashMap<&str, u32> = new_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i as u32))
+            .collect();
+        let mut triples: Vec<(u64, u32, f32)> = Vec::new();
+        let mut take = |model: &Classifier, ids: &[&str], want_changed: bool| {
+            let mut keys = vec![0u64; model.vocab.len()];
+            for (&k, &r) in &model.vocab {
+                keys[r as usize] = k;
+            }
+            for (r, &key) in keys.iter().enumerate() {
+                let span = model.offsets[r] as usize..model.offsets[r + 1] as usize;
+                for (&c, &w) in model.class_of[span.clone()]
+                    .iter()
+                    .zip(&model.weights[span])
+                {
+                    let id = ids[c as usize];
+                    if changed.contains(id) != want_changed {
+                        continue;
+                    }
+                    if let Some(&n) = new_index.get(id) {
+                        triples.push((key, n, w));
+                    }
+                }
+            }
+        };
+        take(old, old_ids, false);
+        take(local, local_ids, true);
+        triples.sort_unstable_by_key(|t| (t.0, t.1));
+        triples.dedup_by_key(|t| (t.0, t.1));
+        // Bias offset: old minus local over the rivals both models know.
+        let old_index: HashMap<&str, usize> =
+            old_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let shared: Vec<f32> = local_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !changed.contains(*id))
+            .filter_map(|(l, id)| old_index.get(id).map(|&o| old.bias[o] - local.bias[l]))
+            .collect();
+        let offset = if shared.is_empty() {
+            0.0
+        } else {
+            shared.iter().sum::<f32>() / shared.len() as f32
+        };
+        let mut bias = vec![0f32; new_ids.len()];
+        for (n, id) in new_ids.iter().enumerate() {
+            bias[n] = if changed.contains(id) {
+                local_ids
+                    .iter()
+                    .position(|l| l == id)
+                    .map(|l| local.bias[l] + offset)
+                    .unwrap_or(0.0)
+            } else {
+                old_index.get(id).map(|&o| old.bias[o]).unwrap_or(0.0)
+            };
+        }
+        let mut vocab = HashMap::new();
+        let mut offsets = vec![0u64];
+        let mut class_of = Vec::with_capacity(triples.len());
+        let mut weights = Vec::with_capacity(triples.len());
+        for (i, &(key, c, w)) in triples.iter().enumerate() {
+            if i == 0 || triples[i - 1].0 != key {
+                if i > 0 {
+                    offsets.push(i as u64);
+                }
+                vocab.insert(key, vocab.len() as u32);
+            }
+            class_of.push(c);
+            weights.push(w);
+        }
+        offsets.push(triples.len() as u64);
+        if triples.is_empty() {
+            offsets = vec![0];
+        }
+        Classifier {
+            classes: new_ids.len(),
+            vocab,
+            offsets,
+            class_of,
+            weights,
+            bias,
+        }
+    }
+
+    /// Small corpora: every class against every other in each step, with a weight for every
+    /// (feature, class), as the model was first built; then only the weights that matter are
+    /// kept ([`PRUNE`]). For the real corpus (about 300 entries) this is affordable and
+    /// measurably better than the sparse training (development set hit@1 0.959 against 0.934,
+    /// blind set 0.806 against 0.747).
+    fn fit_dense(&mut self, rows: &[Example]) {
+        let classes = self.classes;
+        let n = self.vocab.len();
+        let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..SHUFFLES)
+                .map(|i| {
+                    let seed = 0x2545_f491_4f6c_dd1du64
+                        .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
+                        | 1;
+                    scope.spawn(move || fit_dense(rows, classes, n * classes, seed))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("classifier training does not panic"))
+                .collect()
+        });
+        let share = 1.0 / fits.len() as f32;
+        let mut dense = vec![0f32; n * classes];
+        for (weights, bias) in &fits {
+            for (a, b) in dense.iter_mut().zip(weights) {
+                *a += b * share;
+            }
+            for (a, b) in self.bias.iter_mut().zip(bias) {
+                *a += b * share;
+            }
+        }
+        self.offsets = Vec::with_capacity(n + 1);
+        self.offsets.push(0);
+        for r in 0..n {
+            for (c, &w) in dense[r * classes..(r + 1) * classes].iter().enumerate() {
+                if w.abs() >= PRUNE {
+                    self.class_of.push(c as u32);
+                    self.weights.push(w);
+                }
+            }
+            self.offsets.push(self.weights.len() as u64);
+        }
     }
 
     pub fn classes(&self) -> usize {
         self.classes
     }
 
-    fn rows(&self, f: &Features) -> Vec<(usize, f32)> {
-        f.0.iter()
-            .filter_map(|&(k, v)| self.vocab.get(&k).map(|&r| (r as usize, v)))
-            .collect()
+    /// Stored (feature, class) weights: the model's size.
+    #[cfg(test)]
+    pub fn weight_count(&self) -> usize {
+        self.weights.len()
     }
 
-    fn probabilities_into(&self, x: &[(usize, f32)], out: &mut [f32]) {
-        softmax_into(&self.weights, &self.bias, self.classes, x, out);
+    fn rows(&self, f: &Features) -> Vec<(u32, f32)> {
+        f.0.iter()
+            .filter_map(|&(k, v)| self.vocab.get(&k).map(|&r| (r, v)))
+            .collect()
     }
 
     /// P(class | features) for every class.
     pub fn probabilities(&self, f: &Features) -> Vec<f32> {
-        let mut out = vec![0.0; self.classes];
-        if self.classes > 0 {
-            self.probabilities_into(&self.rows(f), &mut out);
+        let mut out = self.bias.clone();
+        if self.classes == 0 {
+            return out;
         }
+        for (r, v) in self.rows(f) {
+            let span = self.offsets[r as usize] as usize..self.offsets[r as usize + 1] as usize;
+            for (&c, &w) in self.class_of[span.clone()].iter().zip(&self.weights[span]) {
+                out[c as usize] += w * v;
+            }
+        }
+        softmax_in_place(&mut out);
         out
     }
 
@@ -227,13 +627,26 @@ impl Classifier {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let mut keys: Vec<(u64, u32)> = self.vocab.iter().map(|(&k, &r)| (k, r)).collect();
         keys.sort_unstable_by_key(|k| k.1);
-        let mut payload = Vec::with_capacity(16 + keys.len() * 8 + self.weights.len() * 4);
+        let m = self.weights.len();
+        let mut payload = Vec::with_capacity(
+            24 + keys.len() * 16 + self.bias.len() * 4 + self.offsets.len() * 8 + m * 8,
+        );
         payload.extend_from_slice(&(self.classes as u64).to_le_bytes());
         payload.extend_from_slice(&(keys.len() as u64).to_le_bytes());
+        payload.extend_from_slice(&(m as u64).to_le_bytes());
         for (k, _) in &keys {
             payload.extend_from_slice(&k.to_le_bytes());
         }
-        for v in self.bias.iter().chain(&self.weights) {
+        for v in &self.bias {
+            payload.extend_from_slice(&v.to_le_bytes());
+        }
+        for o in &self.offsets {
+            payload.extend_from_slice(&o.to_le_bytes());
+        }
+        for c in &self.class_of {
+            payload.extend_from_slice(&c.to_le_bytes());
+        }
+        for v in &self.weights {
             payload.extend_from_slice(&v.to_le_bytes());
         }
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
@@ -281,50 +694,73 @@ impl Classifier {
     }
 
     fn parse_payload(rest: &[u8]) -> Option<Classifier> {
-        let u64_at = |b: &[u8], i: usize| -> Option<u64> {
+        let u64_at = |i: usize| -> Option<u64> {
             Some(u64::from_le_bytes(
-                b.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+                rest.get(i * 8..i * 8 + 8)?.try_into().ok()?,
             ))
         };
-        let classes = usize::try_from(u64_at(rest, 0)?).ok()?;
-        let n = usize::try_from(u64_at(rest, 1)?).ok()?;
-        let keys_end = 16usize.checked_add(n.checked_mul(8)?)?;
-        let floats = classes.checked_mul(n.checked_add(1)?)?;
-        if rest.len() != keys_end.checked_add(floats.checked_mul(4)?)? {
+        let classes = usize::try_from(u64_at(0)?).ok()?;
+        let n = usize::try_from(u64_at(1)?).ok()?;
+        let m = usize::try_from(u64_at(2)?).ok()?;
+        // Sizes first, so a damaged count cannot make us allocate gigabytes.
+        let expected = 24usize
+            .checked_add(n.checked_mul(8)?)?
+            .checked_add(classes.checked_mul(4)?)?
+            .checked_add(n.checked_add(1)?.checked_mul(8)?)?
+            .checked_add(m.checked_mul(8)?)?;
+        if rest.len() != expected {
             return None;
         }
-        let vocab = (0..n)
-            .map(|i| Some((u64_at(&rest[16..], i)?, i as u32)))
-            .collect::<Option<HashMap<u64, u32>>>()?;
-        let mut values = rest[keys_end..]
+        let u64s = |b: &[u8]| -> Vec<u64> {
+            b.chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect()
+        };
+        let mut at = 24usize;
+        let mut slice = |len: usize| {
+            let s = &rest[at..at + len];
+            at += len;
+            s
+        };
+        let keys = u64s(slice(n * 8));
+        let bias = f32s(slice(classes * 4));
+        let offsets = u64s(slice((n + 1) * 8));
+        let class_of: Vec<u32> = slice(m * 4)
             .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let bias: Vec<f32> = values.by_ref().take(classes).collect();
-        let weights: Vec<f32> = values.collect();
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        let weights = f32s(slice(m * 4));
+        // Offsets must ascend from 0 to m, and classes must be in range.
+        if offsets.first() != Some(&0)
+            || offsets.last() != Some(&(m as u64))
+            || offsets.windows(2).any(|w| w[0] > w[1])
+            || class_of.iter().any(|&c| c as usize >= classes)
+        {
+            return None;
+        }
+        let vocab = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i as u32))
+            .collect();
         Some(Classifier {
             classes,
             vocab,
+            offsets,
+            class_of,
             weights,
             bias,
         })
     }
 }
 
-/// Softmax of `bias + x · weights` (row-major `features × classes`) into `out`.
-fn softmax_into(
-    weights: &[f32],
-    bias: &[f32],
-    classes: usize,
-    x: &[(usize, f32)],
-    out: &mut [f32],
-) {
-    out.copy_from_slice(bias);
-    for &(row, v) in x {
-        let w = &weights[row * classes..(row + 1) * classes];
-        for (o, wi) in out.iter_mut().zip(w) {
-            *o += wi * v;
-        }
-    }
+fn f32s(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect()
+}
+
+fn softmax_in_place(out: &mut [f32]) {
     let max = out.iter().copied().fold(f32::MIN, f32::max);
     let mut sum = 0.0;
     for o in out.iter_mut() {
@@ -336,9 +772,9 @@ fn softmax_into(
     }
 }
 
-/// One softmax regression over `rows` in the order a xorshift `seed` shuffles them: AdaGrad,
-/// [`EPOCHS`] passes. Returns (weights, bias).
-fn fit(rows: &[Example], classes: usize, size: usize, mut seed: u64) -> (Vec<f32>, Vec<f32>) {
+/// One dense softmax regression over `rows` in the order a xorshift `seed` shuffles them:
+/// AdaGrad, [`EPOCHS`] passes. Returns (row-major `features × classes` weights, bias).
+fn fit_dense(rows: &[Example], classes: usize, size: usize, mut seed: u64) -> (Vec<f32>, Vec<f32>) {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     for i in (1..order.len()).rev() {
         seed ^= seed << 13;
@@ -368,9 +804,113 @@ fn fit(rows: &[Example], classes: usize, size: usize, mut seed: u64) -> (Vec<f32
                 bias[c] -= LEARNING_RATE * err / g2_bias[c].sqrt();
             }
             for &(row, v) in x {
-                let base = row * classes;
+                let base = row as usize * classes;
                 for &(c, err) in &errors {
                     let idx = base + c;
+                    let g = err * v + L2 * weights[idx];
+                    g2[idx] += g * g;
+                    weights[idx] -= LEARNING_RATE * g / g2[idx].sqrt();
+                }
+            }
+        }
+    }
+    (weights, bias)
+}
+fn softmax_into(weights: &[f32], bias: &[f32], classes: usize, x: &[(u32, f32)], out: &mut [f32]) {
+    out.copy_from_slice(bias);
+    for &(row, v) in x {
+        let row = row as usize;
+        let w = &weights[row * classes..(row + 1) * classes];
+        for (o, wi) in out.iter_mut().zip(w) {
+            *o += wi * v;
+        }
+    }
+    let max = out.iter().copied().fold(f32::MIN, f32::max);
+    let mut sum = 0.0;
+    for o in out.iter_mut() {
+        *o = (*o - max).exp();
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
+/// One softmax regression over `examples` in the order a xorshift `seed` shuffles them: AdaGrad,
+/// `epochs` passes, each step a softmax over the example's class and that class's rivals.
+/// Returns (class-major weights laid out as `support.rows`, bias).
+fn fit(
+    examples: &[Example],
+    support: &Support,
+    rivals: &[Vec<u32>],
+    classes: usize,
+    epochs: usize,
+    mut seed: u64,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    for i in (1..order.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        order.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+    let size = support.rows.len();
+    let mut weights = vec![0.0f32; size];
+    let mut bias = vec![0.0f32; classes];
+    let mut g2 = vec![1e-6f32; size];
+    let mut g2_bias = vec![1e-6f32; classes];
+    // Per candidate of the current step: its class, score, and where its weights for the
+    // example's rows are (index into `hits`).
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut scores: Vec<f32> = Vec::new();
+    let mut hit_start: Vec<usize> = Vec::new();
+    let mut hits: Vec<(usize, f32)> = Vec::new();
+    for _ in 0..epochs {
+        for &i in &order {
+            let (class, x, w) = &examples[i];
+            candidates.clear();
+            candidates.push(*class as u32);
+            candidates.extend_from_slice(&rivals[*class]);
+            // A few entries drawn at random join: every entry is pushed down on the common words
+            // now and then, not only the ones that happen to be someone's rival.
+            for _ in 0..RANDOM_NEGATIVES {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let k = (seed % classes as u64) as u32;
+                if !candidates.contains(&k) {
+                    candidates.push(k);
+                }
+            }
+            scores.clear();
+            hit_start.clear();
+            hits.clear();
+            for &k in &candidates {
+                let k = k as usize;
+                let base = support.class_start[k];
+                let own = support.class_rows(k);
+                hit_start.push(hits.len());
+                let mut s = bias[k];
+                for &(r, v) in x {
+                    if let Ok(j) = own.binary_search(&r) {
+                        s += weights[base + j] * v;
+                        hits.push((base + j, v));
+                    }
+                }
+                scores.push(s);
+            }
+            hit_start.push(hits.len());
+            softmax_in_place(&mut scores);
+            for (slot, &k) in candidates.iter().enumerate() {
+                let err = (scores[slot] - if slot == 0 { 1.0 } else { 0.0 }) * w;
+                // Only candidates with a noticeable error get an update.
+                if err.abs() < MIN_ERROR {
+                    continue;
+                }
+                let k = k as usize;
+                g2_bias[k] += err * err;
+                bias[k] -= LEARNING_RATE * err / g2_bias[k].sqrt();
+                for &(idx, v) in &hits[hit_start[slot]..hit_start[slot + 1]] {
                     let g = err * v + L2 * weights[idx];
                     g2[idx] += g * g;
                     weights[idx] -= LEARNING_RATE * g / g2[idx].sqrt();
@@ -409,6 +949,114 @@ mod tests {
         // Unknown words only: the prior.
         let p = model.probabilities(&f(&["天气"]));
         assert!((p[0] - p[1]).abs() < 0.2, "{p:?}");
+    }
+
+    /// Entries that each have their own words plus words shared with everyone: the model keeps
+    /// weights per (word, entry) pair of its own and its closest rivals' texts, so four times the
+    /// entries make about four times the weights (a dense model would make fifteen times), and
+    /// each entry is still told apart by its own words.
+    #[test]
+    fn size_grows_linearly_with_the_entries() {
+        fn corpus(entries: usize) -> Vec<(usize, Features)> {
+            (0..entries)
+                .flat_map(|e| {
+                    (0..4).map(move |p| {
+                        let own = format!("词{e}");
+                        let pair = format!("对{}", e / 2);
+                        let shared = format!("共{}", p % 3);
+                        (
+                            e,
+                            f(&[own.as_str(), pair.as_str(), shared.as_str(), "补缴"]),
+                        )
+                    })
+                })
+                .collect()
+        }
+        let size = |entries: usize| {
+            let c = corpus(entries);
+            let ex: Vec<(usize, &Features, f32)> = c.iter().map(|(e, x)| (*e, x, 1.0)).collect();
+            // Sparse training (a dense limit of 0), as for a national corpus.
+            let model = Classifier::train_with(entries, &ex, 0);
+            let probe = f(&["词7", "对3", "补缴"]);
+            let p = model.probabilities(&probe);
+            let best = (0..entries).max_by(|a, b| p[*a].total_cmp(&p[*b])).unwrap();
+            assert_eq!(best, 7, "{entries} entries");
+            model.weight_count()
+        };
+        let (small, large) = (size(50), size(200));
+        // Linear with some slack (rivals differ); a dense model would grow about 15 times here.
+        assert!(
+            large <= small * 5,
+            "50 entries: {small} weights, 200 entries: {large}"
+        );
+    }
+
+    /// An edited entry is retrained against its rivals; every other entry keeps its weights,
+    /// and entries can be added and removed (positions shift, ids decide).
+    #[test]
+    fn a_patched_model_learns_the_changed_entry_and_keeps_the_others() {
+        let texts: Vec<(&str, Vec<Features>)> = vec![
+            (
+                "a",
+                vec![
+                    f(&["兼并", "欠费"]),
+                    f(&["兼并", "单位"]),
+                    f(&["兼并", "合并"]),
+                ],
+            ),
+            (
+                "b",
+                vec![
+                    f(&["破产", "欠费"]),
+                    f(&["破产", "单位"]),
+                    f(&["破产", "清算"]),
+                ],
+            ),
+            (
+                "c",
+                vec![
+                    f(&["滞纳金", "计算"]),
+                    f(&["滞纳金", "多少"]),
+                    f(&["滞纳金", "万分之五"]),
+                ],
+            ),
+        ];
+        let train = |set: &[(&str, Vec<Features>)]| {
+            let ex: Vec<(usize, &Features, f32)> = set
+                .iter()
+                .enumerate()
+                .flat_map(|(c, (_, t))| t.iter().map(move |x| (c, x, 1.0)))
+                .collect();
+            Classifier::train(set.len(), &ex)
+        };
+        let old = train(&texts);
+        let old_ids: Vec<&str> = texts.iter().map(|t| t.0).collect();
+        // "b" is removed, "d" (about 挂靠) is added before "a", "c" is unchanged.
+        let d = vec![
+            f(&["挂靠", "公司"]),
+            f(&["挂靠", "代缴"]),
+            f(&["挂靠", "风险"]),
+        ];
+        let local_set = vec![("d", d), texts[0].clone()];
+        let local = train(&local_set);
+        let new_ids = ["d", "a", "c"];
+        let changed: std::collections::HashSet<&str> = ["d"].into_iter().collect();
+        let patched = Classifier::patched(&old, &old_ids, &new_ids, &local, &["d", "a"], &changed);
+        assert_eq!(patched.classes(), 3);
+        let best = |q: &[&str]| {
+            let p = patched.probabilities(&f(q));
+            (0..3)
+                .max_by(|a, b| p[*a].total_cmp(&p[*b]))
+                .map(|i| new_ids[i])
+        };
+        assert_eq!(best(&["挂靠", "代缴"]), Some("d"));
+        assert_eq!(best(&["兼并", "欠费"]), Some("a"));
+        assert_eq!(best(&["滞纳金", "计算"]), Some("c"));
+        // The patched model stores and loads like any other.
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        patched.save(&path).unwrap();
+        assert_eq!(Classifier::load(&path), Ok(patched));
     }
 
     fn two_entry_model() -> Classifier {

@@ -12,7 +12,9 @@ mod classifier;
 mod lm;
 mod rank;
 
-pub use build::{build_index, ensure_index, open_current, BuildOptions, Manifest, SOURCES_DIR};
+pub use build::{
+    build_index, ensure_index, open_current, BuildOptions, Manifest, INDEX_FORMAT, SOURCES_DIR,
+};
 pub use rank::{Candidate, RankParams, Ranked};
 
 use crate::knowledge::{InsuranceScope, Knowledge, Status};
@@ -111,13 +113,25 @@ pub(crate) fn bigram_keys<'a>(bigrams: impl Iterator<Item = &'a str>) -> Vec<u64
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
-    pidx: Field,
+    /// [`phrasing_key`] of the document's phrasing.
+    pkey: Field,
     entry: Field,
     kind: Field,
     phrasing: Field,
     phrasing_bi: Field,
     body: Field,
     region: Field,
+}
+
+/// The document key of an entry's `ord`-th phrasing: stable while the entry's phrasings stay the
+/// same, whatever changes elsewhere in the corpus (a position in the corpus would shift with every
+/// added entry, and an index updated in place would point at the wrong phrasings).
+pub(crate) fn phrasing_key(entry: &str, ord: usize) -> u64 {
+    let mut bytes = Vec::with_capacity(entry.len() + 9);
+    bytes.extend_from_slice(entry.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(&(ord as u64).to_le_bytes());
+    xxhash_rust::xxh3::xxh3_64(&bytes)
 }
 
 /// Marker indexed in the region field of entries that apply nationwide.
@@ -143,7 +157,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
-        pidx: b.add_u64_field("pidx", INDEXED | FAST | STORED),
+        pkey: b.add_u64_field("pkey", INDEXED | FAST | STORED),
         entry: b.add_text_field("entry", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         phrasing: b.add_text_field("phrasing", zh(true)),
@@ -267,16 +281,8 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
     }
     for l in &kb.laws {
         let title = l.title();
-        let short = format!(
-            "{}{}",
-            l.law.trim_start_matches("中华人民共和国"),
-            l.article
-        );
+        let texts = law_texts(l);
         let (body_terms, body_keys, body_features) = body(&l.text);
-        let mut texts = vec![title.clone(), short];
-        if !l.tags.is_empty() {
-            texts.push(format!("{} {}", l.law, l.tags.join(" ")));
-        }
         add(
             Entry {
                 id: l.id.clone(),
@@ -300,6 +306,68 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
     (entries, phrasings)
 }
 
+/// What the index holds of one entry: its documents' texts. [`collect`] makes the same list in
+/// the same order (with the cutting the in-memory model needs); this one does no cutting, so an
+/// update can compare two corpora cheaply and re-index only the entries that differ.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IndexedEntry<'a> {
+    pub id: &'a str,
+    pub kind: Kind,
+    /// Standard question or title first, then the other phrasings.
+    pub texts: Vec<String>,
+    pub body: &'a str,
+    pub regions: &'a [String],
+}
+
+pub(crate) fn indexed_entries(kb: &Knowledge) -> Vec<IndexedEntry<'_>> {
+    let mut out = Vec::new();
+    for f in kb.faqs.iter().filter(|f| f.status == Status::Published) {
+        let mut texts = vec![f.question.clone()];
+        texts.extend(f.similar.iter().cloned());
+        out.push(IndexedEntry {
+            id: &f.id,
+            kind: Kind::Faq,
+            texts,
+            body: &f.answer,
+            regions: &f.regions,
+        });
+    }
+    for a in kb.articles.iter().filter(|a| a.status == Status::Published) {
+        let mut texts = vec![a.title.clone()];
+        texts.extend(a.questions.iter().cloned());
+        out.push(IndexedEntry {
+            id: &a.id,
+            kind: Kind::Article,
+            texts,
+            body: &a.body,
+            regions: &a.regions,
+        });
+    }
+    for l in &kb.laws {
+        out.push(IndexedEntry {
+            id: &l.id,
+            kind: Kind::Law,
+            texts: law_texts(l),
+            body: &l.text,
+            regions: &[],
+        });
+    }
+    out
+}
+
+fn law_texts(l: &crate::knowledge::Law) -> Vec<String> {
+    let short = format!(
+        "{}{}",
+        l.law.trim_start_matches("中华人民共和国"),
+        l.article
+    );
+    let mut texts = vec![l.title(), short];
+    if !l.tags.is_empty() {
+        texts.push(format!("{} {}", l.law, l.tags.join(" ")));
+    }
+    texts
+}
+
 /// Train the entry classifier on every phrasing and, weakly, every answer body.
 pub(crate) fn train_classifier(
     entries: &[Entry],
@@ -321,6 +389,68 @@ pub(crate) fn train_classifier(
     classifier::Classifier::train(entries.len(), &examples)
 }
 
+/// The classifier features of a text (as [`collect`] computes them for phrasings and bodies).
+fn text_features(analyzer: &Analyzer, text: &str) -> lm::Features {
+    let terms = analyzer.query_terms(text);
+    let bigrams = Analyzer::bigrams(text);
+    lm::Features::new(&terms, &bigram_keys(bigrams.iter().map(String::as_str)))
+}
+
+/// The classifier for `kb` made from `old` (trained on the corpus whose entries were `old_ids`)
+/// after the entries `changed` were added or edited (and any others removed): unchanged entries
+/// keep their weights; the changed ones get the weights of a model trained on them and their
+/// rivals (the entries the old model confuses them with). Only those entries' texts are cut, so
+/// this takes about as long for a national corpus as for one city.
+pub(crate) fn patch_classifier(
+    old: &classifier::Classifier,
+    old_ids: &[&str],
+    kb: &Knowledge,
+    analyzer: &Analyzer,
+    changed: &HashSet<&str>,
+) -> classifier::Classifier {
+    let entries = indexed_entries(kb);
+    let new_ids: Vec<&str> = entries.iter().map(|e| e.id).collect();
+    let by_id: HashMap<&str, &IndexedEntry> = entries.iter().map(|e| (e.id, e)).collect();
+    let texts_of = |e: &IndexedEntry| -> Vec<(lm::Features, f32)> {
+        let mut out: Vec<(lm::Features, f32)> = e
+            .texts
+            .iter()
+            .map(|t| (text_features(analyzer, t), 1.0))
+            .collect();
+        out.push((text_features(analyzer, e.body), classifier::BODY_WEIGHT));
+        out
+    };
+    let changed_texts: Vec<(&str, Vec<(lm::Features, f32)>)> = new_ids
+        .iter()
+        .filter(|id| changed.contains(*id))
+        .map(|id| (*id, texts_of(by_id[id])))
+        .collect();
+    let features: Vec<&lm::Features> = changed_texts
+        .iter()
+        .flat_map(|(_, t)| t.iter().map(|(f, _)| f))
+        .collect();
+    let rivals: Vec<&str> = old
+        .rivals_of_texts(&features)
+        .into_iter()
+        .map(|c| old_ids[c])
+        .filter(|id| !changed.contains(id) && by_id.contains_key(id))
+        .collect();
+    let mut local_ids: Vec<&str> = changed_texts.iter().map(|(id, _)| *id).collect();
+    let mut local_texts: Vec<Vec<(lm::Features, f32)>> =
+        changed_texts.into_iter().map(|(_, t)| t).collect();
+    for id in rivals {
+        local_ids.push(id);
+        local_texts.push(texts_of(by_id[id]));
+    }
+    let examples: Vec<(usize, &lm::Features, f32)> = local_texts
+        .iter()
+        .enumerate()
+        .flat_map(|(c, t)| t.iter().map(move |(f, w)| (c, f, *w)))
+        .collect();
+    let local = classifier::Classifier::train(local_ids.len(), &examples);
+    classifier::Classifier::patched(old, old_ids, &new_ids, &local, &local_ids, changed)
+}
+
 /// Folds of the leave-one-out measurement: phrasing `i` is held out by the classifier of fold
 /// `i % HELD_OUT_FOLDS`, trained without that fold.
 const HELD_OUT_FOLDS: usize = 5;
@@ -340,6 +470,8 @@ pub struct Snapshot {
     idf: HashMap<String, f32>,
     max_idf: f32,
     by_id: HashMap<String, usize>,
+    /// [`phrasing_key`] → position in `phrasings`.
+    by_key: HashMap<u64, u32>,
     /// Each entry body's tokens, cut on first use and reused by every later snippet of it.
     body_tokens: Vec<std::sync::OnceLock<Arc<Vec<crate::text::Tok>>>>,
     ranges: Vec<std::ops::Range<usize>>,
@@ -464,6 +596,16 @@ impl Snapshot {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
+        let by_key = ranges
+            .iter()
+            .enumerate()
+            .flat_map(|(e, r)| {
+                let id = &entries[e].id;
+                r.clone()
+                    .enumerate()
+                    .map(move |(ord, p)| (phrasing_key(id, ord), p as u32))
+            })
+            .collect();
         let entries_len = entries.len();
         let bodies: Vec<lm::Features> = entries
             .iter()
@@ -509,6 +651,7 @@ impl Snapshot {
             idf,
             max_idf,
             by_id,
+            by_key,
             body_tokens: (0..entries_len)
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
@@ -517,6 +660,29 @@ impl Snapshot {
             classifier,
             held_out: std::sync::OnceLock::new(),
         })
+    }
+
+    /// For a snapshot served from a patched generation ([`Manifest::patched_entries`]): the same
+    /// knowledge built from scratch. `None` when this one is not patched or a newer generation
+    /// has taken over the index root.
+    pub fn rebuilt_if_patched(&self, index_root: &Path) -> Result<Option<Snapshot>> {
+        if self.manifest.patched_entries == 0 {
+            return Ok(None);
+        }
+        match build::rebuild_if_patched(&self.kb, &self.analyzer, index_root)? {
+            Some((index, manifest)) => {
+                let dir = index_root.join(&manifest.generation);
+                let snap = Self::from_index(
+                    self.kb.clone(),
+                    self.analyzer.clone(),
+                    index,
+                    manifest,
+                    Some(&dir),
+                )?;
+                Ok(Some(snap))
+            }
+            None => Ok(None),
+        }
     }
 
     /// The tantivy index behind this snapshot.

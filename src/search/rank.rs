@@ -276,10 +276,10 @@ impl Snapshot {
                     searcher
                         .segment_reader(addr.segment_ord)
                         .fast_fields()
-                        .u64("pidx")?,
+                        .u64("pkey")?,
                 ),
             };
-            let Some(pidx) = col.first(addr.doc_id) else {
+            let Some(&pidx) = col.first(addr.doc_id).and_then(|k| self.by_key.get(&k)) else {
                 continue;
             };
             if exclude == Some(pidx as usize) {

@@ -302,3 +302,84 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+const GUAKAO_FAQ: &str = r#"
+[[faq]]
+id = "guakao"
+question = "找中介挂靠公司代缴社保靠谱吗？"
+similar = ["花钱挂靠单位补交以前的养老保险行不行", "挂靠代缴社保有什么风险", "中介说能挂靠公司帮我补缴社保", "挂靠交社保被查出来会怎样"]
+answer = "挂靠代缴会形成虚假的劳动关系记录，可能被清退且钱款受损。"
+tags = ["挂靠"]
+insurance = "any"
+audience = ["flexible"]
+regions = []
+sources = ["law:SIL-86"]
+effective = "2011-07-01"
+updated = "2026-12-07"
+status = "published"
+"#;
+
+/// An editor's change of a few entries patches a copy of the current generation (only those
+/// entries are re-indexed and retrained) and answers from it at once; a full build of the same
+/// files replaces it later, and a full build for files that were changed again is not swapped in.
+#[test]
+fn an_edit_of_a_few_entries_patches_the_index_and_a_full_build_follows() {
+    let (_dir, p) = fixture();
+    let first = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(first.manifest.patched_entries, 0);
+    assert_eq!(first.manifest.format, bujiao::search::INDEX_FORMAT);
+
+    // Add an entry and remove another (ningbo-gap) in one edit.
+    let start = crate::common::FIXTURE_FAQ
+        .find("[[faq]]\nid = \"ningbo-gap\"")
+        .unwrap();
+    let end = crate::common::FIXTURE_FAQ
+        .find("[[faq]]\nid = \"draft-entry\"")
+        .unwrap();
+    let mut faq = crate::common::FIXTURE_FAQ.to_string();
+    faq.replace_range(start..end, "");
+    faq.push_str(GUAKAO_FAQ);
+    write(&p.knowledge, "faq/fixture.toml", &faq);
+    let patched = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(
+        patched.manifest.patched_entries, 2,
+        "{:?}",
+        patched.manifest
+    );
+    assert_ne!(patched.manifest.generation, first.manifest.generation);
+    let a = Answerer::new(load_snapshot(&p, &|_, _| {}).unwrap());
+    let hits = a.search("挂靠公司代缴社保", 5, None).unwrap().hits;
+    assert_eq!(hits[0].id, "guakao", "{hits:#?}");
+    let hits = a.search("宁波医保中断补缴报销", 10, None).unwrap().hits;
+    assert!(hits.iter().all(|h| h.id != "ningbo-gap"), "{hits:#?}");
+    assert_eq!(a.ask("滞纳金怎么算").sources[0].id, "late-fee");
+    assert_eq!(
+        patched.manifest.docs as usize,
+        patched.phrasings.len(),
+        "every phrasing is one document"
+    );
+
+    // The full build of the same files replaces the patched generation.
+    let full = patched
+        .rebuilt_if_patched(&p.index)
+        .unwrap()
+        .expect("a patched snapshot is rebuilt");
+    assert_eq!(full.manifest.patched_entries, 0);
+    assert_eq!(full.manifest.fingerprint, patched.manifest.fingerprint);
+    let (_, current) = open_current(&p.index).unwrap();
+    assert_eq!(current.generation, full.manifest.generation);
+    assert!(full.rebuilt_if_patched(&p.index).unwrap().is_none());
+
+    // Edited again: the older patched snapshot's rebuild is refused (the files moved on).
+    write(
+        &p.knowledge,
+        "faq/fixture.toml",
+        &faq.replace("可能被清退", "会被清退"),
+    );
+    let newer = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(newer.manifest.patched_entries, 1);
+    assert!(patched.rebuilt_if_patched(&p.index).unwrap().is_none());
+    let a = Answerer::new(newer);
+    let r = a.ask("挂靠代缴社保有什么风险");
+    assert!(r.text.contains("会被清退"), "{}", r.text);
+}
