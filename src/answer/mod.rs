@@ -7,9 +7,11 @@
 
 mod domain;
 mod reply;
+mod scheme;
 
 pub use domain::{Domain, DomainVerdict};
 pub use reply::{Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX, ENTRY_PREFIX, SAY_PREFIX};
+pub use scheme::Scheme;
 
 use crate::config::Paths;
 use crate::knowledge::{self, Knowledge};
@@ -40,6 +42,9 @@ pub struct DecisionParams {
     /// Share of a no-vocabulary question's (idf-weighted) terms the top entry must contain: one
     /// shared word such as 材料 or 比例 does not make 小学报名 or 首付 our question.
     pub no_signal_coverage: f32,
+    /// Factor on the score of an entry written for another scheme than the question names
+    /// (medical vs pension, resident vs a working person's; see [`Scheme`]).
+    pub scheme_mismatch: f32,
 }
 
 impl Default for DecisionParams {
@@ -52,6 +57,7 @@ impl Default for DecisionParams {
             no_signal_min: 0.45,
             no_signal_terms: 3,
             no_signal_coverage: 0.5,
+            scheme_mismatch: 0.6,
         }
     }
 }
@@ -239,14 +245,34 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     }
     let mut ranked = snap.rank(question, None, 8)?;
     // Citizens get the short FAQ answer when one fits about as well as a long explainer.
+    // An entry for another scheme than the one the question names yields to one for that scheme;
+    // when none of the right scheme beats it, it keeps its score (the thresholds below judge it
+    // as before).
+    let scheme = Scheme::of(question);
+    let mut demoted = Vec::new();
     for c in &mut ranked.candidates {
         if snap.entries[c.entry].kind == Kind::Article {
             c.score *= p.article_weight;
         }
+        if scheme.conflicts(snap, c.entry) {
+            demoted.push((c.entry, c.score));
+            c.score *= p.scheme_mismatch;
+        }
     }
-    ranked
-        .candidates
-        .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    let by_score = |a: &crate::search::Candidate, b: &crate::search::Candidate| {
+        b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+    };
+    ranked.candidates.sort_by(by_score);
+    if let Some(first) = ranked.candidates.first() {
+        if demoted.iter().any(|(e, _)| *e == first.entry) {
+            for c in &mut ranked.candidates {
+                if let Some((_, s)) = demoted.iter().find(|(e, _)| *e == c.entry) {
+                    c.score = *s;
+                }
+            }
+            ranked.candidates.sort_by(by_score);
+        }
+    }
     let ids: Vec<(String, f32)> = ranked
         .candidates
         .iter()
