@@ -240,6 +240,8 @@ pub struct Bot {
     pending_records: Arc<tokio::sync::Semaphore>,
     /// Days turns, unanswered questions and feedback are kept.
     retention_days: u32,
+    /// Whether a patched index is rebuilt from scratch in the background ([`Bot::keep_index_exact`]).
+    rebuild_patched: bool,
 }
 
 impl Bot {
@@ -261,6 +263,7 @@ impl Bot {
             ),
             pending_records: Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_RECORDS as usize)),
             retention_days: crate::records::DEFAULT_RETENTION_DAYS,
+            rebuild_patched: false,
         }
     }
 
@@ -351,9 +354,6 @@ impl Bot {
             .with_bus(crate::records::bus::open(&config.sessions, config.db.as_deref()).await?);
         bot.retention_days = config.retention_days;
         *bot.problems.write().unwrap_or_else(|p| p.into_inner()) = problems;
-        if bot.snapshot().manifest.patched_entries > 0 {
-            bot.finish_patched_in_background(config.paths.clone());
-        }
         Ok(bot)
     }
 
@@ -474,9 +474,11 @@ impl Bot {
         let paths_for_rebuild = paths.clone();
         let started = Instant::now();
         let before = self.snapshot().manifest.clone();
-        let loaded = tokio::task::spawn_blocking(move || answer::load_snapshot(&paths, &|_, _| {}))
-            .await
-            .map_err(|e| Error::Other(format!("reload panicked: {e}")))?;
+        let previous = self.snapshot();
+        let loaded =
+            tokio::task::spawn_blocking(move || answer::reload_snapshot(&paths, &previous))
+                .await
+                .map_err(|e| Error::Other(format!("reload panicked: {e}")))?;
         match loaded {
             Ok(snap) => {
                 let report = ReloadReport {
@@ -514,6 +516,9 @@ impl Bot {
     /// an approximate classifier; this builds the same knowledge from scratch on the blocking
     /// pool and swaps it in, unless a newer publish came first.
     fn finish_patched_in_background(&self, paths: Paths) {
+        if !self.rebuild_patched {
+            return;
+        }
         let engine = self.engine.clone();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -533,6 +538,18 @@ impl Bot {
                 }
             }
         });
+    }
+
+    /// For a long-running server: from now on, an index patched by a publish (or found patched at
+    /// start) is rebuilt from scratch in the background and swapped in, so the approximate
+    /// classifier of a patch does not stay. One-shot commands leave this off and exit at once.
+    pub fn keep_index_exact(&mut self) {
+        self.rebuild_patched = true;
+        if self.snapshot().manifest.patched_entries > 0 {
+            if let Some(paths) = self.paths.clone() {
+                self.finish_patched_in_background(paths);
+            }
+        }
     }
 
     /// What is serving and whether the files on disk have problems.

@@ -695,11 +695,11 @@ fn telegram(
     config.session_ttl = ttl;
     config.progress = Some(Arc::new(progress));
     rt.block_on(async {
-        let bot = Arc::new(
-            bujiao::bot::Bot::open(&config)
-                .await
-                .map_err(knowledge_error)?,
-        );
+        let mut bot = bujiao::bot::Bot::open(&config)
+            .await
+            .map_err(knowledge_error)?;
+        bot.keep_index_exact();
+        let bot = Arc::new(bot);
         bar.finish_and_clear();
         let purger = bot
             .sessions()

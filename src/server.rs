@@ -31,7 +31,9 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let bot = Arc::new(Bot::open(&config.bot).await?);
+    let mut bot = Bot::open(&config.bot).await?;
+    bot.keep_index_exact();
+    let bot = Arc::new(bot);
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
         .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", config.addr)))?;

@@ -7,9 +7,11 @@
 
 mod domain;
 mod reply;
+mod scheme;
 
 pub use domain::{Domain, DomainVerdict};
 pub use reply::{Reply, ReplyKind, ReplyOption, SourceRef, CALC_PREFIX, ENTRY_PREFIX, SAY_PREFIX};
+pub use scheme::Scheme;
 
 use crate::config::Paths;
 use crate::knowledge::{self, Knowledge};
@@ -40,6 +42,9 @@ pub struct DecisionParams {
     /// Share of a no-vocabulary question's (idf-weighted) terms the top entry must contain: one
     /// shared word such as 材料 or 比例 does not make 小学报名 or 首付 our question.
     pub no_signal_coverage: f32,
+    /// Factor on the score of an entry written for another scheme than the question names
+    /// (medical vs pension, resident vs a working person's; see [`Scheme`]).
+    pub scheme_mismatch: f32,
 }
 
 impl Default for DecisionParams {
@@ -52,6 +57,7 @@ impl Default for DecisionParams {
             no_signal_min: 0.45,
             no_signal_terms: 3,
             no_signal_coverage: 0.5,
+            scheme_mismatch: 0.6,
         }
     }
 }
@@ -75,12 +81,42 @@ pub struct SearchResults {
 /// Load, validate and index a knowledge directory into a ready snapshot. Validation problems refuse
 /// the load, so a broken edit never replaces a working knowledge base.
 pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<Snapshot> {
+    let started = std::time::Instant::now();
+    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
+    let load_ms = started.elapsed().as_millis() as u64;
+    problems.extend(knowledge::validate(&kb));
+    tracing::debug!(
+        load_ms,
+        validate_ms = started.elapsed().as_millis() as u64 - load_ms,
+        "knowledge loaded and validated"
+    );
+    if !problems.is_empty() {
+        return Err(Error::Knowledge(problems));
+    }
+    snapshot_from(kb, paths, progress)
+}
+
+/// As [`load_snapshot`] for a reload while `previous` serves: when the dictionaries did not
+/// change, its analyzer and its cutting of every unchanged text are reused (a publish of one
+/// entry then costs that entry, not the corpus).
+pub fn reload_snapshot(paths: &Paths, previous: &Snapshot) -> Result<Snapshot> {
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
     problems.extend(knowledge::validate(&kb));
     if !problems.is_empty() {
         return Err(Error::Knowledge(problems));
     }
-    snapshot_from(kb, paths, progress)
+    let analyzer = if previous.analyzer.key() == Analyzer::input_key(&kb.dict) {
+        previous.analyzer.clone()
+    } else {
+        Arc::new(Analyzer::new(&kb.dict))
+    };
+    Snapshot::open_or_build_after(
+        Arc::new(kb),
+        analyzer,
+        &paths.index,
+        &|_, _| {},
+        Some(previous),
+    )
 }
 
 /// Index (or open the index of) an already validated knowledge base.
@@ -209,14 +245,34 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     }
     let mut ranked = snap.rank(question, None, 8)?;
     // Citizens get the short FAQ answer when one fits about as well as a long explainer.
+    // An entry for another scheme than the one the question names yields to one for that scheme;
+    // when none of the right scheme beats it, it keeps its score (the thresholds below judge it
+    // as before).
+    let scheme = Scheme::of(question);
+    let mut demoted = Vec::new();
     for c in &mut ranked.candidates {
         if snap.entries[c.entry].kind == Kind::Article {
             c.score *= p.article_weight;
         }
+        if scheme.conflicts(snap, c.entry) {
+            demoted.push((c.entry, c.score));
+            c.score *= p.scheme_mismatch;
+        }
     }
-    ranked
-        .candidates
-        .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    let by_score = |a: &crate::search::Candidate, b: &crate::search::Candidate| {
+        b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+    };
+    ranked.candidates.sort_by(by_score);
+    if let Some(first) = ranked.candidates.first() {
+        if demoted.iter().any(|(e, _)| *e == first.entry) {
+            for c in &mut ranked.candidates {
+                if let Some((_, s)) = demoted.iter().find(|(e, _)| *e == c.entry) {
+                    c.score = *s;
+                }
+            }
+            ranked.candidates.sort_by(by_score);
+        }
+    }
     let ids: Vec<(String, f32)> = ranked
         .candidates
         .iter()

@@ -369,6 +369,16 @@ impl Engine {
             remember_topic(st, &r);
             return Some(r);
         }
+        // "那居民医保呢": the same question for that scheme.
+        if let Some(r) = topic::scheme_only(norm).and_then(|s| topic::scheme_reply(snap, &id, s)) {
+            st.options = r
+                .options
+                .iter()
+                .filter_map(|o| o.id.strip_prefix(ENTRY_PREFIX).map(str::to_string))
+                .collect();
+            remember_topic(st, &r);
+            return Some(r);
+        }
         if !values_only(norm, ex) {
             return None;
         }

@@ -462,8 +462,14 @@ pub fn asks_something(text: &str) -> bool {
 /// question ("那医保断交三个月还能报销吗") is not one.
 pub fn what_if(text: &str) -> bool {
     let t = text.trim();
-    let hypothetical = any(t, &["如果", "要是", "假如", "假设", "换成", "改成", "改为"]);
-    let then_what = short(t, 14) && t.starts_with('那') && t.trim_end().ends_with('呢');
+    let hypothetical = any(
+        t,
+        &[
+            "如果", "要是", "假如", "假设", "换成", "改成", "改为", "的话",
+        ],
+    );
+    // "那补两年呢", and without the 那: "补交了一年呢" after a waiting-period result.
+    let then_what = short(t, 14) && t.trim_end().ends_with('呢');
     (hypothetical || then_what)
         && !any(
             t,

@@ -154,6 +154,72 @@ pub fn entry<'a>(snap: &'a Snapshot, id: &str) -> Option<&'a Entry> {
     snap.entries.iter().find(|e| e.id == id)
 }
 
+/// Names of schemes a follow-up may switch to ("那居民医保呢"), longest first so that
+/// 城乡居民医保 is removed whole from a question before 医保 is.
+const SCHEMES: &[&str] = &[
+    "城乡居民基本医疗保险",
+    "职工基本医疗保险",
+    "城乡居民养老保险",
+    "城乡居民医保",
+    "城乡居民养老",
+    "职工养老保险",
+    "灵活就业人员",
+    "居民医保",
+    "职工医保",
+    "居民养老",
+    "职工养老",
+    "养老保险",
+    "医疗保险",
+    "灵活就业",
+    "新农合",
+    "个体户",
+    "医保",
+    "养老",
+];
+
+/// The scheme a message names and nothing else ("那居民医保呢", "职工医保的话", "换成灵活就业呢").
+pub fn scheme_only(norm: &str) -> Option<&'static str> {
+    let mut t: String = norm
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"?？。！!，,".contains(*c))
+        .collect();
+    for prefix in [
+        "如果是",
+        "要是是",
+        "换成",
+        "要是",
+        "如果",
+        "那么",
+        "那",
+        "是",
+    ] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.to_string();
+        }
+    }
+    for suffix in ["呢", "的话", "的", "是"] {
+        if let Some(rest) = t.strip_suffix(suffix) {
+            t = rest.to_string();
+        }
+    }
+    SCHEMES.iter().copied().find(|s| *s == t)
+}
+
+/// The reply to a follow-up naming only a scheme after `topic` was answered: the topic's question
+/// asked again for that scheme (its own scheme words replaced), decided like any question, so
+/// "断了两年的职工医保能补吗" then "那居民医保呢" gets the resident rule, not what 居民医保 is.
+/// `None` when that question finds nothing to answer.
+pub fn scheme_reply(snap: &Snapshot, topic: &str, scheme: &str) -> Option<Reply> {
+    let e = entry(snap, topic)?;
+    let mut question = e.title.clone();
+    for s in SCHEMES {
+        question = question.replace(s, "");
+    }
+    let asked = format!("{scheme}{question}");
+    let d = answer::decide(snap, &asked, &answer::DecisionParams::default()).ok()?;
+    matches!(d.reply.kind, ReplyKind::Answer | ReplyKind::Clarify).then_some(d.reply)
+}
+
 /// The reply to a follow-up naming only a `year` ("那2024年的呢") after `topic` was answered: the
 /// edition of the same local figures for that year (entries linked by `supersedes`), or the years
 /// there are. `None` when the topic has no editions by year.

@@ -402,6 +402,7 @@ fn write_generation(
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
     register_tokenizers(&index, analyzer);
+    let started = std::time::Instant::now();
     let indexed = super::indexed_entries(kb);
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
     let total: usize = indexed.iter().map(|e| e.texts.len()).sum();
@@ -422,11 +423,22 @@ fn write_generation(
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let indexed_ms = started.elapsed().as_millis() as u64;
     keep_sources(kb, dir)?;
+    let started = std::time::Instant::now();
     let (entries, phrasings) = collect(kb, analyzer);
+    let collect_ms = started.elapsed().as_millis() as u64;
+    let started = std::time::Instant::now();
     let model = super::train_classifier(&entries, &phrasings, |_| false);
     let path = dir.join(super::classifier::FILE_NAME);
     model.save(&path).map_err(|e| Error::io(&path, e))?;
+    tracing::info!(
+        docs = total,
+        indexed_ms,
+        collect_ms,
+        classifier_ms = started.elapsed().as_millis() as u64,
+        "index generation written"
+    );
     Ok(total as u64)
 }
 

@@ -47,7 +47,7 @@ const MIN_DF: u32 = 2;
 /// with the corpus instead of with corpus × epochs.
 const EPOCHS: usize = 12;
 const MIN_EPOCHS: usize = 2;
-const FULL_EPOCHS_EXAMPLES: usize = 60_000;
+const FULL_EPOCHS_EXAMPLES: usize = 20_000;
 const LEARNING_RATE: f32 = 0.4;
 /// Small L2 shrinkage per update, so weights of frequent features do not grow without bound.
 const L2: f32 = 1e-5;
@@ -60,9 +60,9 @@ const LARGE_SHUFFLES: u64 = 2;
 /// How many other entries an example is trained against: those that share the most (rare)
 /// features with its own entry. The softmax of one training step runs over them and the true
 /// entry, so a step costs the same for 300 entries as for 30,000.
-const RIVALS: usize = 64;
+const RIVALS: usize = 24;
 /// Entries drawn at random into each sparse training step besides the rivals.
-const RANDOM_NEGATIVES: usize = 8;
+const RANDOM_NEGATIVES: usize = 4;
 /// A feature carried by more entries than this does not make entries rivals (it is common to
 /// so many that it says little about which ones are confusable); it still gets weights.
 const RIVAL_FEATURE_MAX_ENTRIES: usize = 1_000;
@@ -154,7 +154,7 @@ pub(crate) fn load_or_train(
 /// In sparse training, a class also gets weights on the features of its closest this many
 /// rivals' texts, so it can learn that a rival's word speaks against it (development set hit@1
 /// 0.934 with them, 0.920 without).
-const NEGATIVE_RIVALS: usize = 16;
+const NEGATIVE_RIVALS: usize = 8;
 /// Corpora with at most this many (feature × class) cells are trained densely
 /// ([`Classifier::fit_dense`]); the real corpus has about 6 million.
 const DENSE_LIMIT: usize = 8_000_000;

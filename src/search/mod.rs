@@ -88,6 +88,13 @@ pub struct Phrasing {
     term_keys: Vec<u64>,
 }
 
+impl Phrasing {
+    /// The phrasing's canonical query terms, as the analyzer cut them.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+}
+
 /// Seed of the hashed bigram keys (see `lm::term_key` for why XXH3).
 const BIGRAM_SEED: u64 = 0x6269_6772_616d;
 
@@ -181,12 +188,39 @@ pub(crate) fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
 /// Entries and phrasings of the published knowledge, in a stable order (index docs refer to
 /// phrasings by position, so the order must only depend on the knowledge files).
 pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<Phrasing>) {
+    collect_reusing(kb, analyzer, None)
+}
+
+/// As [`collect`], taking the cutting of every text `previous` (a snapshot cut with the same
+/// analyzer) already has instead of cutting it again: a publish that changed one entry of a
+/// national corpus cuts that entry's texts, not a million phrasings.
+pub(crate) fn collect_reusing(
+    kb: &Knowledge,
+    analyzer: &Analyzer,
+    previous: Option<&Snapshot>,
+) -> (Vec<Entry>, Vec<Phrasing>) {
+    let previous = previous.filter(|p| p.analyzer.key() == analyzer.key());
+    let known_phrasings: HashMap<&str, &Phrasing> = previous
+        .map(|p| p.phrasings.iter().map(|x| (x.text.as_str(), x)).collect())
+        .unwrap_or_default();
+    let known_bodies: HashMap<&str, &Entry> = previous
+        .map(|p| p.entries.iter().map(|e| (e.body.as_str(), e)).collect())
+        .unwrap_or_default();
     let mut entries = Vec::new();
     let mut phrasings = Vec::new();
     let mut add = |entry: Entry, texts: Vec<String>| {
         let idx = entries.len();
         entries.push(entry);
         for text in texts {
+            if let Some(p) = known_phrasings.get(text.as_str()) {
+                phrasings.push(Phrasing {
+                    entry: idx,
+                    term_idf: vec![],
+                    idf_total: 1.0,
+                    ..(*p).clone()
+                });
+                continue;
+            }
             let mut seen = HashSet::new();
             let terms: Vec<String> = analyzer
                 .query_terms(&text)
@@ -212,6 +246,13 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
     let keys = |terms: &HashSet<String>| terms.iter().map(|t| lm::term_key(t)).collect();
     // Cutting a body is the expensive part of loading; do it once per body.
     let body = |s: &str| -> (HashSet<String>, HashSet<u64>, lm::Features) {
+        if let Some(e) = known_bodies.get(s) {
+            return (
+                e.body_terms.clone(),
+                e.body_keys.clone(),
+                e.body_features.clone(),
+            );
+        }
         let mut terms = analyzer.query_terms(s);
         terms.sort();
         terms.dedup();
@@ -503,9 +544,21 @@ impl Snapshot {
         index_root: &Path,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Snapshot> {
+        Self::open_or_build_after(kb, analyzer, index_root, progress, None)
+    }
+
+    /// As [`open_or_build`](Self::open_or_build) for a reload: texts `previous` has already cut
+    /// (with the same dictionaries) are not cut again.
+    pub fn open_or_build_after(
+        kb: Arc<Knowledge>,
+        analyzer: Arc<Analyzer>,
+        index_root: &Path,
+        progress: &dyn Fn(usize, usize),
+        previous: Option<&Snapshot>,
+    ) -> Result<Snapshot> {
         let (index, manifest) = ensure_index(&kb, &analyzer, index_root, progress)?;
         let dir = index_root.join(&manifest.generation);
-        Self::from_index(kb, analyzer, index, manifest, Some(&dir))
+        Self::from_index_after(kb, analyzer, index, manifest, Some(&dir), previous)
     }
 
     /// Open the current generation under `index_root` with the knowledge files it was built from
@@ -543,9 +596,22 @@ impl Snapshot {
         manifest: Manifest,
         dir: Option<&Path>,
     ) -> Result<Snapshot> {
+        Self::from_index_after(kb, analyzer, index, manifest, dir, None)
+    }
+
+    fn from_index_after(
+        kb: Arc<Knowledge>,
+        analyzer: Arc<Analyzer>,
+        index: Index,
+        manifest: Manifest,
+        dir: Option<&Path>,
+        previous: Option<&Snapshot>,
+    ) -> Result<Snapshot> {
         register_tokenizers(&index, &analyzer);
         let (_, fields) = schema();
-        let (entries, mut phrasings) = collect(&kb, &analyzer);
+        let started = std::time::Instant::now();
+        let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous);
+        let collect_ms = started.elapsed().as_millis() as u64;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -618,6 +684,7 @@ impl Snapshot {
         let lm_phrasings: Vec<(usize, &lm::Features)> =
             phrasings.iter().map(|p| (p.entry, &p.features)).collect();
         let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
+        let models_from = std::time::Instant::now();
         let stored_path = dir.map(|d| d.join(classifier::FILE_NAME));
         let (classifier, stored) =
             classifier::load_or_train(stored_path.as_deref(), entries_len, || {
@@ -638,6 +705,14 @@ impl Snapshot {
                 }
             }
         }
+        tracing::debug!(
+            entries = entries_len,
+            phrasings = phrasings.len(),
+            collect_ms,
+            classifier_ms = models_from.elapsed().as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "snapshot opened"
+        );
         Ok(Snapshot {
             kb,
             analyzer,
@@ -672,12 +747,13 @@ impl Snapshot {
         match build::rebuild_if_patched(&self.kb, &self.analyzer, index_root)? {
             Some((index, manifest)) => {
                 let dir = index_root.join(&manifest.generation);
-                let snap = Self::from_index(
+                let snap = Self::from_index_after(
                     self.kb.clone(),
                     self.analyzer.clone(),
                     index,
                     manifest,
                     Some(&dir),
+                    Some(self),
                 )?;
                 Ok(Some(snap))
             }

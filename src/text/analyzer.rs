@@ -16,6 +16,8 @@ pub struct Tok {
 
 /// jieba with our dictionaries, the synonym table and the stop words.
 pub struct Analyzer {
+    /// [`Analyzer::input_key`] of the dictionaries it was built from.
+    key: u64,
     jieba: Jieba,
     canonical: HashMap<String, String>,
     stopwords: HashSet<String>,
@@ -130,6 +132,26 @@ const DEFAULT_STOPWORDS: &[&str] = &[
 ];
 
 impl Analyzer {
+    /// A hash of what an analyzer is built from (the user dictionary and the synonym groups): two
+    /// analyzers with the same key cut every text the same way, so a reload whose dictionaries
+    /// did not change can keep the analyzer and every text's cutting.
+    pub fn input_key(dict: &Dictionaries) -> u64 {
+        let mut bytes = dict.user_dict.as_bytes().to_vec();
+        for group in &dict.synonyms {
+            bytes.push(0);
+            for w in group {
+                bytes.push(1);
+                bytes.extend_from_slice(w.as_bytes());
+            }
+        }
+        xxhash_rust::xxh3::xxh3_64(&bytes)
+    }
+
+    /// See [`Analyzer::input_key`].
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
     /// Build from the knowledge dictionaries: jieba's default dictionary plus our user dictionary,
     /// with every synonym registered as a word so multi-character synonyms stay whole.
     pub fn new(dict: &Dictionaries) -> Self {
@@ -152,6 +174,7 @@ impl Analyzer {
         }
         let stopwords = DEFAULT_STOPWORDS.iter().map(|s| s.to_string()).collect();
         Analyzer {
+            key: Self::input_key(dict),
             jieba,
             canonical,
             stopwords,

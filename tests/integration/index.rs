@@ -383,3 +383,36 @@ fn an_edit_of_a_few_entries_patches_the_index_and_a_full_build_follows() {
     let r = a.ask("挂靠代缴社保有什么风险");
     assert!(r.text.contains("会被清退"), "{}", r.text);
 }
+
+/// A reload keeps the serving snapshot's analyzer and cutting when the dictionaries did not
+/// change, and the result is the same as cutting everything afresh; a dictionary change cuts
+/// afresh with a new analyzer.
+#[test]
+fn a_reload_reuses_the_cutting_of_unchanged_texts() {
+    let (_dir, p) = fixture();
+    let first = load_snapshot(&p, &|_, _| {}).unwrap();
+    let mut faq = crate::common::FIXTURE_FAQ.to_string();
+    faq.push_str(GUAKAO_FAQ);
+    write(&p.knowledge, "faq/fixture.toml", &faq);
+    let reloaded = bujiao::answer::reload_snapshot(&p, &first).unwrap();
+    assert!(Arc::ptr_eq(&reloaded.analyzer, &first.analyzer));
+    let fresh = load_snapshot(&p, &|_, _| {}).unwrap();
+    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<String>)> {
+        s.phrasings
+            .iter()
+            .map(|x| (x.text.clone(), x.terms().to_vec()))
+            .collect()
+    };
+    assert_eq!(cut(&reloaded), cut(&fresh));
+    assert_eq!(reloaded.entries.len(), first.entries.len() + 1);
+
+    write(
+        &p.knowledge,
+        "dict/user.dict",
+        "滞纳金 50000 n\n兼并方 20000 n\n挂靠代缴 100 n\n",
+    );
+    let redict = bujiao::answer::reload_snapshot(&p, &reloaded).unwrap();
+    assert!(!Arc::ptr_eq(&redict.analyzer, &reloaded.analyzer));
+    let fresh = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(cut(&redict), cut(&fresh));
+}

@@ -1,0 +1,161 @@
+//! Which scheme a question is about, so an entry for another scheme does not answer it.
+//!
+//! Blind batches showed one kind of miss again and again: the question names its scheme and the
+//! top entry is about another one — "退休了还要继续交医保吗" answered with the pension entry,
+//! "补缴养老保险的钱是进统筹基金还是进个人账户" with the medical one, "我是个体户……能不能把前面的补上"
+//! with the resident-pension rules, "居民医保能不能一次性预交好几年" with an employee-medical entry.
+//! Similarity cannot see it: the wording around the scheme's name matches the other entry well.
+//!
+//! The question's scheme is read from plain words: medical (医保, 医疗, 看病…) or pension (养老,
+//! 养老金…) when exactly one of the two is named; resident (居民, 城乡, 新农合, 农村…) or working
+//! (单位, 公司, 厂, 职工, 个体, 灵活就业…; not after 没/无) when exactly one of the two is named. An
+//! entry conflicts when its `insurance` is the other insurance, or its `audience` has no resident
+//! (or any) for a resident question, or is resident only for a working one. The answer layer
+//! multiplies a conflicting candidate's score by `DecisionParams::scheme_mismatch`; a candidate with
+//! no rival of the right scheme keeps its place. Laws and articles carry no audience and never
+//! conflict on it.
+
+use crate::knowledge::{Audience, InsuranceScope};
+use crate::search::Snapshot;
+use crate::text::normalize;
+
+const MEDICAL: &[&str] = &[
+    "医保",
+    "医疗",
+    "看病",
+    "报销",
+    "住院",
+    "门诊",
+    "新农合",
+    "农合",
+    "医宝",
+    "医包",
+];
+const PENSION: &[&str] = &["养老", "退休金"];
+const RESIDENT: &[&str] = &["居民", "城乡", "新农合", "农合", "农村", "新农保", "城居保"];
+const WORKING: &[&str] = &[
+    "单位",
+    "公司",
+    "厂",
+    "职工",
+    "上班",
+    "个体",
+    "灵活就业",
+    "自由职业",
+    "工地",
+    "老板",
+    "打工",
+];
+/// "没单位", "无工作单位": the absence of an employer says nothing about a working scheme.
+const NEGATIONS: &[&str] = &["没", "无", "不在"];
+
+/// The scheme a question names, if it names one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scheme {
+    pub insurance: Option<InsuranceScope>,
+    /// `Some(true)`: resident schemes only; `Some(false)`: a working person's schemes only.
+    pub resident: Option<bool>,
+}
+
+fn names(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
+}
+
+/// Whether a working-scheme word occurs other than right after a negation.
+fn names_working(text: &str) -> bool {
+    WORKING.iter().any(|w| {
+        text.match_indices(w).any(|(at, _)| {
+            let before = &text[..at];
+            !NEGATIONS
+                .iter()
+                .any(|n| before.ends_with(n) || before.ends_with(&format!("{n}有")))
+        })
+    })
+}
+
+impl Scheme {
+    pub fn of(question: &str) -> Scheme {
+        let q = normalize(question);
+        let insurance = match (names(&q, MEDICAL), names(&q, PENSION)) {
+            (true, false) => Some(InsuranceScope::Medical),
+            (false, true) => Some(InsuranceScope::Pension),
+            _ => None,
+        };
+        let resident = match (names(&q, RESIDENT), names_working(&q)) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        };
+        Scheme {
+            insurance,
+            resident,
+        }
+    }
+
+    /// Whether the entry at `index` is written for another scheme than the one named.
+    pub fn conflicts(&self, snap: &Snapshot, index: usize) -> bool {
+        let entry = &snap.entries[index];
+        if let Some(want) = self.insurance {
+            if entry.insurance != InsuranceScope::Any && entry.insurance != want {
+                return true;
+            }
+        }
+        let Some(resident) = self.resident else {
+            return false;
+        };
+        let Some(faq) = snap.kb.faqs.iter().find(|f| f.id == entry.id) else {
+            return false;
+        };
+        let has = |a: Audience| faq.audience.contains(&a);
+        if resident {
+            !has(Audience::Resident) && !has(Audience::Any)
+        } else {
+            faq.audience.iter().all(|a| *a == Audience::Resident)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_named_scheme() {
+        let s = Scheme::of("退休了还要继续交医保吗");
+        assert_eq!(s.insurance, Some(InsuranceScope::Medical));
+        assert_eq!(s.resident, None);
+        let s = Scheme::of("补缴养老保险的钱是进统筹基金还是进个人账户");
+        assert_eq!(s.insurance, Some(InsuranceScope::Pension));
+        let s = Scheme::of("我是个体户一直没交社保，能不能把前面的补上");
+        assert_eq!(s.resident, Some(false));
+        let s = Scheme::of("居民医保能不能一次性预交好几年");
+        assert_eq!(
+            (s.insurance, s.resident),
+            (Some(InsuranceScope::Medical), Some(true))
+        );
+    }
+
+    #[test]
+    fn both_or_neither_names_nothing() {
+        // Both insurances, both kinds of scheme, or none: no preference.
+        assert_eq!(
+            Scheme::of("补缴社保的时候养老和医保必须一起补吗").insurance,
+            None
+        );
+        assert_eq!(
+            Scheme::of("农民工在城里交了职工养老，回老家只能交居民养老吗").resident,
+            None
+        );
+        assert_eq!(Scheme::of("滞纳金怎么算"), Scheme::default());
+    }
+
+    #[test]
+    fn a_negated_employer_is_no_working_scheme() {
+        assert_eq!(
+            Scheme::of("俺在村里种地，没单位，能交哪种养老").resident,
+            None
+        );
+        assert_eq!(Scheme::of("没有单位的人交什么医保").resident, None);
+        assert_eq!(Scheme::of("单位没给交医保").resident, Some(false));
+    }
+}
