@@ -206,6 +206,26 @@ pub(crate) fn collect_reusing(
     let known_bodies: HashMap<&str, &Entry> = previous
         .map(|p| p.entries.iter().map(|e| (e.body.as_str(), e)).collect())
         .unwrap_or_default();
+    // Cut every text not known yet up front, on all cores: jieba is most of a start's time.
+    let indexed = indexed_entries(kb);
+    let mut todo: Vec<&str> = Vec::new();
+    for e in &indexed {
+        todo.extend(
+            e.texts
+                .iter()
+                .map(String::as_str)
+                .filter(|t| !known_phrasings.contains_key(t)),
+        );
+        if !known_bodies.contains_key(e.body) {
+            todo.push(e.body);
+        }
+    }
+    // Taken out as they are used, so the cut texts are not held twice.
+    let cuts = std::cell::RefCell::new(cut_in_parallel(analyzer, &todo));
+    let query_terms = |text: &str| -> Vec<String> {
+        let cut = cuts.borrow_mut().remove(text);
+        cut.unwrap_or_else(|| analyzer.query_terms(text))
+    };
     let mut entries = Vec::new();
     let mut phrasings = Vec::new();
     let mut add = |entry: Entry, texts: Vec<String>| {
@@ -222,8 +242,7 @@ pub(crate) fn collect_reusing(
                 continue;
             }
             let mut seen = HashSet::new();
-            let terms: Vec<String> = analyzer
-                .query_terms(&text)
+            let terms: Vec<String> = query_terms(&text)
                 .into_iter()
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
@@ -253,7 +272,7 @@ pub(crate) fn collect_reusing(
                 e.body_features.clone(),
             );
         }
-        let mut terms = analyzer.query_terms(s);
+        let mut terms = query_terms(s);
         terms.sort();
         terms.dedup();
         let bigrams = Analyzer::bigrams(s);
@@ -345,6 +364,37 @@ pub(crate) fn collect_reusing(
         );
     }
     (entries, phrasings)
+}
+
+/// `analyzer.query_terms` of each text, cut on every available core.
+fn cut_in_parallel<'a>(analyzer: &Analyzer, texts: &[&'a str]) -> HashMap<&'a str, Vec<String>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if texts.len() < 256 || threads == 1 {
+        return texts
+            .iter()
+            .map(|t| (*t, analyzer.query_terms(t)))
+            .collect();
+    }
+    let chunk = texts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|t| (*t, analyzer.query_terms(t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("cutting does not panic"))
+            .collect()
+    })
 }
 
 /// What the index holds of one entry: its documents' texts. [`collect`] makes the same list in
