@@ -248,7 +248,8 @@ pub fn method_asked(text: &str) -> Option<FormKind> {
         "咋算",
     ]
     .iter()
-    .any(|w| t.contains(w));
+    .any(|w| t.contains(w))
+        || (super::intent::rough_cost_question(&t) && !t.chars().any(|c| c.is_ascii_digit()));
     if !method {
         return None;
     }
@@ -357,6 +358,13 @@ mod tests {
         );
         // Narrower questions are the knowledge base's.
         assert_eq!(method_asked("补缴养老保险利息怎么算"), None);
+        // A rough figure asked in general gets the method too; a request or a case does not.
+        assert_eq!(
+            method_asked("补缴养老保险大概要多少钱"),
+            Some(FormKind::Contribution)
+        );
+        assert_eq!(method_asked("帮我算一下补缴养老保险大概要多少钱"), None);
+        assert_eq!(method_asked("补缴3年养老保险大概要多少钱"), None);
         assert_eq!(method_asked("缴费基数怎么算"), None);
     }
 }

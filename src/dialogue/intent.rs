@@ -222,6 +222,29 @@ const ASK_TO_COMPUTE: &[&str] = &[
     "计算下",
 ];
 
+/// "补缴养老保险大概要多少钱": a rough figure asked in general, not a request to compute one
+/// case (no "帮我算"): answered with the formula, an example and the offer to calculate.
+pub fn rough_cost_question(text: &str) -> bool {
+    any(
+        text,
+        &[
+            "大概要多少钱",
+            "大概多少钱",
+            "大概得多少钱",
+            "大概需要多少钱",
+            "大概要交多少",
+            "大概交多少",
+            "大约多少钱",
+            "大约要多少钱",
+            "一般要多少钱",
+            "一般多少钱",
+            "一般要交多少",
+            "要花多少钱",
+            "大概要花多少",
+        ],
+    ) && !any(text, ASK_TO_COMPUTE)
+}
+
 /// "怎么算", "如何计算", "计算公式": the method is asked, not a figure.
 fn asks_for_method(text: &str) -> bool {
     any(
@@ -364,7 +387,11 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
             "补齐",
         ],
     );
-    if calc_words && pays && !any(text, &["怎么算", "如何算", "算法", "公式"]) {
+    if calc_words
+        && pays
+        && !any(text, &["怎么算", "如何算", "算法", "公式"])
+        && !(numbers == 0 && rough_cost_question(text))
+    {
         return Some(FormKind::Contribution);
     }
     if calc_words && pays && numbers >= 1 {
