@@ -7,7 +7,9 @@
 # Sections (each skipped when its variable is 1): SKIP_GROWTH (synth, build, size, cold start,
 # RSS per size), SKIP_LATENCY (in-process turn/ask p50/p99 per size), SKIP_HTTP (wrk at 1x, 64
 # connections), SKIP_HTTP1000 (wrk, 1,000 connections on /v1/chat), SKIP_STORES (session stores
-# alone), SKIP_BM25 (jieba + bm25s baseline against `bujiao ask --jsonl`).
+# alone), SKIP_BM25 (jieba + bm25s baseline against `bujiao ask --jsonl`), SKIP_PUBLISH (per size:
+# one phrasing added to one entry of the running server's corpus, SIGHUP, seconds until /healthz
+# names the new generation; then seconds until the background full build replaces the patch).
 # Knobs: STEP_TIMEOUT (seconds one step of one size may take, default 600), WRK_DURATION (10s),
 # WRK_THREADS (2), BENCH_OUT (work dir, default target/bench-run), SESSIONS (store `serve` uses
 # under load, default sqlite as shipped).
@@ -94,6 +96,42 @@ wait_ready() {
     return 1
 }
 stop_serve() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+generation() { curl -fs "http://127.0.0.1:$1/healthz" | jq -r .index; }
+# measure_publish SIZE KB PORT PID LOG: an editor's one-entry change, published by SIGHUP (the
+# admin API's publish reloads the same way); seconds until the new generation serves, whether it
+# was a patch, and seconds until the full build replaced it.
+measure_publish() {
+    local n=$1 kb=$2 port=$3 pid=$4 logf=$5
+    local before patched full after t0 live_s full_s=na
+    before=$(generation "$port")
+    python3 - "$kb/faq/pension.toml" <<'PY'
+import sys, time
+p = sys.argv[1]
+s = open(p, encoding="utf-8").read()
+s = s.replace("similar = [\n", f'similar = [\n  "基准测试新加的一个问法{int(time.time())}",\n', 1)
+open(p, "w", encoding="utf-8").write(s)
+PY
+    t0=$(now)
+    kill -HUP "$pid"
+    after=$before
+    for _ in $(seq 1 12000); do
+        after=$(generation "$port")
+        [ "$after" != "$before" ] && break
+        sleep 0.05
+    done
+    live_s=$(secs "$t0" "$(now)")
+    patched=$(grep -c "index updated in place" "$logf" || true)
+    for _ in $(seq 1 12000); do
+        if grep -q "patched index replaced by a full build" "$logf"; then
+            full_s=$(secs "$t0" "$(now)")
+            break
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    record "$(jq -nc --arg n "$n" --arg live "$live_s" --arg full "$full_s" --arg p "$patched" \
+        '{section:"publish", size:($n|tonumber), live_s:$live, full_rebuild_s:$full, patched:(($p|tonumber) > 0)}')"
+}
 status_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
 
 # ---------------------------------------------------------------- growth + latency per size
@@ -143,6 +181,9 @@ for N in $SIZES; do
             done
             rss=$(status_kb "$pid" VmRSS) hwm=$(status_kb "$pid" VmHWM)
             rss=$(python3 -c "print(f'{$rss/1024:.0f}')") hwm=$(python3 -c "print(f'{$hwm/1024:.0f}')")
+            if ! skip SKIP_PUBLISH; then
+                measure_publish "$N" "$KB" "$PORT" "$pid" "$OUT/serve-$N.log"
+            fi
         fi
         stop_serve "$pid"
     fi
@@ -329,6 +370,13 @@ if s:
             print(f"| {name} | {v['turns_per_s']:.0f} | {v['latency']['p50_us']} | {v['latency']['p99_us']} | {v['peak_threads']} |")
         else:
             print(f"| {name} | {v} | | | |")
+    print()
+p = sec("publish")
+if p:
+    print("| size | one-entry publish live s | patched | full build swapped in after s |")
+    print("|---|---|---|---|")
+    for r in p:
+        print(f"| {r['size']}× | {r['live_s']} | {r['patched']} | {r['full_rebuild_s']} |")
     print()
 b = sec("bm25")
 if b:
