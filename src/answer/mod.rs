@@ -81,6 +81,11 @@ pub struct SearchResults {
 /// Load, validate and index a knowledge directory into a ready snapshot. Validation problems refuse
 /// the load, so a broken edit never replaces a working knowledge base.
 pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<Snapshot> {
+    snapshot_from(load_valid(paths)?, paths, progress)
+}
+
+/// The knowledge files, loaded and validated; any problem is an error.
+fn load_valid(paths: &Paths) -> Result<Knowledge> {
     let started = std::time::Instant::now();
     let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
     let load_ms = started.elapsed().as_millis() as u64;
@@ -93,18 +98,14 @@ pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<S
     if !problems.is_empty() {
         return Err(Error::Knowledge(problems));
     }
-    snapshot_from(kb, paths, progress)
+    Ok(kb)
 }
 
 /// As [`load_snapshot`] for a reload while `previous` serves: when the dictionaries did not
 /// change, its analyzer and its cutting of every unchanged text are reused (a publish of one
 /// entry then costs that entry, not the corpus).
 pub fn reload_snapshot(paths: &Paths, previous: &Snapshot) -> Result<Snapshot> {
-    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
-    problems.extend(knowledge::validate(&kb));
-    if !problems.is_empty() {
-        return Err(Error::Knowledge(problems));
-    }
+    let kb = load_valid(paths)?;
     let analyzer = if previous.analyzer.key() == Analyzer::input_key(&kb.dict) {
         previous.analyzer.clone()
     } else {

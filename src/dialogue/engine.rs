@@ -359,18 +359,12 @@ impl Engine {
             remember_topic(st, &r);
             return Some(r);
         }
-        // "那2024年的呢": the edition of the same figures for that year.
-        if let Some(r) = intent::year_only(norm).and_then(|y| topic::year_reply(snap, &id, y)) {
-            st.options = r
-                .options
-                .iter()
-                .filter_map(|o| o.id.strip_prefix(ENTRY_PREFIX).map(str::to_string))
-                .collect();
-            remember_topic(st, &r);
-            return Some(r);
-        }
-        // "那居民医保呢": the same question for that scheme.
-        if let Some(r) = topic::scheme_only(norm).and_then(|s| topic::scheme_reply(snap, &id, s)) {
+        // "那2024年的呢": the edition of the same figures for that year; "那居民医保呢": the same
+        // question for that scheme.
+        let again = intent::year_only(norm)
+            .and_then(|y| topic::year_reply(snap, &id, y))
+            .or_else(|| topic::scheme_only(norm).and_then(|s| topic::scheme_reply(snap, &id, s)));
+        if let Some(r) = again {
             st.options = r
                 .options
                 .iter()

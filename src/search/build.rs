@@ -189,14 +189,9 @@ fn build_locked(
     let now = chrono::Utc::now();
     let generation = new_generation_name();
     let dir = root.join(&generation);
-    let result = write_generation(kb, analyzer, &dir, options, progress);
-    let docs = match result {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    };
+    let docs = removed_on_error(&dir, || {
+        write_generation(kb, analyzer, &dir, options, progress)
+    })?;
     let manifest = Manifest {
         format: INDEX_FORMAT,
         generation: generation.clone(),
@@ -208,6 +203,14 @@ fn build_locked(
     make_current(root, &manifest)?;
     let index = Index::open_in_dir(&dir)?;
     Ok((index, manifest))
+}
+
+/// Run `write`, which fills the new generation directory `dir`; if it fails, the half-written
+/// directory is removed so only complete generations stay on disk.
+fn removed_on_error<T>(dir: &Path, write: impl FnOnce() -> Result<T>) -> Result<T> {
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(dir);
+    })
 }
 
 fn new_generation_name() -> String {
@@ -294,7 +297,7 @@ fn update_locked(
     let started = std::time::Instant::now();
     let generation = new_generation_name();
     let dir = root.join(&generation);
-    let result = (|| -> Result<u64> {
+    let docs = removed_on_error(&dir, || -> Result<u64> {
         link_generation(&old_dir, &dir)?;
         let index = Index::open_in_dir(&dir)?;
         super::register_tokenizers(&index, analyzer);
@@ -317,14 +320,7 @@ fn update_locked(
         let path = dir.join(super::classifier::FILE_NAME);
         model.save(&path).map_err(|e| Error::io(&path, e))?;
         Ok(new_entries.iter().map(|e| e.texts.len() as u64).sum())
-    })();
-    let docs = match result {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    };
+    })?;
     let manifest = Manifest {
         format: INDEX_FORMAT,
         generation,

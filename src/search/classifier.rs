@@ -245,32 +245,15 @@ impl Support {
     /// Each class's rivals: the [`RIVALS`] classes sharing the most rare features with it
     /// (weighted like idf), most similar first. Classes are split across threads.
     fn rivals(&self, classes: usize) -> Vec<Vec<u32>> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = classes.div_ceil(threads).max(1);
-        let parts: Vec<Vec<Vec<u32>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..classes)
-                .step_by(chunk)
-                .map(|from| {
-                    let to = (from + chunk).min(classes);
-                    scope.spawn(move || self.rivals_of(from..to, classes))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("rival search does not panic"))
-                .collect()
-        });
-        parts.into_iter().flatten().collect()
+        let all: Vec<usize> = (0..classes).collect();
+        super::map_in_parallel(&all, |part| self.rivals_of(part, classes))
     }
 
-    fn rivals_of(&self, range: std::ops::Range<usize>, classes: usize) -> Vec<Vec<u32>> {
+    fn rivals_of(&self, part: &[usize], classes: usize) -> Vec<Vec<u32>> {
         let mut score = vec![0f32; classes];
         let mut touched: Vec<u32> = Vec::new();
-        range
-            .map(|c| {
+        part.iter()
+            .map(|&c| {
                 for &r in self.class_rows(c) {
                     let carriers = self.row_classes(r as usize);
                     if carriers.len() > RIVAL_FEATURE_MAX_ENTRIES {
@@ -381,32 +364,10 @@ impl Classifier {
         } else {
             SHUFFLES
         };
-        let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..shuffles)
-                .map(|i| {
-                    let (rows, support, rivals) = (&rows, &support, &rivals);
-                    // xorshift needs a non-zero seed.
-                    let seed = 0x2545_f491_4f6c_dd1du64
-                        .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
-                        | 1;
-                    scope.spawn(move || fit(rows, support, rivals, classes, epochs, seed))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("classifier training does not panic"))
-                .collect()
+        let (class_major, bias) = averaged_fits(shuffles, support.rows.len(), classes, |seed| {
+            fit(&rows, &support, &rivals, classes, epochs, seed)
         });
-        let share = 1.0 / fits.len() as f32;
-        let mut class_major = vec![0f32; support.rows.len()];
-        for (weights, bias) in &fits {
-            for (a, b) in class_major.iter_mut().zip(weights) {
-                *a += b * share;
-            }
-            for (a, b) in model.bias.iter_mut().zip(bias) {
-                *a += b * share;
-            }
-        }
+        model.bias = bias;
         // Store per row (what a question needs): the transpose of the class-major weights.
         let mut fill: Vec<usize> = support.row_start.clone();
         let mut weights = vec![0f32; class_major.len()];
@@ -554,30 +515,10 @@ impl Classifier {
     fn fit_dense(&mut self, rows: &[Example]) {
         let classes = self.classes;
         let n = self.vocab.len();
-        let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..SHUFFLES)
-                .map(|i| {
-                    let seed = 0x2545_f491_4f6c_dd1du64
-                        .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
-                        | 1;
-                    scope.spawn(move || fit_dense(rows, classes, n * classes, seed))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("classifier training does not panic"))
-                .collect()
+        let (dense, bias) = averaged_fits(SHUFFLES, n * classes, classes, |seed| {
+            fit_dense(rows, classes, n * classes, seed)
         });
-        let share = 1.0 / fits.len() as f32;
-        let mut dense = vec![0f32; n * classes];
-        for (weights, bias) in &fits {
-            for (a, b) in dense.iter_mut().zip(weights) {
-                *a += b * share;
-            }
-            for (a, b) in self.bias.iter_mut().zip(bias) {
-                *a += b * share;
-            }
-        }
+        self.bias = bias;
         self.offsets = Vec::with_capacity(n + 1);
         self.offsets.push(0);
         for r in 0..n {
@@ -770,6 +711,44 @@ fn softmax_in_place(out: &mut [f32]) {
     for o in out.iter_mut() {
         *o /= sum;
     }
+}
+
+/// The average of `shuffles` fits (weights of length `size`, biases of length `classes`), each
+/// given its own fixed seed and run on its own thread.
+fn averaged_fits(
+    shuffles: u64,
+    size: usize,
+    classes: usize,
+    fit: impl Fn(u64) -> (Vec<f32>, Vec<f32>) + Sync,
+) -> (Vec<f32>, Vec<f32>) {
+    let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..shuffles)
+            .map(|i| {
+                let fit = &fit;
+                // xorshift needs a non-zero seed.
+                let seed = 0x2545_f491_4f6c_dd1du64
+                    .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
+                    | 1;
+                scope.spawn(move || fit(seed))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("classifier training does not panic"))
+            .collect()
+    });
+    let share = 1.0 / fits.len() as f32;
+    let mut weights = vec![0f32; size];
+    let mut bias = vec![0f32; classes];
+    for (w, b) in &fits {
+        for (a, x) in weights.iter_mut().zip(w) {
+            *a += x * share;
+        }
+        for (a, x) in bias.iter_mut().zip(b) {
+            *a += x * share;
+        }
+    }
+    (weights, bias)
 }
 
 /// One dense softmax regression over `rows` in the order a xorshift `seed` shuffles them:

@@ -368,31 +368,44 @@ pub(crate) fn collect_reusing(
 
 /// `analyzer.query_terms` of each text, cut on every available core.
 fn cut_in_parallel<'a>(analyzer: &Analyzer, texts: &[&'a str]) -> HashMap<&'a str, Vec<String>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    if texts.len() < 256 || threads == 1 {
+    if texts.len() < 256 {
         return texts
             .iter()
             .map(|t| (*t, analyzer.query_terms(t)))
             .collect();
     }
-    let chunk = texts.len().div_ceil(threads);
+    map_in_parallel(texts, |part| {
+        part.iter().map(|t| (*t, analyzer.query_terms(t))).collect()
+    })
+    .into_iter()
+    .collect()
+}
+
+/// `f` over `items` split into one contiguous part per available core (at most 8), the results
+/// concatenated in the order of `items`.
+pub(crate) fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || items.len() < 2 {
+        return f(items);
+    }
+    let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = texts
+        let handles: Vec<_> = items
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|t| (*t, analyzer.query_terms(t)))
-                        .collect::<Vec<_>>()
-                })
+                let f = &f;
+                scope.spawn(move || f(part))
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("cutting does not panic"))
+            .flat_map(|h| h.join().expect("parallel work does not panic"))
             .collect()
     })
 }
