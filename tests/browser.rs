@@ -144,6 +144,10 @@ fn markup_server() -> SocketAddr {
         write("dict/user.dict", "滞纳金 50000 n\n");
         write("dict/synonyms.txt", "医保 医疗保险\n");
         write(
+            "dict/stopwords.txt",
+            include_str!("../knowledge/dict/stopwords.txt"),
+        );
+        write(
             "dict/domain.toml",
             "core = [\"社保\", \"医保\"]\nin_domain = [\"补缴\", \"滞纳金\", \"欠费\"]\nout_of_domain_phrases = []\n",
         );

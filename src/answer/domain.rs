@@ -35,19 +35,23 @@ impl<'a> Domain<'a> {
     }
 
     pub fn check(&self, question: &str) -> DomainVerdict {
+        self.check_normalized(&normalize(question))
+    }
+
+    /// [`Domain::check`] of a text already normalised (a [`crate::text::Message`]'s `norm`).
+    pub fn check_normalized(&self, norm: &str) -> DomainVerdict {
         // The vocabulary is normalised when the knowledge is loaded and compiled once; one
         // linear scan per vocabulary here.
-        let norm = normalize(question);
         let v = self.dict.scanners();
-        if v.out_of_domain.contains_any(&norm) && !v.exceptions.contains_any(&norm) {
+        if v.out_of_domain.contains_any(norm) && !v.exceptions.contains_any(norm) {
             return DomainVerdict::Other { referral: None };
         }
         // A core word inside another system's word (医疗保险 in 商业医疗保险) does not name ours.
-        let others = v.other_words.scan(&norm, |_, _| true);
+        let others = v.other_words.scan(norm, |_, _| true);
         let core = if others.is_empty() {
-            v.core.count(&norm)
+            v.core.count(norm)
         } else {
-            let mut masked = norm.clone();
+            let mut masked = norm.to_string();
             // Right to left so earlier byte ranges stay valid.
             for (_, range) in others.iter().rev() {
                 masked.replace_range(range.clone(), " ");
@@ -58,14 +62,14 @@ impl<'a> Domain<'a> {
             // A story may name our system once and ask about another one at length
             // ("交了社保但没交公积金……公积金能补吗"): a system named over twice as often as ours is
             // the subject.
-            let theirs = words.count(&norm);
+            let theirs = words.count(norm);
             if theirs > 0 && (other.strong || theirs > 2 * core) {
                 return DomainVerdict::Other {
                     referral: Some(other.referral.clone()),
                 };
             }
         }
-        if core > 0 || v.in_domain.contains_any(&norm) {
+        if core > 0 || v.in_domain.contains_any(norm) {
             DomainVerdict::Ours
         } else {
             DomainVerdict::NoSignal

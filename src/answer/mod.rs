@@ -16,7 +16,7 @@ pub use scheme::Scheme;
 use crate::config::Paths;
 use crate::knowledge::{self, Knowledge};
 use crate::search::{Kind, Snapshot};
-use crate::text::Analyzer;
+use crate::text::{Analyzer, Message};
 use crate::{Error, Result};
 use std::sync::{Arc, RwLock};
 
@@ -225,31 +225,59 @@ pub struct Decision {
     pub ranked: Vec<(String, f32)>,
 }
 
+/// One message analysed for the decision, once: its text (raw and normalised) and whether it is
+/// ours at all. The dialogue asks the domain question before it decides how to reply, and the
+/// decision rules ask it again; both read this value.
+#[derive(Debug, Clone)]
+pub struct Question<'m> {
+    pub message: &'m Message,
+    pub verdict: DomainVerdict,
+}
+
+impl<'m> Question<'m> {
+    /// Run the domain check on `message` with `snap`'s vocabulary.
+    pub fn analyse(snap: &Snapshot, message: &'m Message) -> Self {
+        Question {
+            message,
+            verdict: Domain::new(&snap.kb.dict).check_normalized(message.norm()),
+        }
+    }
+
+    /// Not ruled out as another system's question (ours, or no signal either way).
+    pub fn ours(&self) -> bool {
+        !matches!(self.verdict, DomainVerdict::Other { .. })
+    }
+}
+
 /// Domain check, ranking and thresholds.
 pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Decision> {
-    let question = question.trim();
+    let message = Message::new(question);
+    decide_question(snap, &Question::analyse(snap, &message), p)
+}
+
+/// [`decide`] for a message analysed already.
+pub fn decide_question(snap: &Snapshot, q: &Question, p: &DecisionParams) -> Result<Decision> {
     let early = |reply: Reply| Decision {
         reply,
         ranked: vec![],
     };
-    if question.is_empty() {
+    if q.message.raw().is_empty() {
         return Ok(early(Reply::fallback(
             "您好，请直接输入您想咨询的社保、医保补缴问题，例如“医保断缴三个月还能补吗”。",
         )));
     }
-    let domain = Domain::new(&snap.kb.dict);
-    let verdict = domain.check(question);
-    if let DomainVerdict::Other { referral } = &verdict {
+    let verdict = &q.verdict;
+    if let DomainVerdict::Other { referral } = verdict {
         return Ok(early(Reply::fallback(&reply::off_topic_text(
             referral.as_deref(),
         ))));
     }
-    let mut ranked = snap.rank(question, None, 8)?;
+    let mut ranked = snap.rank_message(q.message, None, 8)?;
     // Citizens get the short FAQ answer when one fits about as well as a long explainer.
     // An entry for another scheme than the one the question names yields to one for that scheme;
     // when none of the right scheme beats it, it keeps its score (the thresholds below judge it
     // as before).
-    let scheme = Scheme::of(question);
+    let scheme = Scheme::of_normalized(q.message.norm());
     let mut demoted = Vec::new();
     for c in &mut ranked.candidates {
         if snap.entries[c.entry].kind == Kind::Article {
@@ -288,7 +316,7 @@ pub fn decide(snap: &Snapshot, question: &str, p: &DecisionParams) -> Result<Dec
     };
     // No vocabulary of ours: answer only a confident match of a question with some substance, so
     // chit-chat ("你是谁") never reaches an FAQ through one shared character.
-    if verdict == DomainVerdict::NoSignal
+    if *verdict == DomainVerdict::NoSignal
         && (top.score < p.no_signal_min
             || ranked.terms.len() < p.no_signal_terms
             || top.coverage < p.no_signal_coverage)

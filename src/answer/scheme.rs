@@ -17,37 +17,7 @@
 
 use crate::knowledge::{Audience, InsuranceScope};
 use crate::search::Snapshot;
-use crate::text::normalize;
-
-const MEDICAL: &[&str] = &[
-    "医保",
-    "医疗",
-    "看病",
-    "报销",
-    "住院",
-    "门诊",
-    "新农合",
-    "农合",
-    "医宝",
-    "医包",
-];
-const PENSION: &[&str] = &["养老", "退休金"];
-const RESIDENT: &[&str] = &["居民", "城乡", "新农合", "农合", "农村", "新农保", "城居保"];
-const WORKING: &[&str] = &[
-    "单位",
-    "公司",
-    "厂",
-    "职工",
-    "上班",
-    "个体",
-    "灵活就业",
-    "自由职业",
-    "工地",
-    "老板",
-    "打工",
-];
-/// "没单位", "无工作单位": the absence of an employer says nothing about a working scheme.
-const NEGATIONS: &[&str] = &["没", "无", "不在"];
+use crate::text::{normalize, vocabulary};
 
 /// The scheme a question names, if it names one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,31 +27,38 @@ pub struct Scheme {
     pub resident: Option<bool>,
 }
 
-fn names(text: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| text.contains(w))
+fn names(text: &str, words: &[String]) -> bool {
+    crate::text::contains_any(text, words)
 }
 
 /// Whether a working-scheme word occurs other than right after a negation.
 fn names_working(text: &str) -> bool {
-    WORKING.iter().any(|w| {
-        text.match_indices(w).any(|(at, _)| {
+    let words = &vocabulary().schemes;
+    words.working.iter().any(|w| {
+        text.match_indices(w.as_str()).any(|(at, _)| {
             let before = &text[..at];
-            !NEGATIONS
+            !words
+                .negations
                 .iter()
-                .any(|n| before.ends_with(n) || before.ends_with(&format!("{n}有")))
+                .any(|n| before.ends_with(n.as_str()) || before.ends_with(&format!("{n}有")))
         })
     })
 }
 
 impl Scheme {
     pub fn of(question: &str) -> Scheme {
-        let q = normalize(question);
-        let insurance = match (names(&q, MEDICAL), names(&q, PENSION)) {
+        Scheme::of_normalized(&normalize(question))
+    }
+
+    /// [`Scheme::of`] a text already normalised.
+    pub fn of_normalized(q: &str) -> Scheme {
+        let words = &vocabulary().schemes;
+        let insurance = match (names(q, &words.medical), names(q, &words.pension)) {
             (true, false) => Some(InsuranceScope::Medical),
             (false, true) => Some(InsuranceScope::Pension),
             _ => None,
         };
-        let resident = match (names(&q, RESIDENT), names_working(&q)) {
+        let resident = match (names(q, &words.resident), names_working(q)) {
             (true, false) => Some(true),
             (false, true) => Some(false),
             _ => None,

@@ -1125,7 +1125,7 @@ impl Bot {
             .ok_or_else(|| EditorialError::NotFound(format!("article {id}")))
     }
 
-    /// A dictionary file (`synonyms.txt`, `user.dict`) with its version.
+    /// A dictionary file (`synonyms.txt`, `user.dict`, `stopwords.txt`) with its version.
     pub async fn admin_dict(&self, name: &str) -> EdResult<Versioned<String>> {
         let editor = self.editor()?;
         let key = name.to_string();

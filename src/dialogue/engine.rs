@@ -29,7 +29,7 @@ use crate::calc::{
 };
 use crate::search::Snapshot;
 use crate::session::Sessions;
-use crate::text::normalize;
+use crate::text::Message;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -133,8 +133,10 @@ impl Engine {
     /// One turn on an in-memory state (no storage): the whole conversation logic.
     pub fn turn(&self, st: &mut State, text: &str) -> Reply {
         let snap = self.answerer.snapshot();
-        let norm = normalize(text);
-        if norm.is_empty() {
+        // Normalised here, once; every rule below reads `msg`.
+        let msg = Message::new(text);
+        let norm = msg.norm();
+        if msg.is_empty() {
             return with_pending(
                 st,
                 Reply::new(
@@ -143,31 +145,29 @@ impl Engine {
                 ),
             );
         }
-        if let Some(cmd) = intent::command(&norm) {
+        if let Some(cmd) = intent::command(norm) {
             return self.command(st, cmd);
         }
-        if let Some(reply) = self.pick_option(st, &snap, &norm) {
+        if let Some(reply) = self.pick_option(st, &snap, norm) {
             return reply;
         }
-        let ex = self.read_message(st, &snap, &norm);
-        let wanted = self.wanted_calculation(st, &norm, &ex);
+        let ex = self.read_message(st, &snap, norm);
+        let wanted = self.wanted_calculation(st, norm, &ex);
         if let Some(form) = st.form {
-            return self.continue_form(st, form, wanted, &snap, text, &norm, &ex);
+            return self.continue_form(st, form, wanted, &snap, &msg, &ex);
         }
         // "交了11年，还差几年": answered in years and months, then the calculation offered.
         // (Only for a question of ours: "个税滞纳金怎么算" is the tax office's.)
-        let ours = !matches!(
-            answer::Domain::new(&snap.kb.dict).check(text),
-            answer::DomainVerdict::Other { .. }
-        );
+        let question = answer::Question::analyse(&snap, &msg);
+        let ours = question.ours();
         if ours
-            && explain::asks_years_short(&norm)
-            && !intent::asks_for(&norm, FormKind::Contribution)
+            && explain::asks_years_short(norm)
+            && !intent::asks_for(norm, FormKind::Contribution)
         {
             let mut known = st.slots.clone();
             known.merge(&ex.slots);
             if let Some((r, missing)) =
-                explain::years_short(&norm, &known, snap.kb.policy_set.as_deref())
+                explain::years_short(norm, &known, snap.kb.policy_set.as_deref())
             {
                 st.slots = known;
                 if missing.is_some() {
@@ -182,23 +182,23 @@ impl Engine {
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
         }
         // "补缴养老保险怎么算": the formula, an example and the offer, not a slot prompt.
-        if let Some(form) = explain::method_asked(&norm).filter(|_| ours) {
+        if let Some(form) = explain::method_asked(norm).filter(|_| ours) {
             st.slots.merge(&ex.slots);
             st.options.clear();
             let r = explain::method(form, snap.kb.policy_set.as_deref());
             remember_topic(st, &r);
             return r;
         }
-        if let Some(r) = self.topic_follow_up(st, &snap, &norm, &ex) {
+        if let Some(r) = self.topic_follow_up(st, &snap, norm, &ex) {
             return r;
         }
         let place_only = snap
             .kb
             .region_table
             .as_deref()
-            .and_then(|t| intent::place_only(&norm, t))
+            .and_then(|t| intent::place_only(norm, t))
             .is_some();
-        if let Some(form) = self.variation_of_last_result(st, &norm, &ex, place_only) {
+        if let Some(form) = self.variation_of_last_result(st, norm, &ex, place_only) {
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
         }
         // A place alone with nothing to continue: remember it and say what can be asked about it,
@@ -215,20 +215,20 @@ impl Engine {
             }
         }
         // "帮我算算": which calculation? Offer them, each worded so that it starts its form.
-        if ex.slots.is_empty() && intent::bare_calc_request(&norm) {
+        if ex.slots.is_empty() && intent::bare_calc_request(norm) {
             let mut r = Reply::new(ReplyKind::Info, WHICH_CALCULATION);
             r.options = calculation_options();
             return r;
         }
         // "三千五", "6个月" with no form in progress: say what is missing instead of searching.
-        if intent::bare_value(&norm) {
+        if intent::bare_value(norm) {
             let mut r = Reply::new(ReplyKind::Info, BARE_VALUE);
             r.options = calculation_options();
             return r;
         }
         // A question for the knowledge base. Keep what it told us for later calculations.
         st.slots.merge(&ex.slots);
-        match answer::decide(&snap, text, &DecisionParams::default()) {
+        match answer::decide_question(&snap, &question, &DecisionParams::default()) {
             Ok(d) => {
                 remember_options(st, &d.reply);
                 remember_topic(st, &d.reply);
@@ -411,10 +411,10 @@ impl Engine {
         form: FormKind,
         wanted: Option<FormKind>,
         snap: &Snapshot,
-        text: &str,
-        norm: &str,
+        msg: &Message,
         ex: &Extraction,
     ) -> Reply {
+        let norm = msg.norm();
         // Another calculation asked for mid-form ("那滞纳金呢？", "我想算滞纳金"): switch to it,
         // keeping what is known, instead of reading the request as a bad answer.
         let wanted = wanted.filter(|&w| w == form || intent::names_form(norm, w));
@@ -423,15 +423,15 @@ impl Engine {
         }
         let answered_pending = st.pending.is_some_and(|p| slot_answered(ex, p));
         if wanted.is_none() {
-            if let Some(r) = self.digression(st, form, snap, text, norm, ex, answered_pending) {
+            if let Some(r) = self.digression(st, form, snap, msg, ex, answered_pending) {
                 return r;
             }
         }
         if wanted.is_none() && !answered_pending && ex.slots.is_empty() && ex.problems.is_empty() {
-            return self.failed_answer(st, text, None);
+            return self.failed_answer(st, msg.raw(), None);
         }
         if let Some(problem) = ex.problems.iter().find(|p| Some(p.slot) == st.pending) {
-            return self.failed_answer(st, text, Some(problem.message()));
+            return self.failed_answer(st, msg.raw(), Some(problem.message()));
         }
         st.slots.merge(&ex.slots);
         self.compute_noting(st, ex, &snap.kb.policy_set)
@@ -449,16 +449,16 @@ impl Engine {
         st: &mut State,
         form: FormKind,
         snap: &Snapshot,
-        text: &str,
-        norm: &str,
+        msg: &Message,
         ex: &Extraction,
         answered_pending: bool,
     ) -> Option<Reply> {
+        let norm = msg.norm();
         let gives_values = gives_values(ex);
         let pending_problem = ex.problems.iter().any(|p| Some(p.slot) == st.pending);
         let only_keywords = answered_pending && !gives_values;
         // (Normalising drops the question mark, so it is looked for in the raw text.)
-        let asks = intent::asks_something(norm) || text.contains(['?', '？']);
+        let asks = intent::asks_something(norm) || msg.raw().contains(['?', '？']);
         if ex.correction
             || gives_values
             || pending_problem
@@ -467,7 +467,8 @@ impl Engine {
         {
             return None;
         }
-        let decided = answer::decide(snap, text, &DecisionParams::default()).ok();
+        let question = answer::Question::analyse(snap, msg);
+        let decided = answer::decide_question(snap, &question, &DecisionParams::default()).ok();
         let confident = decided.as_ref().is_some_and(|d| {
             d.reply.kind == ReplyKind::Answer
                 || (!answered_pending && asks && d.reply.kind == ReplyKind::Clarify)

@@ -3,6 +3,7 @@
 //! "滞纳金怎么算" asks for the rule (retrieval); "我想算滞纳金" asks the bot to compute (a form).
 
 use super::slots::{Extraction, SlotName, Slots};
+use crate::text::vocabulary;
 use serde::{Deserialize, Serialize};
 
 /// The calculation forms the engine can fill.
@@ -66,8 +67,8 @@ fn short(text: &str, max_chars: usize) -> bool {
     text.chars().filter(|c| !c.is_whitespace()).count() <= max_chars
 }
 
-fn any(text: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| text.contains(w))
+fn any<W: AsRef<str>>(text: &str, words: &[W]) -> bool {
+    words.iter().any(|w| text.contains(w.as_ref()))
 }
 
 /// A command, if the (normalised) message is one. Commands are short messages; a long sentence that
@@ -77,196 +78,49 @@ pub fn command(text: &str) -> Option<Command> {
     if t.is_empty() {
         return None;
     }
-    if short(t, 8)
-        && any(
-            t,
-            &[
-                "重新开始",
-                "从头开始",
-                "重来",
-                "重新来",
-                "重新算",
-                "从头来",
-                "再来一次",
-                "重置",
-                "清空",
-            ],
-        )
-    {
+    let c = &vocabulary().commands;
+    if short(t, 8) && any(t, &c.reset) {
         return Some(Command::Reset);
     }
-    if short(t, 6)
-        && any(
-            t,
-            &[
-                "不算了",
-                "算了",
-                "取消",
-                "不用了",
-                "不问了",
-                "退出",
-                "停止",
-                "cancel",
-                "quit",
-            ],
-        )
-    {
+    if short(t, 6) && any(t, &c.cancel) {
         return Some(Command::Cancel);
     }
-    if short(t, 10) && any(t, &["转人工", "人工", "真人", "客服", "人工服务"]) {
+    if short(t, 10) && any(t, &c.human) {
         return Some(Command::Human);
     }
-    if short(t, 12)
-        && any(
-            t,
-            &[
-                "你能做什么",
-                "你会什么",
-                "能干啥",
-                "能干什么",
-                "怎么用",
-                "帮助",
-                "help",
-                "菜单",
-                "功能",
-            ],
-        )
-    {
+    if short(t, 12) && any(t, &c.help) {
         return Some(Command::Help);
     }
-    if short(t, 6) && any(t, &["谢谢", "多谢", "感谢", "thanks", "thx", "好的谢"]) {
+    if short(t, 6) && any(t, &c.thanks) {
         return Some(Command::Thanks);
     }
     let bare: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    if [
-        "好的",
-        "好",
-        "好吧",
-        "嗯",
-        "嗯嗯",
-        "ok",
-        "okay",
-        "知道了",
-        "明白了",
-        "了解",
-        "收到",
-        "行",
-        "懂了",
-    ]
-    .contains(&bare.as_str())
-    {
+    if c.ack.contains(&bare) {
         return Some(Command::Ack);
     }
-    if short(t, 6)
-        && any(
-            t,
-            &[
-                "你好",
-                "您好",
-                "hi",
-                "hello",
-                "在吗",
-                "在不在",
-                "早上好",
-                "晚上好",
-                "下午好",
-                "哈喽",
-            ],
-        )
-    {
+    if short(t, 6) && any(t, &c.greeting) {
         return Some(Command::Greeting);
     }
     None
 }
 
-/// Words asking for a number to be worked out.
-const CALC_WORDS: &[&str] = &[
-    "算一下",
-    "算算",
-    "帮我算",
-    "计算",
-    "测算",
-    "算下",
-    "怎么算",
-    "多少钱",
-    "交多少",
-    "缴多少",
-    "补多少",
-    "要多少",
-    "得多少",
-    "需要多少",
-    "一共",
-    "总共",
-    "合计",
-    "多少元",
-    "多少块",
-];
-
-/// Words with which a citizen asks the bot itself to work a number out ("帮我算", "我想算").
-const ASK_TO_COMPUTE: &[&str] = &[
-    "帮我算",
-    "给我算",
-    "帮忙算",
-    "我想算",
-    "想算一下",
-    "想算下",
-    "算一下",
-    "算算",
-    "算下",
-    "测算",
-    "计算一下",
-    "帮我计算",
-    "我要算",
-    "算滞纳金",
-    "计算器",
-    "计算下",
-];
-
 /// "补缴养老保险大概要多少钱": a rough figure asked in general, not a request to compute one
 /// case (no "帮我算"): answered with the formula, an example and the offer to calculate.
 pub fn rough_cost_question(text: &str) -> bool {
-    any(
-        text,
-        &[
-            "大概要多少钱",
-            "大概多少钱",
-            "大概得多少钱",
-            "大概需要多少钱",
-            "大概要交多少",
-            "大概交多少",
-            "大约多少钱",
-            "大约要多少钱",
-            "一般要多少钱",
-            "一般多少钱",
-            "一般要交多少",
-            "要花多少钱",
-            "大概要花多少",
-        ],
-    ) && !any(text, ASK_TO_COMPUTE)
+    let k = &vocabulary().calculation;
+    any(text, &k.rough_cost) && !any(text, &k.ask_to_compute)
 }
 
 /// "怎么算", "如何计算", "计算公式": the method is asked, not a figure.
 fn asks_for_method(text: &str) -> bool {
-    any(
-        text,
-        &[
-            "怎么算",
-            "如何算",
-            "怎么计算",
-            "如何计算",
-            "算法",
-            "公式",
-            "标准",
-            "规定",
-        ],
-    )
+    any(text, &vocabulary().calculation.method)
 }
 
 /// A calculation the message asks for, if any. `previous` is the form the conversation is in or
 /// last finished, so "那滞纳金呢？" after a back-payment result is understood as a follow-up.
 pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> Option<FormKind> {
     let s = &ex.slots;
-    let calc_words = any(text, CALC_WORDS);
+    let calc_words = any(text, &vocabulary().calculation.calc_words);
     let numbers = count_numbers(s);
     if text.contains("滞纳金") {
         let follow_up = previous.is_some() && short(text, 12) && any(text, &["呢", "那", "还有"]);
@@ -274,7 +128,8 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         let dated = (s.days.is_some() || s.from.is_some()) && calc_words;
         // "我想算滞纳金" / "帮我算一下滞纳金": a request to compute, even before any number;
         // "滞纳金怎么算" asks for the rule and stays a question.
-        let asks_to_compute = any(text, ASK_TO_COMPUTE) && !asks_for_method(text);
+        let asks_to_compute =
+            any(text, &vocabulary().calculation.ask_to_compute) && !asks_for_method(text);
         // "欠了1万社保，滞纳金会超过本金吗": a yes/no question about the rule, even with an amount.
         let amount_case = s.amount.is_some() && (calc_words || !yes_no(text));
         if follow_up || amount_case || dated || asks_to_compute {
@@ -343,12 +198,17 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
             SlotName::GapYears | SlotName::Months | SlotName::Days | SlotName::From
         )
     });
-    if waiting_words && (gap_given || gap_tried || any(text, ASK_TO_COMPUTE)) {
+    if waiting_words
+        && (gap_given || gap_tried || any(text, &vocabulary().calculation.ask_to_compute))
+    {
         return Some(FormKind::WaitingPeriod);
     }
     // "养老保险计算器", "我要算补缴医保的钱", "算一下医保", "退休医保计算器": a request to compute
     // that names only the insurance starts its form; the form asks for what it needs.
-    if any(text, ASK_TO_COMPUTE) && !asks_for_method(text) && !yes_no(text) {
+    if any(text, &vocabulary().calculation.ask_to_compute)
+        && !asks_for_method(text)
+        && !yes_no(text)
+    {
         if text.contains("退休") && medical {
             return Some(FormKind::RetireeTopup);
         }
@@ -430,59 +290,13 @@ pub fn looks_like_question(text: &str) -> bool {
         .replace("好几", "")
         .replace("十几", "")
         .replace("几十", "");
-    any(
-        text,
-        &[
-            "吗",
-            "呢",
-            "怎么",
-            "怎样",
-            "如何",
-            "什么",
-            "啥",
-            "哪",
-            "多少",
-            "能不能",
-            "可不可以",
-            "是否",
-            "有没有",
-            "为什么",
-            "咋",
-            "几",
-            "谁",
-            "么",
-            "?",
-            "？",
-        ],
-    )
+    any(text, &vocabulary().questions.looks_like)
 }
 
 /// Whether a message clearly asks something (a how/why/whether question), beyond merely ending in
 /// a particle: "灵活就业怎么参保？" asks; "灵活就业吧" does not.
 pub fn asks_something(text: &str) -> bool {
-    any(
-        text,
-        &[
-            "吗",
-            "怎么",
-            "怎样",
-            "如何",
-            "什么",
-            "为什么",
-            "为啥",
-            "哪里",
-            "哪儿",
-            "在哪",
-            "能不能",
-            "可不可以",
-            "是否",
-            "有没有",
-            "要不要",
-            "咋",
-            "?",
-            "？",
-        ],
-    )
+    any(text, &vocabulary().questions.asks)
 }
 
 /// "那如果是8个月呢", "要是基数5000呢", "换成医保呢": a variation on the last calculation. A real
@@ -517,7 +331,7 @@ pub fn what_if(text: &str) -> bool {
 pub fn bare_calc_request(text: &str) -> bool {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     short(&t, 8)
-        && any(&t, ASK_TO_COMPUTE)
+        && any(&t, &vocabulary().calculation.ask_to_compute)
         && !any(
             &t,
             &[
@@ -616,47 +430,6 @@ pub fn follow_up(text: &str) -> bool {
     short(t, 12) && (t.starts_with('那') || t.ends_with('呢'))
 }
 
-/// Words that may surround a place in a follow-up naming only the place ("那天津呢", "我在北京",
-/// "北京的话", "换成上海的规定呢").
-const PLACE_FILLER: &[&str] = &[
-    "那么",
-    "那",
-    "如果是",
-    "如果",
-    "要是",
-    "换成",
-    "改成",
-    "我在",
-    "我是",
-    "在",
-    "是",
-    "的话",
-    "这边",
-    "那边",
-    "当地",
-    "本地",
-    "地区",
-    "的规定",
-    "的政策",
-    "规定",
-    "政策",
-    "情况",
-    "怎么样",
-    "咋样",
-    "呢",
-    "的",
-    "呀",
-    "啊",
-    "吧",
-    "嘛",
-    "市",
-    "省",
-    "我",
-    "这里",
-    "那里",
-    "也",
-];
-
 /// The place a message names when it names nothing else ("北京", "那天津呢", "我在上海"): a
 /// follow-up asking for the local version of the last answer.
 pub fn place_only(text: &str, regions: &super::regions::RegionTable) -> Option<String> {
@@ -673,7 +446,7 @@ pub fn place_only(text: &str, regions: &super::regions::RegionTable) -> Option<S
     for m in found.iter().rev() {
         rest.replace_range(m.range.clone(), " ");
     }
-    for w in PLACE_FILLER {
+    for w in &vocabulary().follow_up.place_filler {
         rest = rest.replace(w, " ");
     }
     rest.trim()
@@ -688,7 +461,13 @@ pub fn year_only(text: &str) -> Option<i32> {
     if !short(&rest, 12) {
         return None;
     }
-    for w in ["年度", "年"].iter().chain(PLACE_FILLER) {
+    for w in ["年度", "年"].into_iter().chain(
+        vocabulary()
+            .follow_up
+            .place_filler
+            .iter()
+            .map(String::as_str),
+    ) {
         rest = rest.replace(w, "");
     }
     (rest.len() == 4 && rest.chars().all(|c| c.is_ascii_digit()))

@@ -13,6 +13,7 @@ use super::intent::FormKind;
 use super::regions::RegionTable;
 use crate::answer::{self, Reply, ReplyKind, ReplyOption, SourceRef};
 use crate::search::{Entry, Kind, Snapshot};
+use crate::text::vocabulary;
 
 /// How many places a "we have these" list names at most.
 const MAX_PLACES: usize = 8;
@@ -154,29 +155,6 @@ pub fn entry<'a>(snap: &'a Snapshot, id: &str) -> Option<&'a Entry> {
     snap.entries.iter().find(|e| e.id == id)
 }
 
-/// Names of schemes a follow-up may switch to ("那居民医保呢"), longest first so that
-/// 城乡居民医保 is removed whole from a question before 医保 is.
-const SCHEMES: &[&str] = &[
-    "城乡居民基本医疗保险",
-    "职工基本医疗保险",
-    "城乡居民养老保险",
-    "城乡居民医保",
-    "城乡居民养老",
-    "职工养老保险",
-    "灵活就业人员",
-    "居民医保",
-    "职工医保",
-    "居民养老",
-    "职工养老",
-    "养老保险",
-    "医疗保险",
-    "灵活就业",
-    "新农合",
-    "个体户",
-    "医保",
-    "养老",
-];
-
 /// The scheme a message names and nothing else ("那居民医保呢", "职工医保的话", "换成灵活就业呢").
 pub fn scheme_only(norm: &str) -> Option<&'static str> {
     let mut t: String = norm
@@ -202,7 +180,12 @@ pub fn scheme_only(norm: &str) -> Option<&'static str> {
             t = rest.to_string();
         }
     }
-    SCHEMES.iter().copied().find(|s| *s == t)
+    vocabulary()
+        .follow_up
+        .schemes
+        .iter()
+        .map(String::as_str)
+        .find(|s| *s == t)
 }
 
 /// The reply to a follow-up naming only a scheme after `topic` was answered: the topic's question
@@ -212,8 +195,8 @@ pub fn scheme_only(norm: &str) -> Option<&'static str> {
 pub fn scheme_reply(snap: &Snapshot, topic: &str, scheme: &str) -> Option<Reply> {
     let e = entry(snap, topic)?;
     let mut question = e.title.clone();
-    for s in SCHEMES {
-        question = question.replace(s, "");
+    for s in &vocabulary().follow_up.schemes {
+        question = question.replace(s.as_str(), "");
     }
     let asked = format!("{scheme}{question}");
     let d = answer::decide(snap, &asked, &answer::DecisionParams::default()).ok()?;

@@ -592,6 +592,16 @@ fn load_policies(kb: &mut Knowledge, problems: &mut Vec<Problem>) {
     }
 }
 
+/// The words of a `dict/stopwords.txt` (one per line, `#` comments), normalised.
+pub fn parse_stopwords(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|w| !w.is_empty())
+        .map(crate::text::normalize)
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Result<()> {
     let user = dir.join("user.dict");
     if user.is_file() {
@@ -634,6 +644,11 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
             }
             kb.dict.synonyms.push(group);
         }
+    }
+    let stop = dir.join("stopwords.txt");
+    if stop.is_file() {
+        let text = read(&stop)?;
+        kb.dict.stopwords = parse_stopwords(&text);
     }
     let domain = dir.join("domain.toml");
     if domain.is_file() {

@@ -12,7 +12,7 @@ pub mod synth;
 mod types;
 mod validate;
 
-pub use load::{fingerprint, load};
+pub use load::{fingerprint, load, parse_stopwords};
 pub use types::*;
 pub use validate::{bare_opening, validate, warnings};
 

@@ -176,6 +176,9 @@ pub struct Dictionaries {
     pub user_dict: String,
     /// Groups of equivalent words; the first word of each group is canonical.
     pub synonyms: Vec<Vec<String>>,
+    /// Function words and story filler dropped from questions and indexed text alike
+    /// (`dict/stopwords.txt`).
+    pub stopwords: Vec<String>,
     /// Words that mark a question as being about social insurance.
     pub in_domain: Vec<String>,
     /// Explicit names of our systems (社保, 医保, 养老保险…): their presence outweighs another

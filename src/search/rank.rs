@@ -9,7 +9,7 @@
 //! with `examples/tune.rs`) scores land in 0..=1 so the answer layer can use fixed thresholds.
 
 use super::{Kind, Snapshot, NATIONAL};
-use crate::text::{merge_overlapping, normalize, Analyzer, ReplayTokenizer};
+use crate::text::{merge_overlapping, Analyzer, Message, ReplayTokenizer};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -189,6 +189,81 @@ impl<'a> KeySet<'a> {
     }
 }
 
+/// The question's distinct term keys, each with the summed weight of its occurrences: every
+/// per-phrasing test is then one integer lookup instead of string comparisons. A question has a
+/// few dozen terms at most, so a linear scan of the keys beats hashing, and a 256-bit filter
+/// rejects most phrasing terms (which are not in the question) with one bit test.
+struct WeightedTerms {
+    keys: Vec<u64>,
+    weights: Vec<f32>,
+    total: f32,
+    filter: [u64; 4],
+}
+
+impl WeightedTerms {
+    fn new<'t>(terms: impl Iterator<Item = (&'t String, f32)>) -> Self {
+        let mut keys: Vec<u64> = Vec::new();
+        let mut weights: Vec<f32> = Vec::new();
+        for (t, w) in terms {
+            let k = super::lm::term_key(t);
+            match keys.iter().position(|&x| x == k) {
+                Some(s) => weights[s] += w,
+                None => {
+                    keys.push(k);
+                    weights.push(w);
+                }
+            }
+        }
+        let mut filter = [0u64; 4];
+        for k in &keys {
+            filter[(*k as usize >> 6) & 3] |= 1 << (k & 63);
+        }
+        let total = weights.iter().sum::<f32>().max(1e-6);
+        WeightedTerms {
+            keys,
+            weights,
+            total,
+            filter,
+        }
+    }
+
+    /// The slot of term key `k`, if the question has that term.
+    fn slot(&self, k: u64) -> Option<usize> {
+        if self.filter[(k as usize >> 6) & 3] & (1 << (k & 63)) == 0 {
+            return None;
+        }
+        self.keys.iter().position(|&x| x == k)
+    }
+
+    /// The weighted share of the question's terms whose slot passes `hit`.
+    fn share(&self, hit: impl Fn(usize) -> bool) -> f32 {
+        self.weights
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| hit(*s))
+            .map(|(_, w)| w)
+            .sum::<f32>()
+            / self.total
+    }
+}
+
+/// Per-slot flags reused across the candidates of one question (no allocation per phrasing).
+struct PhrasingScratch {
+    hits: Vec<bool>,
+    best_hits: Vec<bool>,
+    in_any: Vec<bool>,
+}
+
+impl PhrasingScratch {
+    fn new(slots: usize) -> Self {
+        PhrasingScratch {
+            hits: vec![false; slots],
+            best_hits: vec![false; slots],
+            in_any: vec![false; slots],
+        }
+    }
+}
+
 impl Snapshot {
     fn term_clause(&self, field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
         let q = TermQuery::new(
@@ -203,6 +278,16 @@ impl Snapshot {
         self.rank_with(question, region, limit, &self.params)
     }
 
+    /// [`Snapshot::rank`] of a message normalised already.
+    pub fn rank_message(
+        &self,
+        message: &Message,
+        region: Option<&str>,
+        limit: usize,
+    ) -> Result<Ranked> {
+        self.rank_inner(message, region, limit, &self.params, None)
+    }
+
     /// [`Snapshot::rank`] with explicit weights (for tuning).
     pub fn rank_with(
         &self,
@@ -211,34 +296,123 @@ impl Snapshot {
         limit: usize,
         params: &RankParams,
     ) -> Result<Ranked> {
-        self.rank_inner(question, region, limit, params, None)
+        self.rank_inner(&Message::new(question), region, limit, params, None)
     }
 
     /// Rank phrasing `pidx`'s own text as if that phrasing were not in the knowledge base: the
     /// leave-one-out measure of how well the ranker generalises to wording it has not seen.
     pub fn rank_held_out(&self, pidx: usize, limit: usize, params: &RankParams) -> Result<Ranked> {
         let text = &self.phrasings[pidx].text;
-        self.rank_inner(text, None, limit, params, Some(pidx))
+        self.rank_inner(&Message::new(text), None, limit, params, Some(pidx))
     }
 
     fn rank_inner(
         &self,
-        question: &str,
+        message: &Message,
         region: Option<&str>,
         limit: usize,
         params: &RankParams,
         exclude: Option<usize>,
     ) -> Result<Ranked> {
-        let terms = self.analyzer.query_terms(question);
-        let bigrams: HashSet<String> = Analyzer::bigrams(question).into_iter().collect();
+        let terms = self.analyzer.query_terms_normalized(message.norm());
+        let bigrams: HashSet<String> = Analyzer::bigrams_normalized(message.norm())
+            .into_iter()
+            .collect();
         if terms.is_empty() && bigrams.is_empty() {
             return Ok(Ranked::default());
         }
+        let region = region.map(str::trim).filter(|r| !r.is_empty());
+        let mut pool = self.retrieve(&terms, &bigrams, region, exclude)?;
+        let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
+        let bigram_keys = super::bigram_keys(bigrams.iter().map(String::as_str));
+        // The classifier is always consulted: besides its weighted feature it nominates candidates.
+        let query_features = {
+            let mut uniq = terms.clone();
+            uniq.sort();
+            uniq.dedup();
+            super::lm::Features::new(&uniq, &bigram_keys)
+        };
+        let probabilities = match exclude {
+            Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
+            None => self.classifier.probabilities(&query_features),
+        };
+        self.add_classifier_nominees(&mut pool, &probabilities, region);
+
+        let norm_q = message.norm();
+        let names_year = names_a_year(norm_q);
+        // The places the question is about, with the cities and provinces around them.
+        let places = self
+            .kb
+            .region_table
+            .as_deref()
+            .map(|t| t.enclosing(norm_q))
+            .unwrap_or_default();
+        let question = self.weighted_terms(message.raw(), &terms, params);
+        let excluded = exclude.map(|pi| &self.phrasings[pi]);
+        let lm_norm = query_features.mass().max(1.0);
+        let query_bigrams = KeySet::new(&bigram_keys);
+        let mut scratch = PhrasingScratch::new(question.keys.len());
+        let mut candidates: Vec<Candidate> = pool
+            .into_iter()
+            .map(|(entry, bm25)| {
+                let e = &self.entries[entry];
+                let best = self.best_phrasing(
+                    entry,
+                    &question,
+                    &query_bigrams,
+                    params,
+                    exclude,
+                    &mut scratch,
+                );
+                let lm_score = if params.w_lm > 0.0 {
+                    let ex = excluded.filter(|p| p.entry == entry).map(|p| &p.features);
+                    self.lm.score(entry, &query_features, params.lm_mu, ex)
+                } else {
+                    0.0
+                };
+                let keys = &question.keys;
+                let coverage =
+                    question.share(|s| scratch.best_hits[s] || e.body_keys.contains(&keys[s]));
+                let union = question.share(|s| scratch.in_any[s]);
+                let tags = question.share(|s| e.tag_keys.contains(&keys[s]));
+                let mut score = params.w_similarity * best.1.max(0.0)
+                    + params.w_coverage * coverage
+                    + params.w_bm25 * (bm25 / max_bm25)
+                    + params.w_tags * tags
+                    + params.w_union * union
+                    + params.w_lm * (1.0 - (-params.lm_scale * lm_score.max(0.0) / lm_norm).exp())
+                    + params.w_clf * probabilities.get(entry).copied().unwrap_or(0.0);
+                score = self.entry_adjusted(score, e, norm_q, &places, names_year, params);
+                Candidate {
+                    entry,
+                    score,
+                    bm25,
+                    phrasing: best.0,
+                    similarity: best.1.max(0.0),
+                    coverage,
+                }
+            })
+            .collect();
+        self.prefer_local_rules(&mut candidates, &places, names_year, params);
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        candidates.truncate(limit);
+        Ok(Ranked { terms, candidates })
+    }
+
+    /// BM25 retrieval over the phrasings: the best score of each entry, best first, at most
+    /// [`RERANK_ENTRIES`] entries (and only national ones and `region`'s when it is given).
+    fn retrieve(
+        &self,
+        terms: &[String],
+        bigrams: &HashSet<String>,
+        region: Option<&str>,
+        exclude: Option<usize>,
+    ) -> Result<Vec<(usize, f32)>> {
         let f = self.fields;
         let mut clauses = Vec::new();
-        // Phrasings only: answer bodies reach the pool through the classifier below (which learned
+        // Phrasings only: answer bodies reach the pool through the classifier (which learned
         // them), at a fraction of the cost of their long postings.
-        for t in &terms {
+        for t in terms {
             clauses.push(self.term_clause(f.phrasing, t, 3.0));
         }
         // A bigram inside one of the question's words adds nothing the word's clause does not
@@ -252,9 +426,9 @@ impl Snapshot {
         }
         let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let query: Box<dyn Query> = match region {
-            Some(r) if !r.trim().is_empty() => {
+            Some(r) => {
                 let regions = BooleanQuery::new(vec![
-                    self.term_clause(f.region, r.trim(), 1.0),
+                    self.term_clause(f.region, r, 1.0),
                     self.term_clause(f.region, NATIONAL, 1.0),
                 ]);
                 Box::new(BooleanQuery::new(vec![
@@ -262,7 +436,7 @@ impl Snapshot {
                     (Occur::Must, Box::new(regions)),
                 ]))
             }
-            _ => text_query,
+            None => text_query,
         };
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(RETRIEVE_DOCS).order_by_score())?;
@@ -294,202 +468,134 @@ impl Snapshot {
         let mut pool: Vec<(usize, f32)> = best.into_iter().collect();
         pool.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         pool.truncate(RERANK_ENTRIES);
-        let max_bm25 = pool.first().map(|p| p.1).unwrap_or(1.0).max(1e-6);
+        Ok(pool)
+    }
 
-        let bigram_keys = super::bigram_keys(bigrams.iter().map(String::as_str));
-        // The classifier is always consulted: besides its weighted feature it nominates candidates.
-        let query_features = {
-            let mut uniq = terms.clone();
-            uniq.sort();
-            uniq.dedup();
-            super::lm::Features::new(&uniq, &bigram_keys)
+    /// The classifier's most likely entries join the pool (with no BM25 score) even when no
+    /// phrasing shares a word with the question: it also learned from the answers.
+    fn add_classifier_nominees(
+        &self,
+        pool: &mut Vec<(usize, f32)>,
+        probabilities: &[f32],
+        region: Option<&str>,
+    ) {
+        let mut by_p: Vec<usize> = (0..probabilities.len()).collect();
+        let likelier = |a: &usize, b: &usize| {
+            probabilities[*b]
+                .total_cmp(&probabilities[*a])
+                .then(a.cmp(b))
         };
-        let probabilities = match exclude {
-            Some(pi) => self.held_out_classifier(pi).probabilities(&query_features),
-            None => self.classifier.probabilities(&query_features),
+        // Only the leaders matter: select them, then order just those.
+        if by_p.len() > CLASSIFIER_CANDIDATES {
+            by_p.select_nth_unstable_by(CLASSIFIER_CANDIDATES, likelier);
+            by_p.truncate(CLASSIFIER_CANDIDATES);
+        }
+        by_p.sort_by(likelier);
+        let allowed = |e: &super::Entry| match region {
+            Some(r) => e.regions.is_empty() || e.regions.iter().any(|x| x == r),
+            None => true,
         };
-        // The classifier's most likely entries join the pool even when no phrasing shares a word
-        // with the question (it also learned from the answers).
-        {
-            let mut by_p: Vec<usize> = (0..probabilities.len()).collect();
-            let likelier = |a: &usize, b: &usize| {
-                probabilities[*b]
-                    .total_cmp(&probabilities[*a])
-                    .then(a.cmp(b))
-            };
-            // Only the leaders matter: select them, then order just those.
-            if by_p.len() > CLASSIFIER_CANDIDATES {
-                by_p.select_nth_unstable_by(CLASSIFIER_CANDIDATES, likelier);
-                by_p.truncate(CLASSIFIER_CANDIDATES);
-            }
-            by_p.sort_by(likelier);
-            let allowed = |e: &super::Entry| match region.map(str::trim) {
-                Some(r) if !r.is_empty() => {
-                    e.regions.is_empty() || e.regions.iter().any(|x| x == r)
-                }
-                _ => true,
-            };
-            for entry in by_p.into_iter().take(CLASSIFIER_CANDIDATES) {
-                if !pool.iter().any(|p| p.0 == entry) && allowed(&self.entries[entry]) {
-                    pool.push((entry, 0.0));
-                }
+        for entry in by_p.into_iter().take(CLASSIFIER_CANDIDATES) {
+            if !pool.iter().any(|p| p.0 == entry) && allowed(&self.entries[entry]) {
+                pool.push((entry, 0.0));
             }
         }
+    }
 
-        let norm_q = normalize(question);
-        let names_year = names_a_year(&norm_q);
-        // The places the question is about, with the cities and provinces around them.
-        let places = self
-            .kb
-            .region_table
-            .as_deref()
-            .map(|t| t.enclosing(&norm_q))
-            .unwrap_or_default();
+    /// The question's terms by key, each with its idf weight (more in the last clause of a story:
+    /// the actual question comes after it).
+    fn weighted_terms(&self, raw: &str, terms: &[String], params: &RankParams) -> WeightedTerms {
         let last: HashSet<String> = if params.last_clause > 0.0 {
-            last_clause(question)
+            last_clause(raw)
                 .map(|c| self.analyzer.query_terms(c).into_iter().collect())
                 .unwrap_or_default()
         } else {
             HashSet::new()
         };
-        let weights: Vec<f32> = terms
-            .iter()
-            .map(|t| {
-                let w = self.idf(t);
-                if last.contains(t) {
-                    w * (1.0 + params.last_clause)
-                } else {
-                    w
-                }
-            })
-            .collect();
-        let total_w: f32 = weights.iter().sum::<f32>().max(1e-6);
-        let excluded = exclude.map(|pi| &self.phrasings[pi]);
-        let lm_scores: Vec<f32> = pool
-            .iter()
-            .map(|&(entry, _)| {
-                if params.w_lm <= 0.0 {
-                    return 0.0;
-                }
-                let ex = excluded.filter(|p| p.entry == entry).map(|p| &p.features);
-                self.lm.score(entry, &query_features, params.lm_mu, ex)
-            })
-            .collect();
-        let lm_norm = query_features.mass().max(1.0);
-        // Query terms by key, each with the summed weight of its occurrences: every per-phrasing
-        // test below is then one integer lookup instead of string comparisons.
-        // A question has a few dozen terms at most, so a linear scan of the keys beats hashing.
-        let mut slot_keys: Vec<u64> = Vec::with_capacity(terms.len());
-        let mut slot_w: Vec<f32> = Vec::with_capacity(terms.len());
-        for (t, w) in terms.iter().zip(&weights) {
-            let k = super::lm::term_key(t);
-            match slot_keys.iter().position(|&x| x == k) {
-                Some(s) => slot_w[s] += w,
-                None => {
-                    slot_keys.push(k);
-                    slot_w.push(*w);
+        let weights = terms.iter().map(|t| {
+            let w = self.idf(t);
+            if last.contains(t) {
+                w * (1.0 + params.last_clause)
+            } else {
+                w
+            }
+        });
+        WeightedTerms::new(terms.iter().zip(weights))
+    }
+
+    /// The entry's phrasing most similar to the question, as (phrasing index, similarity);
+    /// leaves in `scratch` which question terms that phrasing has (`best_hits`) and which any
+    /// phrasing of the entry has (`in_any`).
+    fn best_phrasing(
+        &self,
+        entry: usize,
+        question: &WeightedTerms,
+        query_bigrams: &KeySet,
+        params: &RankParams,
+        exclude: Option<usize>,
+        scratch: &mut PhrasingScratch,
+    ) -> (usize, f32) {
+        let mut best_sim = -1.0f32;
+        let mut best_p = 0;
+        scratch.in_any.fill(false);
+        scratch.best_hits.fill(false);
+        for pi in self.ranges[entry].clone() {
+            if exclude == Some(pi) {
+                continue;
+            }
+            let p = &self.phrasings[pi];
+            scratch.hits.fill(false);
+            let (mut cov_q, mut cov_p) = (0.0f32, 0.0f32);
+            for (k, idf) in p.term_keys.iter().zip(&p.term_idf) {
+                if let Some(s) = question.slot(*k) {
+                    if !scratch.hits[s] {
+                        scratch.hits[s] = true;
+                        cov_q += question.weights[s];
+                    }
+                    cov_p += idf;
+                    scratch.in_any[s] = true;
                 }
             }
+            let sim = params.w_query_cov * cov_q / question.total
+                + params.w_phrasing_cov * cov_p / p.idf_total
+                + params.w_dice * query_bigrams.dice(&p.bigram_keys);
+            if sim > best_sim {
+                best_sim = sim;
+                best_p = pi;
+                std::mem::swap(&mut scratch.hits, &mut scratch.best_hits);
+            }
         }
-        let share = |hit: &dyn Fn(usize) -> bool| -> f32 {
-            slot_w
-                .iter()
-                .enumerate()
-                .filter(|(s, _)| hit(*s))
-                .map(|(_, w)| w)
-                .sum::<f32>()
-                / total_w
+        (best_p, best_sim)
+    }
+
+    /// The score after the entry's own adjustments: its kind, whether the question names its
+    /// region, and whether a later edition supersedes it.
+    fn entry_adjusted(
+        &self,
+        mut score: f32,
+        e: &super::Entry,
+        norm_q: &str,
+        places: &[String],
+        names_year: bool,
+        params: &RankParams,
+    ) -> f32 {
+        score *= match e.kind {
+            Kind::Faq => 1.0,
+            Kind::Law => params.law_weight,
+            Kind::Article => params.article_weight,
         };
-        // A 256-bit filter of the question's term keys: most phrasing terms are not in the
-        // question, and one bit test rejects them before the scan of `slot_keys`.
-        let mut key_filter = [0u64; 4];
-        for k in &slot_keys {
-            key_filter[(*k as usize >> 6) & 3] |= 1 << (k & 63);
+        if !e.regions.is_empty() {
+            let about = |r: &String| norm_q.contains(r.as_str()) || places.iter().any(|p| p == r);
+            if e.regions.iter().any(about) {
+                score = (score + params.region_bonus).min(1.0);
+            } else {
+                score *= params.unmentioned_region;
+            }
         }
-        let maybe_in_question = |k: u64| key_filter[(k as usize >> 6) & 3] & (1 << (k & 63)) != 0;
-        let query_bigrams = KeySet::new(&bigram_keys);
-        let mut hits: Vec<bool> = vec![false; slot_w.len()];
-        let mut best_hits: Vec<bool> = vec![false; slot_w.len()];
-        let mut in_any: Vec<bool> = vec![false; slot_w.len()];
-        let mut candidates: Vec<Candidate> = pool
-            .into_iter()
-            .zip(lm_scores)
-            .map(|((entry, bm25), lm_score)| {
-                let e = &self.entries[entry];
-                let mut best_sim = -1.0f32;
-                let mut best_p = 0;
-                in_any.fill(false);
-                best_hits.fill(false);
-                for pi in self.ranges[entry].clone() {
-                    if exclude == Some(pi) {
-                        continue;
-                    }
-                    let p = &self.phrasings[pi];
-                    hits.fill(false);
-                    let (mut cov_q, mut cov_p) = (0.0f32, 0.0f32);
-                    for (k, idf) in p.term_keys.iter().zip(&p.term_idf) {
-                        if !maybe_in_question(*k) {
-                            continue;
-                        }
-                        if let Some(s) = slot_keys.iter().position(|x| x == k) {
-                            if !hits[s] {
-                                hits[s] = true;
-                                cov_q += slot_w[s];
-                            }
-                            cov_p += idf;
-                            in_any[s] = true;
-                        }
-                    }
-                    let sim = params.w_query_cov * cov_q / total_w
-                        + params.w_phrasing_cov * cov_p / p.idf_total
-                        + params.w_dice * query_bigrams.dice(&p.bigram_keys);
-                    if sim > best_sim {
-                        best_sim = sim;
-                        best_p = pi;
-                        std::mem::swap(&mut hits, &mut best_hits);
-                    }
-                }
-                let coverage = share(&|s| best_hits[s] || e.body_keys.contains(&slot_keys[s]));
-                let union = share(&|s| in_any[s]);
-                let tags = share(&|s| e.tag_keys.contains(&slot_keys[s]));
-                let mut score = params.w_similarity * best_sim.max(0.0)
-                    + params.w_coverage * coverage
-                    + params.w_bm25 * (bm25 / max_bm25)
-                    + params.w_tags * tags
-                    + params.w_union * union
-                    + params.w_lm * (1.0 - (-params.lm_scale * lm_score.max(0.0) / lm_norm).exp())
-                    + params.w_clf * probabilities.get(entry).copied().unwrap_or(0.0);
-                score *= match e.kind {
-                    Kind::Faq => 1.0,
-                    Kind::Law => params.law_weight,
-                    Kind::Article => params.article_weight,
-                };
-                if !e.regions.is_empty() {
-                    let about =
-                        |r: &String| norm_q.contains(r.as_str()) || places.iter().any(|p| p == r);
-                    if e.regions.iter().any(about) {
-                        score = (score + params.region_bonus).min(1.0);
-                    } else {
-                        score *= params.unmentioned_region;
-                    }
-                }
-                if e.superseded && !names_year {
-                    score *= params.superseded;
-                }
-                Candidate {
-                    entry,
-                    score,
-                    bm25,
-                    phrasing: best_p,
-                    similarity: best_sim.max(0.0),
-                    coverage,
-                }
-            })
-            .collect();
-        self.prefer_local_rules(&mut candidates, &places, names_year, params);
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        candidates.truncate(limit);
-        Ok(Ranked { terms, candidates })
+        if e.superseded && !names_year {
+            score *= params.superseded;
+        }
+        score
     }
 
     /// Place preferences, applied once every candidate has its score: a local rule among the

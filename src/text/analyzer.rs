@@ -32,107 +32,9 @@ impl std::fmt::Debug for Analyzer {
     }
 }
 
-/// Function words and story filler that carry no meaning for matching.
-const DEFAULT_STOPWORDS: &[&str] = &[
-    "的",
-    "了",
-    "吗",
-    "呢",
-    "啊",
-    "吧",
-    "呀",
-    "哦",
-    "嘛",
-    "么",
-    "呐",
-    "哈",
-    "嗯",
-    "请问",
-    "你好",
-    "您好",
-    "我",
-    "我们",
-    "你",
-    "您",
-    "他",
-    "她",
-    "它",
-    "一下",
-    "这个",
-    "那个",
-    "这",
-    "那",
-    "就",
-    "都",
-    "也",
-    "还",
-    "是",
-    "在",
-    "和",
-    "与",
-    "及",
-    "或",
-    "把",
-    "被",
-    "给",
-    "让",
-    "对",
-    "跟",
-    "个",
-    "有没有",
-    "能不能",
-    "可不可以",
-    "是不是",
-    "谢谢",
-    "麻烦",
-    "想问",
-    "问问",
-    "问",
-    "下",
-    // Story filler of long colloquial questions: it says nothing about which entry fits.
-    "现在",
-    "就是",
-    "到底",
-    "俺",
-    "俺们",
-    "咱",
-    "咱们",
-    "他们",
-    "人家",
-    "那时候",
-    "这样",
-    "那样",
-    "一直",
-    "已经",
-    "然后",
-    "但是",
-    "可是",
-    "因为",
-    "所以",
-    "如果",
-    "的话",
-    "一般",
-    "大概",
-    "真的",
-    "听说",
-    "说",
-    "觉得",
-    "这种",
-    "那种",
-    "这些",
-    "那些",
-    "什么",
-    "啥",
-    "一些",
-    "有点",
-    "比较",
-    "还是",
-    "自个儿",
-    "自个",
-];
-
 impl Analyzer {
-    /// A hash of what an analyzer is built from (the user dictionary and the synonym groups): two
+    /// A hash of what an analyzer is built from (the user dictionary, the synonym groups and the
+    /// stop words): two
     /// analyzers with the same key cut every text the same way, so a reload whose dictionaries
     /// did not change can keep the analyzer and every text's cutting.
     pub fn input_key(dict: &Dictionaries) -> u64 {
@@ -143,6 +45,11 @@ impl Analyzer {
                 bytes.push(1);
                 bytes.extend_from_slice(w.as_bytes());
             }
+        }
+        bytes.push(2);
+        for w in &dict.stopwords {
+            bytes.push(3);
+            bytes.extend_from_slice(w.as_bytes());
         }
         xxhash_rust::xxh3::xxh3_64(&bytes)
     }
@@ -172,7 +79,7 @@ impl Analyzer {
                 }
             }
         }
-        let stopwords = DEFAULT_STOPWORDS.iter().map(|s| s.to_string()).collect();
+        let stopwords = dict.stopwords.iter().cloned().collect();
         Analyzer {
             key: Self::input_key(dict),
             jieba,
@@ -242,9 +149,13 @@ impl Analyzer {
     /// Distinct canonical terms of a user's question (normalised first, so traditional or full-width
     /// input segments like the corpus).
     pub fn query_terms(&self, question: &str) -> Vec<String> {
-        let norm = normalize(question);
+        self.query_terms_normalized(&normalize(question))
+    }
+
+    /// [`Analyzer::query_terms`] of a text already normalised (a [`super::Message`]'s `norm`).
+    pub fn query_terms_normalized(&self, norm: &str) -> Vec<String> {
         let mut seen = HashSet::new();
-        self.tokens(&norm)
+        self.tokens(norm)
             .into_iter()
             .filter(|t| seen.insert(t.text.clone()))
             .map(|t| t.text)
@@ -260,7 +171,11 @@ impl Analyzer {
 
     /// Character bigrams of the normalised text (CJK runs), plus whole ascii/digit words.
     pub fn bigrams(text: &str) -> Vec<String> {
-        let norm = normalize(text);
+        Self::bigrams_normalized(&normalize(text))
+    }
+
+    /// [`Analyzer::bigrams`] of a text already normalised.
+    pub fn bigrams_normalized(norm: &str) -> Vec<String> {
         let mut out = Vec::new();
         for run in norm.split(' ') {
             let chars: Vec<char> = run.chars().collect();
@@ -306,6 +221,7 @@ mod tests {
                 vec!["补缴".into(), "补交".into()],
                 vec!["怎么".into(), "咋".into()],
             ],
+            stopwords: vec!["请问".into(), "的".into(), "吗".into()],
             ..Default::default()
         };
         Analyzer::new(&dict)

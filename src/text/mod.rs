@@ -10,13 +10,17 @@
 mod analyzer;
 pub mod calendar;
 mod mask;
+mod message;
 mod normalize;
 pub mod numbers;
 pub mod scan;
 mod tokenizer;
+pub mod vocabulary;
 
 pub use analyzer::{Analyzer, Tok};
 pub use mask::mask;
+pub use message::Message;
 pub use normalize::normalize;
 pub use scan::WordScanner;
 pub use tokenizer::{merge_overlapping, BigramTokenizer, ReplayTokenizer, ZhTokenizer};
+pub use vocabulary::{contains_any, vocabulary, Vocabulary};

@@ -115,7 +115,11 @@ pub fn fixture_kb(dir: &Path) {
         "医保 医疗保险\n补缴 补交\n社保 社会保险\n",
     );
     write(dir, "dict/domain.toml", FIXTURE_DOMAIN);
+    write(dir, "dict/stopwords.txt", STOPWORDS);
 }
+
+/// The shipped stop words (fixtures segment like the real knowledge base).
+pub const STOPWORDS: &str = include_str!("../../knowledge/dict/stopwords.txt");
 
 pub fn repo_knowledge() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge")

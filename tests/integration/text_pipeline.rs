@@ -13,6 +13,7 @@ fn analyzer() -> Analyzer {
             vec!["怎么".into(), "咋".into()],
             vec!["社保".into(), "社会保险".into()],
         ],
+        stopwords: bujiao::knowledge::parse_stopwords(super::common::STOPWORDS),
         ..Default::default()
     })
 }

@@ -785,7 +785,7 @@ pub async fn article_delete(
     )
 }
 
-/// `GET /v1/admin/dict/{synonyms.txt|user.dict}` → `{"version","text"}` with its `ETag`.
+/// `GET /v1/admin/dict/{synonyms.txt|user.dict|stopwords.txt}` → `{"version","text"}` with its `ETag`.
 pub async fn dict_get(
     State(state): State<AppState>,
     headers: HeaderMap,

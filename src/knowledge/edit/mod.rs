@@ -36,7 +36,7 @@ pub const EDITOR_FAQ_FILE: &str = "faq/editor.toml";
 const EDITOR_FILE_HEADER: &str = "# FAQ entries added with the editors' tools (`bujiao kb add`, `kb import`, the admin API)\n# that share no id prefix or tag with a topic file. Move an entry to its topic file when one fits.\n";
 
 /// The dictionary files editors may replace as a whole.
-pub const DICT_FILES: &[&str] = &["synonyms.txt", "user.dict"];
+pub const DICT_FILES: &[&str] = &["synonyms.txt", "user.dict", "stopwords.txt"];
 
 /// Why an edit was refused.
 #[derive(Debug, thiserror::Error)]
@@ -460,7 +460,7 @@ impl Editor {
             .find(|v| v.record.id == id))
     }
 
-    /// A dictionary file's whole text (`synonyms.txt` or `user.dict`).
+    /// A dictionary file's whole text (one of [`DICT_FILES`]).
     pub fn get_dict(&self, name: &str) -> Result<Versioned<String>, EditError> {
         let rel = dict_path(name)?;
         let path = self.dir.join(&rel);
