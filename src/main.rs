@@ -578,9 +578,16 @@ fn index_build(paths: &Paths) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The snapshot for a one-shot command. An index patched by an earlier publish (approximate
+/// classifier, see `Manifest::patched_entries`) is rebuilt first: `ask`, `search` and `eval` must
+/// give the answers of the knowledge as it is, not of a patch.
 fn open(paths: &Paths) -> Result<Answerer> {
     let (bar, progress) = progress_bar();
     let snap = answer::load_snapshot(paths, &progress).map_err(knowledge_error)?;
+    let snap = match snap.rebuilt_if_patched(&paths.index)? {
+        Some(exact) => exact,
+        None => snap,
+    };
     bar.finish_and_clear();
     Ok(Answerer::new(snap))
 }
@@ -592,6 +599,16 @@ async fn open_bot(paths: &Paths, sessions: &str, ttl: std::time::Duration) -> Re
     config.session_ttl = ttl;
     config.progress = Some(Arc::new(progress));
     let bot = Bot::open(&config).await.map_err(knowledge_error)?;
+    // As in `open`: a one-shot command answers from an exact index.
+    let serving = bot.snapshot();
+    let paths_copy = paths.clone();
+    if let Some(exact) =
+        tokio::task::spawn_blocking(move || serving.rebuilt_if_patched(&paths_copy.index))
+            .await
+            .map_err(|e| anyhow::anyhow!("index rebuild panicked: {e}"))??
+    {
+        bot.engine().answerer().swap(exact);
+    }
     bar.finish_and_clear();
     Ok(bot)
 }

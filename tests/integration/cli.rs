@@ -431,3 +431,53 @@ fn calc_refuses_late_fees_before_the_social_insurance_law() {
         "{err}"
     );
 }
+
+/// A one-shot command after an edit answers from an exact index: the patch an edit of a few
+/// entries makes (approximate classifier, for a server to serve at once) is rebuilt first, so
+/// `ask` and `eval` never measure a patch.
+#[test]
+fn one_shot_commands_rebuild_a_patched_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kb, index) = (dir.path().join("knowledge"), dir.path().join("index"));
+    crate::common::fixture_kb(&kb);
+    let ask = |q: &str| {
+        let out = Command::cargo_bin("bujiao")
+            .unwrap()
+            .env("BUJIAO_KNOWLEDGE_DIR", &kb)
+            .env("BUJIAO_INDEX_DIR", &index)
+            .env_remove("BUJIAO_DATA_DIR")
+            .args(["ask", "--json", q])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let manifest = || -> Value {
+        serde_json::from_str(&std::fs::read_to_string(index.join("CURRENT")).unwrap()).unwrap()
+    };
+    ask("单位被兼并了欠的医保费找谁");
+    let built = manifest();
+    assert_eq!(built["patched_entries"], 0, "{built}");
+    // One entry's answer edited.
+    let faq = crate::common::FIXTURE_FAQ.replace(
+        "由兼并方补缴，医保经办机构与兼并方签订补缴协议。",
+        "由兼并方补缴：医保经办机构与兼并方签订补缴协议。",
+    );
+    std::fs::write(kb.join("faq/fixture.toml"), faq).unwrap();
+    let r = ask("单位被兼并了欠的医保费找谁");
+    assert!(
+        r["text"].as_str().unwrap().starts_with("由兼并方补缴："),
+        "{r}"
+    );
+    let after = manifest();
+    assert_ne!(after["generation"], built["generation"]);
+    assert_ne!(after["fingerprint"], built["fingerprint"]);
+    assert_eq!(
+        after["patched_entries"], 0,
+        "an exact build serves: {after}"
+    );
+}
