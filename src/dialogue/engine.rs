@@ -32,6 +32,7 @@ use crate::session::Sessions;
 use crate::text::Message;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -658,248 +659,21 @@ impl Engine {
             return Reply::error("计算所需的政策数据没有加载，请稍后再试或拨打 12333 咨询。");
         };
         let today = (self.today)();
-        let s = &st.slots;
-        // A place said but not in the policy tables ("内蒙古") is not asked again: the calculation
-        // goes on without local figures, and what they would have given is asked for instead.
-        let unknown_region = s.region.clone().filter(|r| policies.region(r).is_none());
-        let region = s.region.clone().filter(|_| unknown_region.is_none());
-        // "补缴两年" / "还差5年" in a back-payment: whole months of years, said in the result.
-        let months_from_years = s
-            .months
-            .is_none()
-            .then(|| s.repaid_years.or(s.missing_years))
-            .flatten()
-            .and_then(|y| {
-                (y * rust_decimal::Decimal::from(12))
-                    .to_u32()
-                    .map(|m| (y, m))
-            })
-            .filter(|&(y, m)| {
-                m > 0 && rust_decimal::Decimal::from(m) == y * rust_decimal::Decimal::from(12)
-            });
-        // "还差5年" in a retiree top-up: the years paid are the required years minus those.
-        let paid_from_missing =
-            (form == FormKind::RetireeTopup && s.paid_years.is_none() && s.years.is_none())
-                .then_some(s.missing_years)
-                .flatten()
-                .and_then(|missing| {
-                    let required = match s.required_years {
-                        Some(y) => y,
-                        None => {
-                            let t = policies
-                                .region(s.region.as_deref()?)?
-                                .retiree_medical
-                                .as_ref()?;
-                            let g = if t.gendered() {
-                                s.gender?
-                            } else {
-                                Gender::Male
-                            };
-                            rust_decimal::Decimal::from(t.years_for(g))
-                        }
-                    };
-                    (required >= missing).then(|| required - missing)
-                });
-        // "还差5年" when the local rule is not at hand (no city, or no gender where it matters):
-        // the amount needs only the years missing, the base and the rate — not the city or the
-        // gender that would only say how many years are required in all.
-        let missing_only = (form == FormKind::RetireeTopup
-            && paid_from_missing.is_none()
-            && s.paid_years.is_none()
-            && s.years.is_none()
-            && s.required_years.is_none())
-        .then_some(s.missing_years)
-        .flatten()
-        .filter(|m| *m > rust_decimal::Decimal::ZERO)
-        .and_then(|m| {
-            let required = m.ceil();
-            Some((required.to_u32()?, required - m))
-        });
-        let result = match form {
-            FormKind::Contribution => calc::contribution(
-                &calc::ContributionInput {
-                    base: s.base,
-                    rate: s.rate,
-                    months: s
-                        .months
-                        .or(months_from_years.map(|(_, months)| MonthsSpec::Count { months })),
-                    region: region.clone(),
-                    insurance: s.insurance,
-                    category: s.category,
-                    annual_amount: (s.category == Some(Category::Resident))
-                        .then_some(s.amount)
-                        .flatten(),
-                    as_of: Some(today),
-                },
-                policies,
-            ),
-            FormKind::LateFee => calc::late_fee(
-                &calc::LateFeeInput {
-                    amount: s.amount,
-                    days: s.days,
-                    due_date: s.from,
-                    pay_date: s.to,
-                },
-                policies,
-            ),
-            FormKind::RetireeTopup => calc::retiree_topup(
-                &calc::RetireeInput {
-                    // With only the years missing, the local rule's required years and its
-                    // minimum of actual years do not apply: the shortfall is what was said.
-                    region: if missing_only.is_some() {
-                        None
-                    } else {
-                        region.clone()
-                    },
-                    gender: s.gender,
-                    required_years: s
-                        .required_years
-                        .and_then(|y| y.to_u32())
-                        .or(missing_only.map(|(r, _)| r)),
-                    paid_years: s
-                        .paid_years
-                        .or(s.years)
-                        .or(paid_from_missing)
-                        .or(missing_only.map(|(_, p)| p)),
-                    deemed_years: None,
-                    base: s.base,
-                    rate: s.rate,
-                    as_of: Some(today),
-                },
-                policies,
-            ),
-            FormKind::WaitingPeriod => {
-                let category = s.category.or_else(|| {
-                    (s.insurance == Some(Insurance::Medical) && s.gap_years.is_some())
-                        .then_some(Category::Resident)
-                });
-                // An employee's gap said in years ("职工医保断了一年") is a gap of 12 months.
-                let employee_gap = category.is_some_and(|c| c != Category::Resident);
-                let gap_months = match s.months {
-                    Some(MonthsSpec::Count { months }) => Some(months),
-                    _ if employee_gap => s
-                        .gap_years
-                        .map(|y| y * rust_decimal::Decimal::from(12))
-                        .filter(|m| m.fract().is_zero())
-                        .and_then(|m| m.to_u32()),
-                    _ => None,
-                };
-                calc::waiting_period(
-                    &calc::WaitingInput {
-                        category,
-                        region: region.clone(),
-                        gap_years: s.gap_years.or(s.years).and_then(|y| y.to_u32()),
-                        years_repaid: s.repaid_years.and_then(|y| y.to_u32()),
-                        exempt: false,
-                        during_collection_period: false,
-                        pay_date: s.to.or(Some(today)),
-                        gap_from: s.from,
-                        gap_days: s.days,
-                        gap_months,
-                    },
-                    policies,
-                )
-            }
-        };
-        match result {
+        let inferred = Inferred::from_slots(form, &st.slots, policies);
+        match run_calculator(form, &st.slots, &inferred, today, policies) {
             Ok(mut r) => {
-                if let Some(place) = &unknown_region {
-                    r.assumptions.retain(|a| !a.starts_with("未提供参保地区"));
-                    r.assumptions.insert(
-                        0,
-                        format!("暂未收录{place}的政策数据，以上按您提供的数字和全国通用的规定计算，没有按{place}的标准核对。"),
-                    );
-                }
-                if let (FormKind::Contribution, Some((y, m))) = (form, months_from_years) {
-                    r.assumptions
-                        .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
-                }
-                if let (Some(_), Some(m)) = (missing_only, st.slots.missing_years) {
-                    r.assumptions.retain(|a| !a.contains("规定年限"));
-                    r.assumptions.insert(
-                        0,
-                        format!(
-                            "按您说的还差 {} 年（{} 个月）计算；当地规定要缴满多少年、是否另有本地实际缴费年限要求，请向当地医保经办机构核实。",
-                            m.normalize(),
-                            (m * rust_decimal::Decimal::from(12)).ceil().normalize()
-                        ),
-                    );
-                }
-                if let (Some(p), Some(m)) = (paid_from_missing, st.slots.missing_years) {
-                    r.assumptions.insert(
-                        0,
-                        format!(
-                            "按您说的还差 {} 年，推算已缴 {} 年。",
-                            m.normalize(),
-                            p.normalize()
-                        ),
-                    );
-                }
+                inferred.note(form, st.slots.missing_years, &mut r);
                 self.result_reply(st, form, r)
             }
             Err(CalcError::Missing { field, hint }) => {
-                let mut slot = slot_for(form, field);
-                let mut hint = hint;
-                if let (Some(place), SlotName::Region) = (&unknown_region, slot) {
-                    slot = if form == FormKind::RetireeTopup {
-                        SlotName::RequiredYears
-                    } else {
-                        SlotName::Rate
-                    };
-                    hint = format!(
-                        "暂未收录{place}的政策数据，请告诉我{place}规定的{}，可向当地经办机构（社保 12333，医保 12393）查询",
-                        if slot == SlotName::Rate { "缴费比例" } else { "年限" }
-                    );
-                }
-                if st.pending != Some(slot) {
-                    st.failures = 0;
-                }
-                st.pending = Some(slot);
-                // "Which city?" for a rule that depends on the city comes with the cities known.
-                let known = match (form, slot) {
-                    (FormKind::RetireeTopup, SlotName::Region) => {
-                        format!("\n{}", explain::known_retiree_years(Some(policies)))
-                    }
-                    (_, SlotName::Region) => format!("\n{}", explain::known_places(policies)),
-                    _ => String::new(),
-                };
-                let mut r = Reply::new(
-                    ReplyKind::Ask,
-                    format!("{}{}{known}", ask_text(slot, form), hint_suffix(&hint)),
-                );
-                r.slot = Some(slot);
-                r.options = slot_options(slot);
-                r
+                ask_missing(st, form, field, hint, &inferred, policies)
             }
             Err(CalcError::Unsupported(msg)) => {
                 st.form = None;
                 st.pending = None;
                 Reply::new(ReplyKind::Info, msg)
             }
-            Err(e) => {
-                // An invalid value: forget it and ask again, quoting what was wrong.
-                let slot = e.slot().map(|f| slot_for(form, f));
-                if let Some(slot) = slot {
-                    clear_slot(&mut st.slots, slot);
-                    st.pending = Some(slot);
-                    st.failures += 1;
-                    if st.failures >= MAX_FAILURES {
-                        st.form = None;
-                        st.pending = None;
-                        st.failures = 0;
-                        return Reply::new(ReplyKind::Info, format!("{e}\n这一项多次没能确认，先结束这次{}。您可以重新描述，或拨打 12333 咨询。", form.label()));
-                    }
-                    let mut r =
-                        Reply::new(ReplyKind::Ask, format!("{e}\n{}", ask_text(slot, form)));
-                    r.slot = Some(slot);
-                    r.options = slot_options(slot);
-                    r
-                } else {
-                    st.form = None;
-                    st.pending = None;
-                    Reply::new(ReplyKind::Info, e.to_string())
-                }
-            }
+            Err(e) => reask_invalid(st, form, e),
         }
     }
 
@@ -965,6 +739,287 @@ fn uses_only(form: FormKind, s: &Slots) -> bool {
         .filter(|v| !matches!(v, Insurance | Category | Region))
         .collect();
     !values.is_empty() && values.iter().all(|v| inputs.contains(v))
+}
+
+/// What the calculation takes from the conversation beyond the slots as said: a place outside
+/// the policy tables, months from a number of years, years paid from years missing.
+#[derive(Debug, Default)]
+struct Inferred {
+    /// A place said but not in the policy tables ("内蒙古"): not asked again; the calculation
+    /// goes on without local figures, and what they would have given is asked for instead.
+    unknown_region: Option<String>,
+    /// The place to calculate for (a known one).
+    region: Option<String>,
+    /// "补缴两年" / "还差5年" in a back-payment: (years, whole months).
+    months_from_years: Option<(Decimal, u32)>,
+    /// "还差5年" in a retiree top-up with the local rule at hand: the years paid are the
+    /// required years minus those.
+    paid_from_missing: Option<Decimal>,
+    /// "还差5年" when the local rule is not at hand: (required years rounded up, years paid),
+    /// so the amount needs only the years missing, the base and the rate.
+    missing_only: Option<(u32, Decimal)>,
+}
+
+impl Inferred {
+    fn from_slots(form: FormKind, s: &Slots, policies: &PolicySet) -> Inferred {
+        let unknown_region = s.region.clone().filter(|r| policies.region(r).is_none());
+        let region = s.region.clone().filter(|_| unknown_region.is_none());
+        let twelve = Decimal::from(12);
+        let months_from_years = s
+            .months
+            .is_none()
+            .then(|| s.repaid_years.or(s.missing_years))
+            .flatten()
+            .and_then(|y| (y * twelve).to_u32().map(|m| (y, m)))
+            .filter(|&(y, m)| m > 0 && Decimal::from(m) == y * twelve);
+        let topup_without_paid =
+            form == FormKind::RetireeTopup && s.paid_years.is_none() && s.years.is_none();
+        let paid_from_missing = topup_without_paid
+            .then_some(s.missing_years)
+            .flatten()
+            .and_then(|missing| {
+                let required = s
+                    .required_years
+                    .or_else(|| local_required_years(s, policies))?;
+                (required >= missing).then(|| required - missing)
+            });
+        let missing_only =
+            (topup_without_paid && paid_from_missing.is_none() && s.required_years.is_none())
+                .then_some(s.missing_years)
+                .flatten()
+                .filter(|m| *m > Decimal::ZERO)
+                .and_then(|m| {
+                    let required = m.ceil();
+                    Some((required.to_u32()?, required - m))
+                });
+        Inferred {
+            unknown_region,
+            region,
+            months_from_years,
+            paid_from_missing,
+            missing_only,
+        }
+    }
+
+    /// Say in the result's assumptions what was inferred, first.
+    fn note(&self, form: FormKind, missing_years: Option<Decimal>, r: &mut CalcResult) {
+        if let Some(place) = &self.unknown_region {
+            r.assumptions.retain(|a| !a.starts_with("未提供参保地区"));
+            r.assumptions.insert(
+                0,
+                format!("暂未收录{place}的政策数据，以上按您提供的数字和全国通用的规定计算，没有按{place}的标准核对。"),
+            );
+        }
+        if let (FormKind::Contribution, Some((y, m))) = (form, self.months_from_years) {
+            r.assumptions
+                .insert(0, format!("按补缴 {} 年即 {m} 个月计算。", y.normalize()));
+        }
+        if let (Some(_), Some(m)) = (self.missing_only, missing_years) {
+            r.assumptions.retain(|a| !a.contains("规定年限"));
+            r.assumptions.insert(
+                0,
+                format!(
+                    "按您说的还差 {} 年（{} 个月）计算；当地规定要缴满多少年、是否另有本地实际缴费年限要求，请向当地医保经办机构核实。",
+                    m.normalize(),
+                    (m * Decimal::from(12)).ceil().normalize()
+                ),
+            );
+        }
+        if let (Some(p), Some(m)) = (self.paid_from_missing, missing_years) {
+            r.assumptions.insert(
+                0,
+                format!(
+                    "按您说的还差 {} 年，推算已缴 {} 年。",
+                    m.normalize(),
+                    p.normalize()
+                ),
+            );
+        }
+    }
+}
+
+/// The years the local retiree rule requires of this person, when the place (and, where the
+/// rule differs by gender, the gender) is known.
+fn local_required_years(s: &Slots, policies: &PolicySet) -> Option<Decimal> {
+    let t = policies
+        .region(s.region.as_deref()?)?
+        .retiree_medical
+        .as_ref()?;
+    let g = if t.gendered() {
+        s.gender?
+    } else {
+        Gender::Male
+    };
+    Some(Decimal::from(t.years_for(g)))
+}
+
+/// The form's calculator on the slots and what was inferred from them.
+fn run_calculator(
+    form: FormKind,
+    s: &Slots,
+    inferred: &Inferred,
+    today: NaiveDate,
+    policies: &PolicySet,
+) -> std::result::Result<CalcResult, CalcError> {
+    let region = inferred.region.clone();
+    match form {
+        FormKind::Contribution => calc::contribution(
+            &calc::ContributionInput {
+                base: s.base,
+                rate: s.rate,
+                months: s.months.or(inferred
+                    .months_from_years
+                    .map(|(_, months)| MonthsSpec::Count { months })),
+                region,
+                insurance: s.insurance,
+                category: s.category,
+                annual_amount: (s.category == Some(Category::Resident))
+                    .then_some(s.amount)
+                    .flatten(),
+                as_of: Some(today),
+            },
+            policies,
+        ),
+        FormKind::LateFee => calc::late_fee(
+            &calc::LateFeeInput {
+                amount: s.amount,
+                days: s.days,
+                due_date: s.from,
+                pay_date: s.to,
+            },
+            policies,
+        ),
+        FormKind::RetireeTopup => {
+            let missing_only = inferred.missing_only;
+            calc::retiree_topup(
+                &calc::RetireeInput {
+                    // With only the years missing, the local rule's required years and its
+                    // minimum of actual years do not apply: the shortfall is what was said.
+                    region: region.filter(|_| missing_only.is_none()),
+                    gender: s.gender,
+                    required_years: s
+                        .required_years
+                        .and_then(|y| y.to_u32())
+                        .or(missing_only.map(|(r, _)| r)),
+                    paid_years: s
+                        .paid_years
+                        .or(s.years)
+                        .or(inferred.paid_from_missing)
+                        .or(missing_only.map(|(_, p)| p)),
+                    deemed_years: None,
+                    base: s.base,
+                    rate: s.rate,
+                    as_of: Some(today),
+                },
+                policies,
+            )
+        }
+        FormKind::WaitingPeriod => calc::waiting_period(&waiting_input(s, region, today), policies),
+    }
+}
+
+/// The waiting-period calculator's input: a medical gap said in years is a resident's unless
+/// the category says otherwise, and an employee's gap in years is a gap of whole months.
+fn waiting_input(s: &Slots, region: Option<String>, today: NaiveDate) -> calc::WaitingInput {
+    let category = s.category.or_else(|| {
+        (s.insurance == Some(Insurance::Medical) && s.gap_years.is_some())
+            .then_some(Category::Resident)
+    });
+    // An employee's gap said in years ("职工医保断了一年") is a gap of 12 months.
+    let employee_gap = category.is_some_and(|c| c != Category::Resident);
+    let gap_months = match s.months {
+        Some(MonthsSpec::Count { months }) => Some(months),
+        _ if employee_gap => s
+            .gap_years
+            .map(|y| y * Decimal::from(12))
+            .filter(|m| m.fract().is_zero())
+            .and_then(|m| m.to_u32()),
+        _ => None,
+    };
+    calc::WaitingInput {
+        category,
+        region,
+        gap_years: s.gap_years.or(s.years).and_then(|y| y.to_u32()),
+        years_repaid: s.repaid_years.and_then(|y| y.to_u32()),
+        exempt: false,
+        during_collection_period: false,
+        pay_date: s.to.or(Some(today)),
+        gap_from: s.from,
+        gap_days: s.days,
+        gap_months,
+    }
+}
+
+/// A calculator missing an input: ask for it (for a place outside the policy tables, ask for
+/// the local figure instead of the place; for a place-dependent rule, list the places known).
+fn ask_missing(
+    st: &mut State,
+    form: FormKind,
+    field: SlotName,
+    mut hint: String,
+    inferred: &Inferred,
+    policies: &PolicySet,
+) -> Reply {
+    let mut slot = slot_for(form, field);
+    if let (Some(place), SlotName::Region) = (&inferred.unknown_region, slot) {
+        slot = if form == FormKind::RetireeTopup {
+            SlotName::RequiredYears
+        } else {
+            SlotName::Rate
+        };
+        hint = format!(
+            "暂未收录{place}的政策数据，请告诉我{place}规定的{}，可向当地经办机构（社保 12333，医保 12393）查询",
+            if slot == SlotName::Rate { "缴费比例" } else { "年限" }
+        );
+    }
+    if st.pending != Some(slot) {
+        st.failures = 0;
+    }
+    st.pending = Some(slot);
+    // "Which city?" for a rule that depends on the city comes with the cities known.
+    let known = match (form, slot) {
+        (FormKind::RetireeTopup, SlotName::Region) => {
+            format!("\n{}", explain::known_retiree_years(Some(policies)))
+        }
+        (_, SlotName::Region) => format!("\n{}", explain::known_places(policies)),
+        _ => String::new(),
+    };
+    let mut r = Reply::new(
+        ReplyKind::Ask,
+        format!("{}{}{known}", ask_text(slot, form), hint_suffix(&hint)),
+    );
+    r.slot = Some(slot);
+    r.options = slot_options(slot);
+    r
+}
+
+/// An invalid value: forget it and ask again, quoting what was wrong; after
+/// [`MAX_FAILURES`] tries the calculation ends politely instead of looping.
+fn reask_invalid(st: &mut State, form: FormKind, e: CalcError) -> Reply {
+    let Some(slot) = e.slot().map(|f| slot_for(form, f)) else {
+        st.form = None;
+        st.pending = None;
+        return Reply::new(ReplyKind::Info, e.to_string());
+    };
+    clear_slot(&mut st.slots, slot);
+    st.pending = Some(slot);
+    st.failures += 1;
+    if st.failures >= MAX_FAILURES {
+        st.form = None;
+        st.pending = None;
+        st.failures = 0;
+        return Reply::new(
+            ReplyKind::Info,
+            format!(
+                "{e}\n这一项多次没能确认，先结束这次{}。您可以重新描述，或拨打 12333 咨询。",
+                form.label()
+            ),
+        );
+    }
+    let mut r = Reply::new(ReplyKind::Ask, format!("{e}\n{}", ask_text(slot, form)));
+    r.slot = Some(slot);
+    r.options = slot_options(slot);
+    r
 }
 
 /// A short statement of values with no question ("基数按6000", "补12个月", "费率按16%").
