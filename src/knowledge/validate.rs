@@ -111,9 +111,25 @@ pub fn warnings(kb: &Knowledge, today: NaiveDate) -> Vec<Problem> {
 /// Every cross-file problem in `kb` (problems found while loading are reported by `load`).
 pub fn validate(kb: &Knowledge) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut policy_problems: Vec<Problem> = Vec::new();
-    let mut push = |file: &Path, line: usize, msg: String| out.push(Problem::new(file, line, msg));
+    unique_entry_ids(kb, &mut out);
+    let refs = References::of(kb, &mut out);
+    let mut phrasings = HashMap::new();
+    for f in &kb.faqs {
+        check_faq(f, &refs, &mut phrasings, &mut out);
+    }
+    for a in &kb.articles {
+        check_article(a, &refs, &mut out);
+    }
+    policy_sources(kb, &refs, &mut out);
+    out
+}
 
+fn problem(out: &mut Vec<Problem>, file: &Path, line: usize, msg: String) {
+    out.push(Problem::new(file, line, msg));
+}
+
+/// FAQ and article ids: well-formed and unique across both.
+fn unique_entry_ids(kb: &Knowledge, out: &mut Vec<Problem>) {
     let mut ids: HashMap<&str, (&Path, usize)> = HashMap::new();
     let items = kb
         .faqs
@@ -126,14 +142,16 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
         );
     for (id, file, line) in items {
         if !valid_id(id) {
-            push(
+            problem(
+                out,
                 file,
                 line,
                 format!("bad id {id:?}: use lowercase ascii letters, digits and '-'"),
             );
         }
         if let Some((f, l)) = ids.get(id) {
-            push(
+            problem(
+                out,
                 file,
                 line,
                 format!("duplicate id {id:?} (first defined at {}:{l})", f.display()),
@@ -142,186 +160,233 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
             ids.insert(id, (file, line));
         }
     }
+}
 
-    let mut law_ids: HashMap<&str, (&Path, usize)> = HashMap::new();
-    for l in &kb.laws {
-        if let Some((f, line)) = law_ids.insert(&l.id, (&l.file, l.line)) {
-            push(
-                &l.file,
-                l.line,
-                format!(
-                    "duplicate law id {:?} (first defined at {}:{line})",
-                    l.id,
-                    f.display()
-                ),
-            );
+/// What an entry may refer to, by id: laws, documents, and FAQ entries (national or not), so
+/// validation stays linear in the corpus (a 30k-entry corpus took 49 s when every reference
+/// scanned every entry and document).
+struct References<'k> {
+    laws: HashMap<&'k str, (&'k Path, usize)>,
+    docs: HashMap<&'k str, &'k Doc>,
+    /// FAQ id → whether an entry with that id is national.
+    faq_national: HashMap<&'k str, bool>,
+}
+
+impl<'k> References<'k> {
+    /// The lookups, reporting duplicate law and document ids on the way.
+    fn of(kb: &'k Knowledge, out: &mut Vec<Problem>) -> Self {
+        let mut laws: HashMap<&str, (&Path, usize)> = HashMap::new();
+        for l in &kb.laws {
+            if let Some((f, line)) = laws.insert(&l.id, (&l.file, l.line)) {
+                problem(
+                    out,
+                    &l.file,
+                    l.line,
+                    format!(
+                        "duplicate law id {:?} (first defined at {}:{line})",
+                        l.id,
+                        f.display()
+                    ),
+                );
+            }
+        }
+        let mut seen_docs: HashMap<&str, (&Path, usize)> = HashMap::new();
+        let mut docs: HashMap<&str, &Doc> = HashMap::new();
+        for d in &kb.docs {
+            if let Some((f, line)) = seen_docs.insert(&d.id, (&d.file, d.line)) {
+                problem(
+                    out,
+                    &d.file,
+                    d.line,
+                    format!(
+                        "duplicate document id {:?} (first defined at {}:{line})",
+                        d.id,
+                        f.display()
+                    ),
+                );
+            }
+            docs.entry(d.id.as_str()).or_insert(d);
+        }
+        let mut faq_national: HashMap<&str, bool> = HashMap::new();
+        for f in &kb.faqs {
+            let national = f.regions.is_empty();
+            faq_national
+                .entry(f.id.as_str())
+                .and_modify(|n| *n |= national)
+                .or_insert(national);
+        }
+        References {
+            laws,
+            docs,
+            faq_national,
         }
     }
-    let mut doc_ids: HashMap<&str, (&Path, usize)> = HashMap::new();
-    for d in &kb.docs {
-        if let Some((f, line)) = doc_ids.insert(&d.id, (&d.file, d.line)) {
-            push(
-                &d.file,
-                d.line,
-                format!(
-                    "duplicate document id {:?} (first defined at {}:{line})",
-                    d.id,
-                    f.display()
-                ),
-            );
-        }
-    }
 
-    // Lookups by id, so validation stays linear in the corpus (a 30k-entry corpus took 49 s
-    // when every reference scanned every entry and document).
-    let mut docs_by_id: HashMap<&str, &Doc> = HashMap::new();
-    for d in &kb.docs {
-        docs_by_id.entry(d.id.as_str()).or_insert(d);
-    }
-    let mut faq_national: HashMap<&str, bool> = HashMap::new();
-    for f in &kb.faqs {
-        let national = f.regions.is_empty();
-        faq_national
-            .entry(f.id.as_str())
-            .and_modify(|n| *n |= national)
-            .or_insert(national);
-    }
-    let resolve = |r: &str| -> Result<Option<&Doc>, String> {
+    /// The document a `law:`/`doc:` reference names (`None` for a law), or why it is wrong.
+    fn resolve(&self, r: &str) -> Result<Option<&'k Doc>, String> {
         match r.split_once(':') {
-            Some(("law", id)) if law_ids.contains_key(id) => Ok(None),
-            Some(("doc", id)) if doc_ids.contains_key(id) => Ok(docs_by_id.get(id).copied()),
+            Some(("law", id)) if self.laws.contains_key(id) => Ok(None),
+            Some(("doc", id)) if self.docs.contains_key(id) => Ok(self.docs.get(id).copied()),
             Some(("law", _)) | Some(("doc", _)) => Err(format!("unknown source reference {r:?}")),
             _ => Err(format!(
                 "bad source reference {r:?} (expected law:<id> or doc:<id>)"
             )),
         }
-    };
-    let check_sources = |sources: &[String],
-                         regions: &[String],
-                         file: &Path,
-                         line: usize,
-                         what: &str,
-                         push: &mut dyn FnMut(&Path, usize, String)| {
+    }
+
+    /// An entry's sources: present, resolvable, and for a regional entry at least one regional
+    /// document (naming its region and year).
+    fn check_sources(
+        &self,
+        sources: &[String],
+        regions: &[String],
+        (file, line, what): (&Path, usize, &str),
+        out: &mut Vec<Problem>,
+    ) {
         if sources.is_empty() {
-            push(file, line, format!("{what} has no sources"));
+            problem(out, file, line, format!("{what} has no sources"));
         }
         let mut regional_doc = false;
         for s in sources {
-            match resolve(s) {
+            match self.resolve(s) {
                 Ok(Some(doc)) if doc.region.is_some() => regional_doc = true,
                 Ok(_) => {}
-                Err(msg) => push(file, line, format!("{what}: {msg}")),
+                Err(msg) => problem(out, file, line, format!("{what}: {msg}")),
             }
         }
         if !regions.is_empty() && !regional_doc {
-            push(file, line, format!("{what} is regional ({}) but cites no regional document naming its region and year", regions.join("、")));
+            problem(out, file, line, format!("{what} is regional ({}) but cites no regional document naming its region and year", regions.join("、")));
         }
-    };
+    }
+}
 
-    let mut phrasings: HashMap<String, (&str, &Path, usize)> = HashMap::new();
-    for f in &kb.faqs {
-        let what = format!("faq {}", f.id);
-        if f.question.trim().is_empty() {
-            push(&f.file, f.line, format!("{what} has an empty question"));
+/// One FAQ entry: its text, dates, similar questions, sources and links to other entries.
+fn check_faq<'k>(
+    f: &'k Faq,
+    refs: &References<'k>,
+    phrasings: &mut HashMap<String, (&'k str, &'k Path, usize)>,
+    out: &mut Vec<Problem>,
+) {
+    let what = format!("faq {}", f.id);
+    let mut push = |msg: String| problem(out, &f.file, f.line, msg);
+    if f.question.trim().is_empty() {
+        push(format!("{what} has an empty question"));
+    }
+    if f.answer.trim().is_empty() {
+        push(format!("{what} has an empty answer"));
+    }
+    if let Some(w) = bare_opening(&f.answer) {
+        push(format!("{what}: the answer opens with a bare \"{w}\"; open with a conclusion that holds for the standard question and every similar one (\"声明无效，单位仍须补缴\", not \"不能\")"));
+    }
+    if f.expires.is_some_and(|e| e < f.effective) {
+        push(format!("{what}: `expires` is before `effective`"));
+    }
+    if f.similar.len() < MIN_SIMILAR {
+        push(format!(
+            "{what} has {} similar questions, needs at least {MIN_SIMILAR}",
+            f.similar.len()
+        ));
+    }
+    for old in &f.supersedes {
+        if old == &f.id || !refs.faq_national.contains_key(old.as_str()) {
+            push(format!(
+                "{what} supersedes {old:?}, which is not another FAQ entry"
+            ));
         }
-        if f.answer.trim().is_empty() {
-            push(&f.file, f.line, format!("{what} has an empty answer"));
+    }
+    if !f.localizes.is_empty() && f.regions.is_empty() {
+        push(format!(
+            "{what} localizes national entries but names no region"
+        ));
+    }
+    for national in &f.localizes {
+        if refs.faq_national.get(national.as_str()) != Some(&true) {
+            push(format!(
+                "{what} localizes {national:?}, which is not a national FAQ entry"
+            ));
         }
-        if let Some(w) = bare_opening(&f.answer) {
-            push(
+    }
+    refs.check_sources(&f.sources, &f.regions, (&f.file, f.line, &what), out);
+    unique_phrasings(f, &what, phrasings, out);
+}
+
+/// No question asked twice: within an entry, or under two entries.
+fn unique_phrasings<'k>(
+    f: &'k Faq,
+    what: &str,
+    phrasings: &mut HashMap<String, (&'k str, &'k Path, usize)>,
+    out: &mut Vec<Problem>,
+) {
+    for q in std::iter::once(&f.question).chain(&f.similar) {
+        let key = phrasing_key(q);
+        if key.is_empty() {
+            problem(
+                out,
                 &f.file,
                 f.line,
-                format!("{what}: the answer opens with a bare \"{w}\"; open with a conclusion that holds for the standard question and every similar one (\"声明无效，单位仍须补缴\", not \"不能\")"),
+                format!("{what} has an empty similar question"),
             );
+            continue;
         }
-        if f.expires.is_some_and(|e| e < f.effective) {
-            push(
-                &f.file,
-                f.line,
-                format!("{what}: `expires` is before `effective`"),
-            );
-        }
-        if f.similar.len() < MIN_SIMILAR {
-            push(
+        match phrasings.get(&key) {
+            Some((other, file, line)) if *other != f.id => problem(
+                out,
                 &f.file,
                 f.line,
                 format!(
-                    "{what} has {} similar questions, needs at least {MIN_SIMILAR}",
-                    f.similar.len()
+                    "{what}: question {q:?} also appears under {other} ({}:{line})",
+                    file.display()
                 ),
-            );
-        }
-        check_sources(&f.sources, &f.regions, &f.file, f.line, &what, &mut push);
-        for old in &f.supersedes {
-            if old == &f.id || !faq_national.contains_key(old.as_str()) {
-                push(
-                    &f.file,
-                    f.line,
-                    format!("{what} supersedes {old:?}, which is not another FAQ entry"),
-                );
-            }
-        }
-        if !f.localizes.is_empty() && f.regions.is_empty() {
-            push(
+            ),
+            Some(_) => problem(
+                out,
                 &f.file,
                 f.line,
-                format!("{what} localizes national entries but names no region"),
-            );
-        }
-        for national in &f.localizes {
-            if faq_national.get(national.as_str()) != Some(&true) {
-                push(
-                    &f.file,
-                    f.line,
-                    format!("{what} localizes {national:?}, which is not a national FAQ entry"),
-                );
-            }
-        }
-        for q in std::iter::once(&f.question).chain(&f.similar) {
-            let key = phrasing_key(q);
-            if key.is_empty() {
-                push(
-                    &f.file,
-                    f.line,
-                    format!("{what} has an empty similar question"),
-                );
-                continue;
-            }
-            match phrasings.get(&key) {
-                Some((other, file, line)) if *other != f.id => push(
-                    &f.file,
-                    f.line,
-                    format!(
-                        "{what}: question {q:?} also appears under {other} ({}:{line})",
-                        file.display()
-                    ),
-                ),
-                Some(_) => push(
-                    &f.file,
-                    f.line,
-                    format!("{what}: question {q:?} is listed twice"),
-                ),
-                None => {
-                    phrasings.insert(key, (&f.id, &f.file, f.line));
-                }
+                format!("{what}: question {q:?} is listed twice"),
+            ),
+            None => {
+                phrasings.insert(key, (&f.id, &f.file, f.line));
             }
         }
     }
-    // Policy tables cite their figures' sources too; `law:`/`doc:` ones must resolve.
+}
+
+/// One article: title, body, dates and sources.
+fn check_article(a: &Article, refs: &References, out: &mut Vec<Problem>) {
+    let what = format!("article {}", a.id);
+    if a.title.trim().is_empty() {
+        problem(out, &a.file, a.line, format!("{what} has an empty title"));
+    }
+    if a.body.trim().is_empty() {
+        problem(out, &a.file, a.line, format!("{what} has an empty body"));
+    }
+    if a.expires.is_some_and(|e| e < a.effective) {
+        problem(
+            out,
+            &a.file,
+            a.line,
+            format!("{what}: `expires` is before `effective`"),
+        );
+    }
+    refs.check_sources(&a.sources, &a.regions, (&a.file, a.line, &what), out);
+}
+
+/// Policy tables cite their figures' sources too; `law:`/`doc:` ones must resolve.
+fn policy_sources(kb: &Knowledge, refs: &References, out: &mut Vec<Problem>) {
     for pf in &kb.policies {
         let Ok(value) = pf.text.parse::<toml::Table>() else {
             continue; // syntax problems are reported by the policy loader
         };
-        let mut refs = Vec::new();
-        collect_sources(&toml::Value::Table(value), &mut refs);
-        for r in refs {
-            if (r.starts_with("law:") || r.starts_with("doc:")) && resolve(&r).is_err() {
+        let mut found = Vec::new();
+        collect_sources(&toml::Value::Table(value), &mut found);
+        for r in found {
+            if (r.starts_with("law:") || r.starts_with("doc:")) && refs.resolve(&r).is_err() {
                 let line = pf
                     .text
                     .find(&format!("\"{r}\""))
                     .map(|at| pf.text[..at].matches('\n').count() + 1)
                     .unwrap_or(1);
-                policy_problems.push(Problem::policy(
+                out.push(Problem::policy(
                     &pf.file,
                     line,
                     format!("unknown source reference {r:?}"),
@@ -329,25 +394,6 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
             }
         }
     }
-    for a in &kb.articles {
-        let what = format!("article {}", a.id);
-        if a.title.trim().is_empty() {
-            push(&a.file, a.line, format!("{what} has an empty title"));
-        }
-        if a.body.trim().is_empty() {
-            push(&a.file, a.line, format!("{what} has an empty body"));
-        }
-        if a.expires.is_some_and(|e| e < a.effective) {
-            push(
-                &a.file,
-                a.line,
-                format!("{what}: `expires` is before `effective`"),
-            );
-        }
-        check_sources(&a.sources, &a.regions, &a.file, a.line, &what, &mut push);
-    }
-    out.extend(policy_problems);
-    out
 }
 
 /// Every string under a `source` key, anywhere in a policy table.
