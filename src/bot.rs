@@ -89,23 +89,20 @@ pub struct On<'a> {
 impl On<'_> {
     /// One dialogue turn.
     pub async fn handle(&self, session: &str, text: &str) -> Reply {
-        self.bot
-            .turn(self.channel, session, None, Input::Text(text.to_string()))
-            .await
-            .unwrap_or_else(duplicate_reply)
+        let turn = self.bot.turn(
+            self.channel,
+            session,
+            Untracked,
+            Input::Text(text.to_string()),
+        );
+        turn.await.unwrap_or_else(|never| match never {})
     }
 
     /// A button press: an option id from an earlier reply.
     pub async fn press(&self, session: &str, option_id: &str) -> Reply {
-        self.bot
-            .turn(
-                self.channel,
-                session,
-                None,
-                Input::Press(option_id.to_string()),
-            )
-            .await
-            .unwrap_or_else(duplicate_reply)
+        let input = Input::Press(option_id.to_string());
+        let turn = self.bot.turn(self.channel, session, Untracked, input);
+        turn.await.unwrap_or_else(|never| match never {})
     }
 
     /// A channel update with its id: `None` when this id was already applied to this
@@ -117,8 +114,9 @@ impl On<'_> {
         input: Input,
     ) -> Option<Reply> {
         self.bot
-            .turn(self.channel, session, Some(update_id), input)
+            .turn(self.channel, session, Tracked(update_id), input)
             .await
+            .ok()
     }
 
     /// A one-shot question: no session is read or written.
@@ -600,28 +598,28 @@ impl Bot {
 
     /// Lock, load, run the turn on the blocking pool, remember the update id, save; then record
     /// it (a redelivered update is neither answered nor recorded).
-    async fn turn(
+    async fn turn<D: Delivery>(
         &self,
         channel: Channel,
         session: &str,
-        update: Option<i64>,
+        delivery: D,
         input: Input,
-    ) -> Option<Reply> {
+    ) -> std::result::Result<Reply, D::Duplicate> {
         let recorded = input.clone();
-        let reply = self.turn_unrecorded(session, update, input).await?;
+        let reply = self.turn_unrecorded(session, delivery, input).await?;
         self.record(channel, &recorded, &reply);
-        Some(reply)
+        Ok(reply)
     }
 
-    async fn turn_unrecorded(
+    async fn turn_unrecorded<D: Delivery>(
         &self,
         session: &str,
-        update: Option<i64>,
+        delivery: D,
         input: Input,
-    ) -> Option<Reply> {
+    ) -> std::result::Result<Reply, D::Duplicate> {
         if let Input::Text(text) = &input {
             if let Some(r) = too_long(text) {
-                return Some(r);
+                return Ok(r);
             }
         }
         let sessions = self.sessions();
@@ -633,12 +631,7 @@ impl Bot {
                 (State::default(), LoadStatus::Fresh)
             }
         };
-        if let Some(id) = update {
-            if state.seen_updates.contains(&id) {
-                tracing::info!(session = %log_id(session), update = id, "update already applied; not answering again");
-                return None;
-            }
-        }
+        delivery.check(session, &state.seen_updates)?;
         let seen = state.seen_updates.clone();
         let engine = self.engine.clone();
         let joined = tokio::task::spawn_blocking(move || {
@@ -654,14 +647,14 @@ impl Bot {
             Ok(done) => done,
             Err(e) => {
                 tracing::error!(session = %log_id(session), error = %e, "dialogue turn panicked");
-                return Some(internal_error_reply());
+                return Ok(internal_error_reply());
             }
         };
         // A reset inside the turn forgets the conversation, not which updates were applied.
         if state.seen_updates.is_empty() {
             state.seen_updates = seen;
         }
-        if let Some(id) = update {
+        if let Some(id) = delivery.id() {
             state.seen_updates.push(id);
             let excess = state.seen_updates.len().saturating_sub(SEEN_UPDATES);
             state.seen_updates.drain(..excess);
@@ -675,7 +668,7 @@ impl Bot {
         // Released before the reply goes out, so a process killed after replying leaves no turn
         // lock to hold up the conversation after a restart.
         guard.release().await;
-        Some(reply)
+        Ok(reply)
     }
 }
 
@@ -761,9 +754,47 @@ fn internal_error_reply() -> Reply {
     Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
 }
 
-/// `handle`/`press` never carry an update id, so they are never duplicates; kept total anyway.
-fn duplicate_reply() -> Reply {
-    Reply::new(ReplyKind::Info, "这条消息已经回复过了。")
+/// How a turn treats redelivery. `handle`/`press` carry no update id and cannot be duplicates
+/// (their `Duplicate` is uninhabited, so no reply for the impossible case is needed); a channel
+/// update's id is checked against the ids the conversation already applied.
+trait Delivery: Send {
+    type Duplicate;
+    fn id(&self) -> Option<i64>;
+    /// `Err` when this delivery was applied to the conversation already.
+    fn check(&self, session: &str, seen: &[i64]) -> std::result::Result<(), Self::Duplicate>;
+}
+
+/// A message with no update id (`handle`, `press`).
+struct Untracked;
+
+impl Delivery for Untracked {
+    type Duplicate = std::convert::Infallible;
+    fn id(&self) -> Option<i64> {
+        None
+    }
+    fn check(&self, _: &str, _: &[i64]) -> std::result::Result<(), Self::Duplicate> {
+        Ok(())
+    }
+}
+
+/// A channel update with its id (`handle_update`).
+struct Tracked(i64);
+
+/// The update was applied to the conversation already: not answered again.
+struct AlreadyApplied;
+
+impl Delivery for Tracked {
+    type Duplicate = AlreadyApplied;
+    fn id(&self) -> Option<i64> {
+        Some(self.0)
+    }
+    fn check(&self, session: &str, seen: &[i64]) -> std::result::Result<(), AlreadyApplied> {
+        if seen.contains(&self.0) {
+            tracing::info!(session = %log_id(session), update = self.0, "update already applied; not answering again");
+            return Err(AlreadyApplied);
+        }
+        Ok(())
+    }
 }
 
 /// A session id as it may appear in logs: channel prefix kept, the rest replaced by a stable
