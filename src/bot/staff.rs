@@ -417,12 +417,7 @@ fn sources(snap: &Snapshot, e: &Entry) -> Vec<SourceInfo> {
 fn expired(snap: &Snapshot, e: &Entry, today: NaiveDate) -> bool {
     let expires = match e.kind {
         Kind::Faq => snap.kb.faq(&e.id).and_then(|f| f.expires),
-        Kind::Article => snap
-            .kb
-            .articles
-            .iter()
-            .find(|a| a.id == e.id)
-            .and_then(|a| a.expires),
+        Kind::Article => snap.kb.article(&e.id).and_then(|a| a.expires),
         Kind::Law => None,
     };
     match expires {

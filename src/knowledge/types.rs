@@ -269,11 +269,53 @@ pub struct Knowledge {
     pub fingerprint: String,
     /// The directory the files were loaded from (empty for a knowledge base built in memory).
     pub root: PathBuf,
+    /// Positions of FAQ entries and articles by id, built on first lookup (see [`Knowledge::faq`]).
+    pub by_id: std::sync::OnceLock<ById>,
+}
+
+/// Positions in [`Knowledge::faqs`] and [`Knowledge::articles`] by id (the first of a duplicated
+/// id, as a linear scan finds it).
+#[derive(Debug, Clone, Default)]
+pub struct ById {
+    faqs: std::collections::HashMap<String, usize>,
+    articles: std::collections::HashMap<String, usize>,
 }
 
 impl Knowledge {
+    fn by_id(&self) -> &ById {
+        self.by_id.get_or_init(|| {
+            let mut ids = ById::default();
+            for (i, f) in self.faqs.iter().enumerate() {
+                ids.faqs.entry(f.id.clone()).or_insert(i);
+            }
+            for (i, a) in self.articles.iter().enumerate() {
+                ids.articles.entry(a.id.clone()).or_insert(i);
+            }
+            ids
+        })
+    }
+
+    /// The FAQ entry with this id, by lookup: staff search asks this for every hit. The vectors
+    /// are public, so a position is checked before it is trusted; a knowledge base changed after
+    /// its first lookup falls back to a scan rather than answering from a stale table.
     pub fn faq(&self, id: &str) -> Option<&Faq> {
-        self.faqs.iter().find(|f| f.id == id)
+        match self.by_id().faqs.get(id).and_then(|&i| self.faqs.get(i)) {
+            Some(f) if f.id == id => Some(f),
+            _ => self.faqs.iter().find(|f| f.id == id),
+        }
+    }
+
+    /// The article with this id (as [`Knowledge::faq`]).
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        match self
+            .by_id()
+            .articles
+            .get(id)
+            .and_then(|&i| self.articles.get(i))
+        {
+            Some(a) if a.id == id => Some(a),
+            _ => self.articles.iter().find(|a| a.id == id),
+        }
     }
 
     pub fn extra_file(&self, rel: &str) -> Option<&str> {
