@@ -13,7 +13,10 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use toml::Spanned;
 
-use super::raw::{NumText, RawCite, RawFile, S};
+use super::raw::{
+    NumText, RawBase, RawCite, RawFile, RawGapRule, RawLateFee, RawRate, RawResidentWaiting,
+    RawRetiree, RawWage, S,
+};
 use super::{
     name_key, AverageWage, BaseRange, Cite, Confidence, GapEffect, GapRule, GapScope, LateFeeRule,
     PolicyProblem, PolicySet, RateEntry, RateKind, RegionPolicy, ResidentWaiting, RetireeMedical,
@@ -79,75 +82,100 @@ impl PolicySet {
                 parsed.push(p);
             }
         }
-        // Names must be unique across files.
-        let mut index: HashMap<String, (usize, String)> = HashMap::new();
-        for (i, (policy, spans)) in parsed.iter().enumerate() {
-            let names = std::iter::once(&policy.region).chain(policy.aliases.iter());
-            for (name, line) in names.zip(spans.iter()) {
-                let key = name_key(name);
-                match index.get(&key) {
-                    Some((j, other)) if *j != i => problems.push(PolicyProblem {
-                        file: policy.file.clone(),
-                        line: *line,
-                        message: format!(
-                            "duplicate region name or alias \"{name}\" (also in {other})"
-                        ),
-                    }),
-                    Some(_) => {}
-                    None => {
-                        index.insert(key, (i, policy.file.clone()));
-                    }
-                }
-            }
-        }
-        let nationals: Vec<usize> = parsed
-            .iter()
-            .enumerate()
-            .filter(|(_, (p, _))| p.national)
-            .map(|(i, _)| i)
-            .collect();
-        match nationals.len() {
-            1 => {}
-            0 => problems.push(PolicyProblem {
-                file: "national.toml".into(),
-                line: 0,
-                message: "no national defaults: one file must have `national = true`".into(),
-            }),
-            _ => {
-                for &i in &nationals[1..] {
-                    problems.push(PolicyProblem {
-                        file: parsed[i].0.file.clone(),
-                        line: 1,
-                        message: "more than one file has `national = true`".into(),
-                    });
-                }
-            }
-        }
+        let index = index_names(&parsed, &mut problems);
+        let nationals = national_files(&parsed, &mut problems);
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems);
         }
-        let national_at = nationals[0];
-        let mut national = None;
-        let mut regions = Vec::new();
-        let mut position = HashMap::new();
-        for (i, (policy, _)) in parsed.into_iter().enumerate() {
-            if i == national_at {
-                national = Some(policy);
-            } else {
-                position.insert(i, regions.len());
-                regions.push(policy);
+        Ok(assemble(parsed, index, nationals[0]))
+    }
+}
+
+/// A parsed file: its policy and the lines of its region name and aliases.
+type Parsed = (RegionPolicy, Vec<usize>);
+
+/// Names must be unique across files: indexes every region name and alias by its key (to the
+/// file's position and label) and reports a name another file already has, at its line.
+fn index_names(
+    parsed: &[Parsed],
+    problems: &mut Vec<PolicyProblem>,
+) -> HashMap<String, (usize, String)> {
+    let mut index: HashMap<String, (usize, String)> = HashMap::new();
+    for (i, (policy, spans)) in parsed.iter().enumerate() {
+        let names = std::iter::once(&policy.region).chain(policy.aliases.iter());
+        for (name, line) in names.zip(spans.iter()) {
+            let key = name_key(name);
+            match index.get(&key) {
+                Some((j, other)) if *j != i => problems.push(PolicyProblem {
+                    file: policy.file.clone(),
+                    line: *line,
+                    message: format!("duplicate region name or alias \"{name}\" (also in {other})"),
+                }),
+                Some(_) => {}
+                None => {
+                    index.insert(key, (i, policy.file.clone()));
+                }
             }
         }
-        let index = index
-            .into_iter()
-            .filter_map(|(k, (i, _))| position.get(&i).map(|&r| (k, r)))
-            .collect();
-        Ok(PolicySet {
-            regions,
-            national: national.expect("national found above"),
-            index,
-        })
+    }
+    index
+}
+
+/// The positions of the files marked `national = true`; exactly one must be.
+fn national_files(parsed: &[Parsed], problems: &mut Vec<PolicyProblem>) -> Vec<usize> {
+    let nationals: Vec<usize> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(_, (p, _))| p.national)
+        .map(|(i, _)| i)
+        .collect();
+    match nationals.len() {
+        1 => {}
+        0 => problems.push(PolicyProblem {
+            file: "national.toml".into(),
+            line: 0,
+            message: "no national defaults: one file must have `national = true`".into(),
+        }),
+        _ => {
+            for &i in &nationals[1..] {
+                problems.push(PolicyProblem {
+                    file: parsed[i].0.file.clone(),
+                    line: 1,
+                    message: "more than one file has `national = true`".into(),
+                });
+            }
+        }
+    }
+    nationals
+}
+
+/// The set from files without problems: the national defaults apart, the regions in file order,
+/// and the name index pointing at region positions.
+fn assemble(
+    parsed: Vec<Parsed>,
+    index: HashMap<String, (usize, String)>,
+    national_at: usize,
+) -> PolicySet {
+    let mut national = None;
+    let mut regions = Vec::new();
+    let mut position = HashMap::new();
+    for (i, (policy, _)) in parsed.into_iter().enumerate() {
+        if i == national_at {
+            national = Some(policy);
+        } else {
+            position.insert(i, regions.len());
+            regions.push(policy);
+        }
+    }
+    let index = index
+        .into_iter()
+        .filter_map(|(k, (i, _))| position.get(&i).map(|&r| (k, r)))
+        .collect();
+    PolicySet {
+        regions,
+        national: national.expect("national found above"),
+        index,
     }
 }
 
@@ -376,7 +404,7 @@ fn required<'a, T>(ctx: &mut Ctx, v: &'a Option<S<T>>, at: usize, what: &str) ->
 }
 
 /// Parses one file; returns the policy and the 1-based lines of its region name and aliases.
-fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
+fn parse_file(ctx: &mut Ctx) -> Option<Parsed> {
     let raw: RawFile = match toml::from_str(ctx.text) {
         Ok(r) => r,
         Err(e) => {
@@ -386,25 +414,7 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
         }
     };
     let before = ctx.problems.len();
-    let region = raw.region.get_ref().trim().to_string();
-    if region.is_empty() {
-        ctx.err(raw.region.span().start, "region: must not be empty");
-    }
-    let mut name_lines = vec![ctx.line(raw.region.span().start)];
-    let mut aliases = Vec::new();
-    for a in &raw.aliases {
-        let name = a.get_ref().trim().to_string();
-        if name.is_empty() {
-            ctx.err(a.span().start, "aliases: empty alias");
-            continue;
-        }
-        if aliases.contains(&name) || name == region {
-            ctx.err(a.span().start, format!("aliases: \"{name}\" listed twice"));
-            continue;
-        }
-        name_lines.push(ctx.line(a.span().start));
-        aliases.push(name);
-    }
+    let (region, aliases, name_lines) = parse_names(ctx, &raw);
     let year = *raw.year.get_ref();
     if !(2000..=2100).contains(&year) {
         ctx.err(
@@ -413,370 +423,26 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
         );
     }
     let (valid_from, valid_to) = ctx.range(&raw.valid_from, &raw.valid_to);
-
-    let mut average_wages = Vec::new();
-    for w in &raw.average_wage {
-        let at = w.span().start;
-        let r = w.get_ref();
-        let monthly =
-            required(ctx, &r.monthly, at, "monthly").and_then(|m| ctx.money(m, "monthly"));
-        let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
-        let cite = ctx.cite(at, &r.cite(), "average_wage");
-        if let (Some(monthly), Some(cite)) = (monthly, cite) {
-            average_wages.push(AverageWage {
-                monthly,
-                valid_from: f,
-                valid_to: t,
-                note: r.note.clone(),
-                cite,
-            });
-        }
-    }
-
-    let mut bases = Vec::new();
-    for b in &raw.base {
-        let at = b.span().start;
-        let r = b.get_ref();
-        if r.categories.is_empty() {
-            ctx.err(at, "base: missing `categories`");
-        }
-        let categories: Vec<Category> = r
-            .categories
-            .iter()
-            .filter_map(|c| ctx.category(c))
-            .collect();
-        let insurances: Vec<Insurance> = r
-            .insurances
-            .iter()
-            .filter_map(|i| ctx.insurance(i))
-            .collect();
-        let floor = r.floor.as_ref().and_then(|v| ctx.money(v, "floor"));
-        let ceiling = r.ceiling.as_ref().and_then(|v| ctx.money(v, "ceiling"));
-        if r.floor.is_none() && r.ceiling.is_none() {
-            ctx.err(at, "base: give a `floor`, a `ceiling` or both");
-        }
-        if let (Some(f), Some(c)) = (floor, ceiling) {
-            if f > c {
-                let cat = r.ceiling.as_ref().map(|c| c.span().start).unwrap_or(at);
-                ctx.err(cat, format!("base: floor {f} is above ceiling {c}"));
-            }
-        }
-        let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
-        let cite = ctx.cite(at, &r.cite(), "base");
-        if let Some(cite) = cite {
-            bases.push(BaseRange {
-                categories,
-                insurances,
-                floor,
-                ceiling,
-                valid_from: f,
-                valid_to: t,
-                note: r.note.clone(),
-                cite,
-            });
-        }
-    }
-
-    let mut rates: Vec<RateEntry> = Vec::new();
-    for rt in &raw.rate {
-        let at = rt.span().start;
-        let r = rt.get_ref();
-        let insurance = required(ctx, &r.insurance, at, "insurance").and_then(|v| ctx.insurance(v));
-        let category = required(ctx, &r.category, at, "category").and_then(|v| ctx.category(v));
-        let employer = r.employer.as_ref().and_then(|v| ctx.rate(v, "employer"));
-        let personal = r.personal.as_ref().and_then(|v| ctx.rate(v, "personal"));
-        let total = r.total.as_ref().and_then(|v| ctx.rate(v, "total"));
-        let fixed_monthly = r
-            .fixed_monthly
-            .as_ref()
-            .and_then(|v| ctx.money(v, "fixed_monthly"));
-        let fixed_annual = r
-            .fixed_annual
-            .as_ref()
-            .and_then(|v| ctx.money(v, "fixed_annual"));
-        let personal_account = r
-            .personal_account
-            .as_ref()
-            .and_then(|v| ctx.rate(v, "personal_account"));
-        let forms = [
-            r.employer.is_some() || r.personal.is_some(),
-            r.total.is_some(),
-            r.fixed_monthly.is_some(),
-            r.fixed_annual.is_some(),
-        ]
+    let average_wages = raw
+        .average_wage
         .iter()
-        .filter(|x| **x)
-        .count();
-        if forms != 1 {
-            ctx.err(
-                at,
-                "rate: give exactly one of employer+personal, total, fixed_monthly or fixed_annual",
-            );
-        }
-        if (r.employer.is_some()) != (r.personal.is_some()) {
-            ctx.err(at, "rate: employer and personal shares go together");
-        }
-        let kind = match (employer, personal, total, fixed_monthly, fixed_annual) {
-            (Some(e), Some(p), None, None, None) => {
-                if e + p > Decimal::ONE {
-                    ctx.err(at, "rate: employer + personal is over 100%");
-                }
-                Some(RateKind::Split {
-                    employer: e,
-                    personal: p,
-                })
-            }
-            (None, None, Some(t), None, None) => Some(RateKind::Total(t)),
-            (None, None, None, Some(m), None) => Some(RateKind::FixedMonthly(m)),
-            (None, None, None, None, Some(a)) => Some(RateKind::FixedAnnual(a)),
-            _ => None,
-        };
-        if let (Some(pa), Some(k)) = (personal_account, kind) {
-            let limit = match k {
-                RateKind::Split { employer, personal } => employer + personal,
-                RateKind::Total(t) => t,
-                _ => Decimal::ZERO,
-            };
-            if pa > limit {
-                let span = r
-                    .personal_account
-                    .as_ref()
-                    .map(|v| v.span().start)
-                    .unwrap_or(at);
-                ctx.err(span, "personal_account: larger than the rate it is part of");
-            }
-        }
-        let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
-        let cite = ctx.cite(at, &r.cite(), "rate");
-        if let (Some(insurance), Some(category), Some(kind), Some(cite)) =
-            (insurance, category, kind, cite)
-        {
-            let overlaps = rates.iter().any(|o| {
-                o.insurance == insurance
-                    && o.category == category
-                    && o.valid_from.unwrap_or(NaiveDate::MIN) <= t.unwrap_or(NaiveDate::MAX)
-                    && f.unwrap_or(NaiveDate::MIN) <= o.valid_to.unwrap_or(NaiveDate::MAX)
-            });
-            if overlaps {
-                ctx.err(at, "rate: overlaps another rate for the same insurance and category; give valid_from/valid_to");
-            }
-            rates.push(RateEntry {
-                insurance,
-                category,
-                kind,
-                personal_account,
-                valid_from: f,
-                valid_to: t,
-                note: r.note.clone(),
-                cite,
-            });
-        }
-    }
-
-    let retiree_medical = raw.retiree_medical.as_ref().and_then(|rm| {
-        let at = rm.span().start;
-        let r = rm.get_ref();
-        let years = r.years.as_ref().and_then(|v| ctx.count(v, "years", 50));
-        let male = r
-            .male_years
-            .as_ref()
-            .and_then(|v| ctx.count(v, "male_years", 50));
-        let female = r
-            .female_years
-            .as_ref()
-            .and_then(|v| ctx.count(v, "female_years", 50));
-        let (male, female) = match (r.years.is_some(), male, female) {
-            (true, None, None) if r.male_years.is_none() && r.female_years.is_none() => {
-                (years?, years?)
-            }
-            (false, Some(m), Some(f)) => (m, f),
-            _ => {
-                ctx.err(
-                    at,
-                    "retiree_medical: give either `years` or both `male_years` and `female_years`",
-                );
-                return None;
-            }
-        };
-        if male == 0 || female == 0 {
-            ctx.err(at, "retiree_medical: required years must be positive");
-        }
-        let min_actual_years = r
-            .min_actual_years
-            .as_ref()
-            .and_then(|v| ctx.count(v, "min_actual_years", 50));
-        if let Some(m) = min_actual_years {
-            if m > male.min(female) {
-                ctx.err(
-                    at,
-                    "retiree_medical: min_actual_years exceeds the required years",
-                );
-            }
-        }
-        let min_local_years = r
-            .min_local_years
-            .as_ref()
-            .and_then(|v| ctx.count(v, "min_local_years", 50));
-        let or_continuous_local_years = r
-            .or_continuous_local_years
-            .as_ref()
-            .and_then(|v| ctx.count(v, "or_continuous_local_years", 50));
-        let base_grade = r
-            .base_grade
-            .as_ref()
-            .and_then(|v| ctx.rate(v, "base_grade"));
-        let rate = r.rate.as_ref().and_then(|v| ctx.rate(v, "rate"));
-        let cite = ctx.cite(at, &r.cite(), "retiree_medical")?;
-        Some(RetireeMedical {
-            male_years: male,
-            female_years: female,
-            min_actual_years,
-            min_local_years,
-            or_continuous_local_years,
-            counts_deemed: r.counts_deemed.unwrap_or(true),
-            base_grade,
-            rate,
-            note: r.note.clone(),
-            cite,
-        })
-    });
-
-    let mut gap_rules: Vec<GapRule> = Vec::new();
-    let mut catch_all_for: Vec<Vec<Category>> = Vec::new();
-    for g in &raw.gap_rule {
-        let at = g.span().start;
-        let r = g.get_ref();
-        let max_days = r
-            .max_days
-            .as_ref()
-            .and_then(|v| ctx.count(v, "max_days", 3650));
-        let max_months = r
-            .max_months
-            .as_ref()
-            .and_then(|v| ctx.count(v, "max_months", 120));
-        if r.max_days.is_some() && r.max_months.is_some() {
-            ctx.err(at, "gap_rule: give max_days or max_months, not both");
-        }
-        let months = r.months.as_ref().and_then(|v| ctx.count(v, "months", 24));
-        let effect = required(ctx, &r.effect, at, "effect").and_then(|e| {
-            let effect = match e.get_ref().as_str() {
-                "payment_month" => GapEffect::PaymentMonth,
-                "next_month" => GapEffect::NextMonth,
-                "wait_months" => GapEffect::WaitMonths,
-                "new_enrolment" => GapEffect::NewEnrolment,
-                "local" => GapEffect::Local,
-                other => {
-                    ctx.err(e.span().start, format!("unknown effect \"{other}\" (expected payment_month, next_month, wait_months, new_enrolment or local)"));
-                    return None;
-                }
-            };
-            Some(effect)
-        });
-        if effect == Some(GapEffect::WaitMonths) && r.months.is_none() {
-            ctx.err(at, "gap_rule: effect wait_months needs `months`");
-        }
-        let categories: Vec<Category> = r
-            .categories
-            .iter()
-            .filter_map(|c| ctx.category(c))
-            .collect();
-        let shadowed = catch_all_for.iter().any(|cats| {
-            cats.is_empty() || categories.iter().all(|c| cats.contains(c)) && !categories.is_empty()
-        });
-        if shadowed {
-            ctx.err(
-                at,
-                "gap_rule: unreachable — an earlier rule without a limit already catches every gap",
-            );
-        }
-        if r.max_days.is_none() && r.max_months.is_none() {
-            catch_all_for.push(categories.clone());
-        }
-        let scope = match r
-            .scope
-            .as_ref()
-            .map(|s| (s.span().start, s.get_ref().as_str()))
-        {
-            None | Some((_, "any")) => GapScope::Any,
-            Some((_, "transfer")) => GapScope::Transfer,
-            Some((at, other)) => {
-                ctx.err(
-                    at,
-                    format!("gap_rule: unknown scope \"{other}\" (expected any or transfer)"),
-                );
-                continue;
-            }
-        };
-        let Some(retroactive) = r.retroactive else {
-            ctx.err(at, "gap_rule: missing `retroactive` (true or false)");
-            continue;
-        };
-        let cite = ctx.cite(at, &r.cite(), "gap_rule");
-        if let (Some(effect), Some(cite)) = (effect, cite) {
-            gap_rules.push(GapRule {
-                max_days,
-                max_months,
-                effect,
-                months,
-                retroactive,
-                categories,
-                scope,
-                note: r.note.clone(),
-                cite,
-            });
-        }
-    }
-
-    let resident_waiting = raw.resident_waiting.as_ref().and_then(|rw| {
-        let at = rw.span().start;
-        let r = rw.get_ref();
-        let mut num = |v: &Option<S<i64>>, key: &str| {
-            required(ctx, v, at, key).and_then(|v| ctx.count(v, key, 24))
-        };
-        let fixed_months = num(&r.fixed_months, "fixed_months");
-        let per_gap = num(&r.per_gap_year_months, "per_gap_year_months");
-        let per_repaid = num(&r.per_repaid_year_months, "per_repaid_year_months");
-        let long_gap_years = num(&r.long_gap_years, "long_gap_years");
-        let long_min = num(&r.long_gap_min_months, "long_gap_min_months");
-        let valid_from = required(ctx, &r.valid_from, at, "valid_from")
-            .cloned()
-            .and_then(|v| ctx.date(&Some(v), "valid_from"));
-        let cite = ctx.cite(at, &r.cite(), "resident_waiting");
-        Some(ResidentWaiting {
-            fixed_months: fixed_months?,
-            per_gap_year_months: per_gap?,
-            per_repaid_year_months: per_repaid?,
-            long_gap_years: long_gap_years?,
-            long_gap_min_months: long_min?,
-            valid_from: valid_from?,
-            exempt: r.exempt.clone(),
-            note: r.note.clone(),
-            cite: cite?,
-        })
-    });
-
-    let late_fee = raw.late_fee.as_ref().and_then(|lf| {
-        let at = lf.span().start;
-        let r = lf.get_ref();
-        if !raw.national {
-            ctx.err(
-                at,
-                "late_fee: the late fee is national law; keep it in national.toml only",
-            );
-        }
-        let daily_rate =
-            required(ctx, &r.daily_rate, at, "daily_rate").and_then(|v| ctx.rate(v, "daily_rate"));
-        let from = required(ctx, &r.from, at, "from")
-            .cloned()
-            .and_then(|v| ctx.date(&Some(v), "from"));
-        let cite = ctx.cite(at, &r.cite(), "late_fee");
-        Some(LateFeeRule {
-            daily_rate: daily_rate?,
-            from: from?,
-            note: r.note.clone(),
-            cite: cite?,
-        })
-    });
+        .filter_map(|w| parse_average_wage(ctx, w))
+        .collect();
+    let bases = raw.base.iter().filter_map(|b| parse_base(ctx, b)).collect();
+    let rates = parse_rates(ctx, &raw.rate);
+    let retiree_medical = raw
+        .retiree_medical
+        .as_ref()
+        .and_then(|rm| parse_retiree_medical(ctx, rm));
+    let gap_rules = parse_gap_rules(ctx, &raw.gap_rule);
+    let resident_waiting = raw
+        .resident_waiting
+        .as_ref()
+        .and_then(|rw| parse_resident_waiting(ctx, rw));
+    let late_fee = raw
+        .late_fee
+        .as_ref()
+        .and_then(|lf| parse_late_fee(ctx, lf, raw.national));
     if raw.national && raw.late_fee.is_none() {
         ctx.err(0, "national defaults need a [late_fee] table");
     }
@@ -805,6 +471,431 @@ fn parse_file(ctx: &mut Ctx) -> Option<(RegionPolicy, Vec<usize>)> {
         },
         name_lines,
     ))
+}
+
+/// The region's name and its aliases (no empty or repeated one), with the line of each.
+fn parse_names(ctx: &mut Ctx, raw: &RawFile) -> (String, Vec<String>, Vec<usize>) {
+    let region = raw.region.get_ref().trim().to_string();
+    if region.is_empty() {
+        ctx.err(raw.region.span().start, "region: must not be empty");
+    }
+    let mut name_lines = vec![ctx.line(raw.region.span().start)];
+    let mut aliases = Vec::new();
+    for a in &raw.aliases {
+        let name = a.get_ref().trim().to_string();
+        if name.is_empty() {
+            ctx.err(a.span().start, "aliases: empty alias");
+            continue;
+        }
+        if aliases.contains(&name) || name == region {
+            ctx.err(a.span().start, format!("aliases: \"{name}\" listed twice"));
+            continue;
+        }
+        name_lines.push(ctx.line(a.span().start));
+        aliases.push(name);
+    }
+    (region, aliases, name_lines)
+}
+
+fn parse_average_wage(ctx: &mut Ctx, w: &S<RawWage>) -> Option<AverageWage> {
+    let at = w.span().start;
+    let r = w.get_ref();
+    let monthly = required(ctx, &r.monthly, at, "monthly").and_then(|m| ctx.money(m, "monthly"));
+    let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
+    let cite = ctx.cite(at, &r.cite(), "average_wage");
+    Some(AverageWage {
+        monthly: monthly?,
+        valid_from: f,
+        valid_to: t,
+        note: r.note.clone(),
+        cite: cite?,
+    })
+}
+
+/// A base floor and/or ceiling for some categories (and optionally some insurances).
+fn parse_base(ctx: &mut Ctx, b: &S<RawBase>) -> Option<BaseRange> {
+    let at = b.span().start;
+    let r = b.get_ref();
+    if r.categories.is_empty() {
+        ctx.err(at, "base: missing `categories`");
+    }
+    let categories: Vec<Category> = r
+        .categories
+        .iter()
+        .filter_map(|c| ctx.category(c))
+        .collect();
+    let insurances: Vec<Insurance> = r
+        .insurances
+        .iter()
+        .filter_map(|i| ctx.insurance(i))
+        .collect();
+    let floor = r.floor.as_ref().and_then(|v| ctx.money(v, "floor"));
+    let ceiling = r.ceiling.as_ref().and_then(|v| ctx.money(v, "ceiling"));
+    if r.floor.is_none() && r.ceiling.is_none() {
+        ctx.err(at, "base: give a `floor`, a `ceiling` or both");
+    }
+    if let (Some(f), Some(c)) = (floor, ceiling) {
+        if f > c {
+            let cat = r.ceiling.as_ref().map(|c| c.span().start).unwrap_or(at);
+            ctx.err(cat, format!("base: floor {f} is above ceiling {c}"));
+        }
+    }
+    let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
+    let cite = ctx.cite(at, &r.cite(), "base")?;
+    Some(BaseRange {
+        categories,
+        insurances,
+        floor,
+        ceiling,
+        valid_from: f,
+        valid_to: t,
+        note: r.note.clone(),
+        cite,
+    })
+}
+
+/// The rates, each checked alone and then against the earlier ones: two rates for the same
+/// insurance and category must not overlap in time.
+fn parse_rates(ctx: &mut Ctx, raw: &[S<RawRate>]) -> Vec<RateEntry> {
+    let mut rates: Vec<RateEntry> = Vec::new();
+    for rt in raw {
+        let Some(rate) = parse_rate(ctx, rt) else {
+            continue;
+        };
+        let (f, t) = (rate.valid_from, rate.valid_to);
+        let overlaps = rates.iter().any(|o| {
+            o.insurance == rate.insurance
+                && o.category == rate.category
+                && o.valid_from.unwrap_or(NaiveDate::MIN) <= t.unwrap_or(NaiveDate::MAX)
+                && f.unwrap_or(NaiveDate::MIN) <= o.valid_to.unwrap_or(NaiveDate::MAX)
+        });
+        if overlaps {
+            ctx.err(rt.span().start, "rate: overlaps another rate for the same insurance and category; give valid_from/valid_to");
+        }
+        rates.push(rate);
+    }
+    rates
+}
+
+fn parse_rate(ctx: &mut Ctx, rt: &S<RawRate>) -> Option<RateEntry> {
+    let at = rt.span().start;
+    let r = rt.get_ref();
+    let insurance = required(ctx, &r.insurance, at, "insurance").and_then(|v| ctx.insurance(v));
+    let category = required(ctx, &r.category, at, "category").and_then(|v| ctx.category(v));
+    let (kind, personal_account) = parse_rate_kind(ctx, at, r);
+    let (f, t) = ctx.range(&r.valid_from, &r.valid_to);
+    let cite = ctx.cite(at, &r.cite(), "rate");
+    Some(RateEntry {
+        insurance: insurance?,
+        category: category?,
+        kind: kind?,
+        personal_account,
+        valid_from: f,
+        valid_to: t,
+        note: r.note.clone(),
+        cite: cite?,
+    })
+}
+
+/// How a rate is charged — employer + personal shares, one total, or a fixed monthly or yearly
+/// amount: exactly one of them — and the share of it credited to the pension personal account.
+fn parse_rate_kind(ctx: &mut Ctx, at: usize, r: &RawRate) -> (Option<RateKind>, Option<Decimal>) {
+    let employer = r.employer.as_ref().and_then(|v| ctx.rate(v, "employer"));
+    let personal = r.personal.as_ref().and_then(|v| ctx.rate(v, "personal"));
+    let total = r.total.as_ref().and_then(|v| ctx.rate(v, "total"));
+    let fixed_monthly = r
+        .fixed_monthly
+        .as_ref()
+        .and_then(|v| ctx.money(v, "fixed_monthly"));
+    let fixed_annual = r
+        .fixed_annual
+        .as_ref()
+        .and_then(|v| ctx.money(v, "fixed_annual"));
+    let personal_account = r
+        .personal_account
+        .as_ref()
+        .and_then(|v| ctx.rate(v, "personal_account"));
+    let forms = [
+        r.employer.is_some() || r.personal.is_some(),
+        r.total.is_some(),
+        r.fixed_monthly.is_some(),
+        r.fixed_annual.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if forms != 1 {
+        ctx.err(
+            at,
+            "rate: give exactly one of employer+personal, total, fixed_monthly or fixed_annual",
+        );
+    }
+    if (r.employer.is_some()) != (r.personal.is_some()) {
+        ctx.err(at, "rate: employer and personal shares go together");
+    }
+    let kind = match (employer, personal, total, fixed_monthly, fixed_annual) {
+        (Some(e), Some(p), None, None, None) => {
+            if e + p > Decimal::ONE {
+                ctx.err(at, "rate: employer + personal is over 100%");
+            }
+            Some(RateKind::Split {
+                employer: e,
+                personal: p,
+            })
+        }
+        (None, None, Some(t), None, None) => Some(RateKind::Total(t)),
+        (None, None, None, Some(m), None) => Some(RateKind::FixedMonthly(m)),
+        (None, None, None, None, Some(a)) => Some(RateKind::FixedAnnual(a)),
+        _ => None,
+    };
+    if let (Some(pa), Some(k)) = (personal_account, kind) {
+        check_personal_account(ctx, at, r, pa, k);
+    }
+    (kind, personal_account)
+}
+
+/// The personal account is part of the rate, so it cannot be larger than it.
+fn check_personal_account(ctx: &mut Ctx, at: usize, r: &RawRate, pa: Decimal, kind: RateKind) {
+    let limit = match kind {
+        RateKind::Split { employer, personal } => employer + personal,
+        RateKind::Total(t) => t,
+        _ => Decimal::ZERO,
+    };
+    if pa > limit {
+        let span = r
+            .personal_account
+            .as_ref()
+            .map(|v| v.span().start)
+            .unwrap_or(at);
+        ctx.err(span, "personal_account: larger than the rate it is part of");
+    }
+}
+
+fn parse_retiree_medical(ctx: &mut Ctx, rm: &S<RawRetiree>) -> Option<RetireeMedical> {
+    let at = rm.span().start;
+    let r = rm.get_ref();
+    let (male, female) = retiree_required_years(ctx, at, r)?;
+    if male == 0 || female == 0 {
+        ctx.err(at, "retiree_medical: required years must be positive");
+    }
+    let min_actual_years = r
+        .min_actual_years
+        .as_ref()
+        .and_then(|v| ctx.count(v, "min_actual_years", 50));
+    if let Some(m) = min_actual_years {
+        if m > male.min(female) {
+            ctx.err(
+                at,
+                "retiree_medical: min_actual_years exceeds the required years",
+            );
+        }
+    }
+    let min_local_years = r
+        .min_local_years
+        .as_ref()
+        .and_then(|v| ctx.count(v, "min_local_years", 50));
+    let or_continuous_local_years = r
+        .or_continuous_local_years
+        .as_ref()
+        .and_then(|v| ctx.count(v, "or_continuous_local_years", 50));
+    let base_grade = r
+        .base_grade
+        .as_ref()
+        .and_then(|v| ctx.rate(v, "base_grade"));
+    let rate = r.rate.as_ref().and_then(|v| ctx.rate(v, "rate"));
+    let cite = ctx.cite(at, &r.cite(), "retiree_medical")?;
+    Some(RetireeMedical {
+        male_years: male,
+        female_years: female,
+        min_actual_years,
+        min_local_years,
+        or_continuous_local_years,
+        counts_deemed: r.counts_deemed.unwrap_or(true),
+        base_grade,
+        rate,
+        note: r.note.clone(),
+        cite,
+    })
+}
+
+/// The required years for men and women: one `years` for both, or both given apart.
+fn retiree_required_years(ctx: &mut Ctx, at: usize, r: &RawRetiree) -> Option<(u32, u32)> {
+    let years = r.years.as_ref().and_then(|v| ctx.count(v, "years", 50));
+    let male = r
+        .male_years
+        .as_ref()
+        .and_then(|v| ctx.count(v, "male_years", 50));
+    let female = r
+        .female_years
+        .as_ref()
+        .and_then(|v| ctx.count(v, "female_years", 50));
+    match (r.years.is_some(), male, female) {
+        (true, None, None) if r.male_years.is_none() && r.female_years.is_none() => {
+            Some((years?, years?))
+        }
+        (false, Some(m), Some(f)) => Some((m, f)),
+        _ => {
+            ctx.err(
+                at,
+                "retiree_medical: give either `years` or both `male_years` and `female_years`",
+            );
+            None
+        }
+    }
+}
+
+/// The gap rules in file order. A rule without a limit catches every longer gap of its
+/// categories, so a later rule for the same categories could never apply.
+fn parse_gap_rules(ctx: &mut Ctx, raw: &[S<RawGapRule>]) -> Vec<GapRule> {
+    let mut catch_all_for: Vec<Vec<Category>> = Vec::new();
+    raw.iter()
+        .filter_map(|g| parse_gap_rule(ctx, g, &mut catch_all_for))
+        .collect()
+}
+
+fn parse_gap_rule(
+    ctx: &mut Ctx,
+    g: &S<RawGapRule>,
+    catch_all_for: &mut Vec<Vec<Category>>,
+) -> Option<GapRule> {
+    let at = g.span().start;
+    let r = g.get_ref();
+    let max_days = r
+        .max_days
+        .as_ref()
+        .and_then(|v| ctx.count(v, "max_days", 3650));
+    let max_months = r
+        .max_months
+        .as_ref()
+        .and_then(|v| ctx.count(v, "max_months", 120));
+    if r.max_days.is_some() && r.max_months.is_some() {
+        ctx.err(at, "gap_rule: give max_days or max_months, not both");
+    }
+    let months = r.months.as_ref().and_then(|v| ctx.count(v, "months", 24));
+    let effect = required(ctx, &r.effect, at, "effect").and_then(|e| gap_effect(ctx, e));
+    if effect == Some(GapEffect::WaitMonths) && r.months.is_none() {
+        ctx.err(at, "gap_rule: effect wait_months needs `months`");
+    }
+    let categories: Vec<Category> = r
+        .categories
+        .iter()
+        .filter_map(|c| ctx.category(c))
+        .collect();
+    let shadowed = catch_all_for.iter().any(|cats| {
+        cats.is_empty() || categories.iter().all(|c| cats.contains(c)) && !categories.is_empty()
+    });
+    if shadowed {
+        ctx.err(
+            at,
+            "gap_rule: unreachable — an earlier rule without a limit already catches every gap",
+        );
+    }
+    if r.max_days.is_none() && r.max_months.is_none() {
+        catch_all_for.push(categories.clone());
+    }
+    let scope = gap_scope(ctx, r)?;
+    let Some(retroactive) = r.retroactive else {
+        ctx.err(at, "gap_rule: missing `retroactive` (true or false)");
+        return None;
+    };
+    let cite = ctx.cite(at, &r.cite(), "gap_rule");
+    Some(GapRule {
+        max_days,
+        max_months,
+        effect: effect?,
+        months,
+        retroactive,
+        categories,
+        scope,
+        note: r.note.clone(),
+        cite: cite?,
+    })
+}
+
+fn gap_effect(ctx: &mut Ctx, e: &S<String>) -> Option<GapEffect> {
+    let effect = match e.get_ref().as_str() {
+        "payment_month" => GapEffect::PaymentMonth,
+        "next_month" => GapEffect::NextMonth,
+        "wait_months" => GapEffect::WaitMonths,
+        "new_enrolment" => GapEffect::NewEnrolment,
+        "local" => GapEffect::Local,
+        other => {
+            ctx.err(e.span().start, format!("unknown effect \"{other}\" (expected payment_month, next_month, wait_months, new_enrolment or local)"));
+            return None;
+        }
+    };
+    Some(effect)
+}
+
+/// Which gaps a rule governs: `any` (the default) or `transfer`.
+fn gap_scope(ctx: &mut Ctx, r: &RawGapRule) -> Option<GapScope> {
+    match r
+        .scope
+        .as_ref()
+        .map(|s| (s.span().start, s.get_ref().as_str()))
+    {
+        None | Some((_, "any")) => Some(GapScope::Any),
+        Some((_, "transfer")) => Some(GapScope::Transfer),
+        Some((at, other)) => {
+            ctx.err(
+                at,
+                format!("gap_rule: unknown scope \"{other}\" (expected any or transfer)"),
+            );
+            None
+        }
+    }
+}
+
+fn parse_resident_waiting(ctx: &mut Ctx, rw: &S<RawResidentWaiting>) -> Option<ResidentWaiting> {
+    let at = rw.span().start;
+    let r = rw.get_ref();
+    let mut num = |v: &Option<S<i64>>, key: &str| {
+        required(ctx, v, at, key).and_then(|v| ctx.count(v, key, 24))
+    };
+    let fixed_months = num(&r.fixed_months, "fixed_months");
+    let per_gap = num(&r.per_gap_year_months, "per_gap_year_months");
+    let per_repaid = num(&r.per_repaid_year_months, "per_repaid_year_months");
+    let long_gap_years = num(&r.long_gap_years, "long_gap_years");
+    let long_min = num(&r.long_gap_min_months, "long_gap_min_months");
+    let valid_from = required(ctx, &r.valid_from, at, "valid_from")
+        .cloned()
+        .and_then(|v| ctx.date(&Some(v), "valid_from"));
+    let cite = ctx.cite(at, &r.cite(), "resident_waiting");
+    Some(ResidentWaiting {
+        fixed_months: fixed_months?,
+        per_gap_year_months: per_gap?,
+        per_repaid_year_months: per_repaid?,
+        long_gap_years: long_gap_years?,
+        long_gap_min_months: long_min?,
+        valid_from: valid_from?,
+        exempt: r.exempt.clone(),
+        note: r.note.clone(),
+        cite: cite?,
+    })
+}
+
+/// The statutory late fee: national law, so only the national defaults may carry it.
+fn parse_late_fee(ctx: &mut Ctx, lf: &S<RawLateFee>, national: bool) -> Option<LateFeeRule> {
+    let at = lf.span().start;
+    let r = lf.get_ref();
+    if !national {
+        ctx.err(
+            at,
+            "late_fee: the late fee is national law; keep it in national.toml only",
+        );
+    }
+    let daily_rate =
+        required(ctx, &r.daily_rate, at, "daily_rate").and_then(|v| ctx.rate(v, "daily_rate"));
+    let from = required(ctx, &r.from, at, "from")
+        .cloned()
+        .and_then(|v| ctx.date(&Some(v), "from"));
+    let cite = ctx.cite(at, &r.cite(), "late_fee");
+    Some(LateFeeRule {
+        daily_rate: daily_rate?,
+        from: from?,
+        note: r.note.clone(),
+        cite: cite?,
+    })
 }
 
 #[cfg(test)]
