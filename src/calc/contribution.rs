@@ -238,82 +238,108 @@ pub(crate) fn resolve_base(
     as_of: Option<NaiveDate>,
     result: &mut CalcResult,
 ) -> Result<Decimal, CalcError> {
-    match spec {
-        BaseSpec::Amount(a) => check_amount(SlotName::Base, a, MAX_MONTHLY_BASE),
-        BaseSpec::Grade(g) => {
-            if g < Decimal::ZERO {
-                return Err(CalcError::Negative {
-                    field: SlotName::Base,
-                    value: fmt_rate(g),
-                });
-            }
-            if g.is_zero() {
-                return Err(CalcError::Zero {
-                    field: SlotName::Base,
-                });
-            }
-            if g > dec!(10) {
-                return Err(CalcError::OutOfRange {
-                    field: SlotName::Base,
-                    value: fmt_rate(g),
-                    reason: "缴费档次一般在社平工资的60%到300%之间。".into(),
-                });
-            }
-            let Some(region) = region else {
-                return Err(CalcError::missing(
-                    SlotName::Region,
-                    "按档次计算要用当地的社平工资，请告诉我参保城市；或者直接告诉我缴费基数金额。",
-                ));
-            };
-            if let Some((range, fit)) = region.base_range(insurance, category, as_of) {
-                let official = if g == dec!(0.6) {
-                    range.floor.map(|f| (f, "下限"))
-                } else if g == dec!(3) {
-                    range.ceiling.map(|c| (c, "上限"))
-                } else {
-                    None
-                };
-                if let Some((amount, which)) = official {
-                    result.assume(format!(
-                        "{}档按{}公布的缴费基数{}（{} 元）计算。",
-                        fmt_rate(g),
-                        region.region,
-                        which,
-                        fmt_amount(amount)
-                    ));
-                    result.add_source(range.cite.to_source_ref());
-                    note_fit(result, fit, "缴费基数上下限", range.valid_from, as_of);
-                    return Ok(amount);
-                }
-            }
-            let Some((wage, fit)) = region.average_wage(as_of) else {
-                return Err(CalcError::missing(
-                    SlotName::Base,
-                    format!(
-                        "{}的社平工资暂未核实，无法按档次换算，请直接告诉我每月缴费基数（元）。",
-                        region.region
-                    ),
-                ));
-            };
-            let exact = wage.monthly * g;
-            let amount = round_cents(exact);
-            result.assume(format!(
-                "缴费基数 = {}社平工资 {} 元 × {} = {} 元{}。",
-                region.region,
-                fmt_amount(wage.monthly),
-                fmt_rate(g),
-                fmt_amount(amount),
-                if amount != exact {
-                    "（取整到分）"
-                } else {
-                    ""
-                }
-            ));
-            result.add_source(wage.cite.to_source_ref());
-            note_fit(result, fit, "社平工资", wage.valid_from, as_of);
-            Ok(amount)
-        }
+    let grade = match spec {
+        BaseSpec::Amount(a) => return check_amount(SlotName::Base, a, MAX_MONTHLY_BASE),
+        BaseSpec::Grade(g) => check_grade(g)?,
+    };
+    let Some(region) = region else {
+        return Err(CalcError::missing(
+            SlotName::Region,
+            "按档次计算要用当地的社平工资，请告诉我参保城市；或者直接告诉我缴费基数金额。",
+        ));
+    };
+    if let Some(amount) = official_grade_base(grade, region, insurance, category, as_of, result) {
+        return Ok(amount);
     }
+    grade_of_average_wage(grade, region, as_of, result)
+}
+
+/// Checks a grade of the average wage given by the citizen (fraction).
+fn check_grade(g: Decimal) -> Result<Decimal, CalcError> {
+    if g < Decimal::ZERO {
+        return Err(CalcError::Negative {
+            field: SlotName::Base,
+            value: fmt_rate(g),
+        });
+    }
+    if g.is_zero() {
+        return Err(CalcError::Zero {
+            field: SlotName::Base,
+        });
+    }
+    if g > dec!(10) {
+        return Err(CalcError::OutOfRange {
+            field: SlotName::Base,
+            value: fmt_rate(g),
+            reason: "缴费档次一般在社平工资的60%到300%之间。".into(),
+        });
+    }
+    Ok(g)
+}
+
+/// The lowest (60%) and highest (300%) grades are the region's published floor and ceiling,
+/// when it publishes them.
+fn official_grade_base(
+    g: Decimal,
+    region: &RegionPolicy,
+    insurance: Insurance,
+    category: Category,
+    as_of: Option<NaiveDate>,
+    result: &mut CalcResult,
+) -> Option<Decimal> {
+    let (range, fit) = region.base_range(insurance, category, as_of)?;
+    let (amount, which) = if g == dec!(0.6) {
+        range.floor.map(|f| (f, "下限"))
+    } else if g == dec!(3) {
+        range.ceiling.map(|c| (c, "上限"))
+    } else {
+        None
+    }?;
+    result.assume(format!(
+        "{}档按{}公布的缴费基数{}（{} 元）计算。",
+        fmt_rate(g),
+        region.region,
+        which,
+        fmt_amount(amount)
+    ));
+    result.add_source(range.cite.to_source_ref());
+    note_fit(result, fit, "缴费基数上下限", range.valid_from, as_of);
+    Some(amount)
+}
+
+/// Any other grade: the region's average wage × the grade, rounded to the cent.
+fn grade_of_average_wage(
+    g: Decimal,
+    region: &RegionPolicy,
+    as_of: Option<NaiveDate>,
+    result: &mut CalcResult,
+) -> Result<Decimal, CalcError> {
+    let Some((wage, fit)) = region.average_wage(as_of) else {
+        return Err(CalcError::missing(
+            SlotName::Base,
+            format!(
+                "{}的社平工资暂未核实，无法按档次换算，请直接告诉我每月缴费基数（元）。",
+                region.region
+            ),
+        ));
+    };
+    let exact = wage.monthly * g;
+    let amount = round_cents(exact);
+    result.assume(format!(
+        "缴费基数 = {}社平工资 {} 元 × {} = {} 元{}。",
+        region.region,
+        fmt_amount(wage.monthly),
+        fmt_rate(g),
+        fmt_amount(amount),
+        if amount != exact {
+            "（取整到分）"
+        } else {
+            ""
+        }
+    ));
+    result.add_source(wage.cite.to_source_ref());
+    note_fit(result, fit, "社平工资", wage.valid_from, as_of);
+    Ok(amount)
 }
 
 /// Clamps a base to the region's floor and ceiling; returns the base used and whether it changed.
@@ -382,6 +408,19 @@ fn lookup_rate<'a>(
         .map(|(e, fit)| (e, fit, n))
 }
 
+/// What a table-priced contribution is for, once the citizen's words are checked: the scheme, who
+/// pays, where, and the date whose figures apply.
+#[derive(Debug, Clone, Copy)]
+struct Subject<'a> {
+    insurance: Insurance,
+    category: Category,
+    /// The category the tables are read under: the employer's side of an employee's contribution
+    /// uses the employee rows.
+    table_category: Category,
+    region: Option<&'a RegionPolicy>,
+    as_of: Option<NaiveDate>,
+}
+
 /// Calculates a contribution back-payment.
 pub fn contribution(
     input: &ContributionInput,
@@ -393,6 +432,65 @@ pub fn contribution(
             return explicit_only(input, base, rate);
         }
     }
+    let (insurance, category) = insurance_and_category(input)?;
+    let region = policies.resolve(input.region.as_deref())?;
+    let mut result = new_result(insurance, category);
+    result.policy = Some(region.unwrap_or(policies.national()).policy_ref());
+
+    if category == Category::Resident {
+        return resident(input, policies, region, insurance, result);
+    }
+
+    let subject = Subject {
+        insurance,
+        category,
+        table_category: if category == Category::Employer {
+            Category::Employee
+        } else {
+            category
+        },
+        region,
+        as_of: input.as_of,
+    };
+    let explicit_rate = input.rate.map(check_rate).transpose()?;
+    let looked_up = lookup_rate(
+        policies,
+        region,
+        insurance,
+        subject.table_category,
+        subject.as_of,
+    );
+    let kind = rate_to_charge(&subject, explicit_rate, looked_up, &mut result)?;
+    let personal_account_rate = if insurance == Insurance::Pension
+        && matches!(category, Category::Employee | Category::Flexible)
+    {
+        looked_up.and_then(|(e, _, _)| e.personal_account)
+    } else {
+        None
+    };
+
+    if insurance == Insurance::Pension && category == Category::Flexible {
+        result.warn("多数地区不允许灵活就业人员事后补缴以前年度的养老保险来增加缴费年限（单位欠缴、到退休年龄不满15年等情形除外）。能否补缴，请先向当地社保经办机构（12333）确认。");
+    }
+
+    match kind {
+        RateKind::FixedMonthly(per_month) => {
+            fixed_monthly_lines(input, &subject, per_month, &mut result)?;
+        }
+        RateKind::FixedAnnual(per_year) => {
+            let months = resolve_months(input.months.as_ref())?;
+            annual_lines(&mut result, insurance, per_year, months)?;
+        }
+        RateKind::Split { .. } | RateKind::Total(_) => {
+            base_rate_lines(input, &subject, kind, personal_account_rate, &mut result)?;
+        }
+    }
+    Ok(result)
+}
+
+/// The insurance and the citizen's category, which every table look-up needs. Retirees topping up
+/// their medical years have a calculator of their own.
+fn insurance_and_category(input: &ContributionInput) -> Result<(Insurance, Category), CalcError> {
     let insurance = input.insurance.ok_or_else(|| {
         CalcError::missing(
             SlotName::Insurance,
@@ -411,14 +509,17 @@ pub fn contribution(
                 .into(),
         ));
     }
-    let region = policies.resolve(input.region.as_deref())?;
-    let as_of = input.as_of;
+    Ok((insurance, category))
+}
+
+/// An empty contribution result titled with the insurance and the category.
+fn new_result(insurance: Insurance, category: Category) -> CalcResult {
     let title = format!(
         "{}补缴测算（{}）",
         insurance.label_zh(),
         category.label_zh()
     );
-    let mut result = CalcResult::new(
+    CalcResult::new(
         CalcKind::Contribution,
         title,
         Detail::Contribution(ContributionDetail {
@@ -433,194 +534,226 @@ pub fn contribution(
             personal_account: None,
             base_clamped: false,
         }),
-    );
-    result.policy = Some(region.unwrap_or(policies.national()).policy_ref());
+    )
+}
 
-    if category == Category::Resident {
-        return resident(input, policies, region, insurance, result);
-    }
-
-    // The rate: explicit, or from the tables (the employer's side uses the employee split).
-    let table_category = if category == Category::Employer {
-        Category::Employee
-    } else {
-        category
-    };
-    let explicit_rate = input.rate.map(check_rate).transpose()?;
-    let looked_up = lookup_rate(policies, region, insurance, table_category, as_of);
-    let kind = match (explicit_rate, looked_up) {
+/// The rate to charge: the citizen's, else the region's or the national table's (the employer's
+/// side of an employee split is charged alone).
+fn rate_to_charge(
+    subject: &Subject,
+    explicit: Option<Decimal>,
+    looked_up: Option<(&RateEntry, Fit, &RegionPolicy)>,
+    result: &mut CalcResult,
+) -> Result<RateKind, CalcError> {
+    match (explicit, looked_up) {
         (Some(r), _) => {
             result.assume(format!("按您提供的缴费比例 {} 计算。", fmt_rate(r)));
-            RateKind::Total(r)
+            Ok(RateKind::Total(r))
         }
         (None, Some((entry, fit, from))) => {
-            result.add_source(entry.cite.to_source_ref());
-            note_fit(&mut result, fit, "缴费标准", entry.valid_from, as_of);
-            if from.national {
-                if let Some(r) = region {
-                    result.assume(format!(
-                        "暂未收录{}的{}{}费率，按全国统一费率计算。",
-                        r.region,
-                        category.label_zh(),
-                        insurance.label_zh()
-                    ));
-                } else {
-                    result.assume("未提供参保地区，按全国统一费率计算。");
-                }
-            }
-            if let Some(note) = &entry.note {
-                result.assume(note.clone());
-            }
-            match (category, entry.kind) {
+            note_rate_source(subject, entry, fit, from, result);
+            Ok(match (subject.category, entry.kind) {
                 (Category::Employer, RateKind::Split { employer, .. }) => RateKind::Total(employer),
                 (_, k) => k,
-            }
+            })
         }
-        (None, None) => {
-            return Err(match region {
-                None => CalcError::missing(
-                    SlotName::Region,
-                    format!(
-                        "{}的缴费比例各地不同，请告诉我参保城市，或直接告诉我缴费比例（例如 10%）。",
-                        insurance.label_zh()
-                    ),
-                ),
-                Some(r) => CalcError::missing(
-                    SlotName::Rate,
-                    format!(
-                        "暂未核实{}{}{}的缴费比例，请告诉我缴费比例（例如 10%），可向当地医保（12393）或社保（12333）咨询。",
-                        r.region,
-                        category.label_zh(),
-                        insurance.label_zh()
-                    ),
-                ),
-            });
-        }
-    };
-    let personal_account_rate = if insurance == Insurance::Pension
-        && matches!(category, Category::Employee | Category::Flexible)
-    {
-        looked_up.and_then(|(e, _, _)| e.personal_account)
-    } else {
-        None
-    };
-
-    if insurance == Insurance::Pension && category == Category::Flexible {
-        result.warn("多数地区不允许灵活就业人员事后补缴以前年度的养老保险来增加缴费年限（单位欠缴、到退休年龄不满15年等情形除外）。能否补缴，请先向当地社保经办机构（12333）确认。");
+        (None, None) => Err(missing_rate(subject)),
     }
+}
 
-    let region_name = region.map(|r| r.region.as_str()).unwrap_or("");
+/// Cites a looked-up rate: its source, how well it fits the date, whether it is the national
+/// fallback, and the table's own note.
+fn note_rate_source(
+    subject: &Subject,
+    entry: &RateEntry,
+    fit: Fit,
+    from: &RegionPolicy,
+    result: &mut CalcResult,
+) {
+    result.add_source(entry.cite.to_source_ref());
+    note_fit(result, fit, "缴费标准", entry.valid_from, subject.as_of);
+    if from.national {
+        if let Some(r) = subject.region {
+            result.assume(format!(
+                "暂未收录{}的{}{}费率，按全国统一费率计算。",
+                r.region,
+                subject.category.label_zh(),
+                subject.insurance.label_zh()
+            ));
+        } else {
+            result.assume("未提供参保地区，按全国统一费率计算。");
+        }
+    }
+    if let Some(note) = &entry.note {
+        result.assume(note.clone());
+    }
+}
+
+/// No rate given and none in the tables: ask for the region, or, where the region's rate is not
+/// verified, for the rate itself.
+fn missing_rate(subject: &Subject) -> CalcError {
+    match subject.region {
+        None => CalcError::missing(
+            SlotName::Region,
+            format!(
+                "{}的缴费比例各地不同，请告诉我参保城市，或直接告诉我缴费比例（例如 10%）。",
+                subject.insurance.label_zh()
+            ),
+        ),
+        Some(r) => CalcError::missing(
+            SlotName::Rate,
+            format!(
+                "暂未核实{}{}{}的缴费比例，请告诉我缴费比例（例如 10%），可向当地医保（12393）或社保（12333）咨询。",
+                r.region,
+                subject.category.label_zh(),
+                subject.insurance.label_zh()
+            ),
+        ),
+    }
+}
+
+/// A fixed amount per month (北京's flexible-employment medical insurance): amount × months,
+/// whatever base the citizen gave.
+fn fixed_monthly_lines(
+    input: &ContributionInput,
+    subject: &Subject,
+    per_month: Decimal,
+    result: &mut CalcResult,
+) -> Result<(), CalcError> {
+    let months = resolve_months(input.months.as_ref())?;
+    if input.base.is_some() {
+        let region_name = subject.region.map(|r| r.region.as_str()).unwrap_or("");
+        result.assume(format!(
+            "{region_name}{}{}按每月固定金额缴纳，与缴费基数无关。",
+            subject.category.label_zh(),
+            subject.insurance.label_zh()
+        ));
+    }
+    let n = Decimal::from(months.count);
+    let line = Line::new(
+        format!("{}（每月固定金额）", subject.insurance.label_zh()),
+        format!("{} × {}", fmt_amount(per_month), months.count),
+    )
+    .input("每月缴费", fmt_amount(per_month))
+    .input("月数", months.count.to_string())
+    .amount(Money::round(per_month * n));
+    result.lines.push(line);
+    finish(
+        result,
+        None,
+        None,
+        months,
+        Money::round(per_month),
+        None,
+        false,
+    );
+    Ok(())
+}
+
+/// base × rate × months: the base resolved and clamped to the region's range, one line per share
+/// (employer and personal, or one total), and the part credited to the pension personal account.
+fn base_rate_lines(
+    input: &ContributionInput,
+    subject: &Subject,
+    kind: RateKind,
+    personal_account_rate: Option<Decimal>,
+    result: &mut CalcResult,
+) -> Result<(), CalcError> {
+    let spec = input.base.ok_or_else(|| {
+        CalcError::missing(
+            SlotName::Base,
+            "请告诉我每月缴费基数（例如 5000 元），或缴费档次：最低档（60%）、100%、最高档（300%）。",
+        )
+    })?;
+    let (region, insurance, category, as_of) = (
+        subject.region,
+        subject.insurance,
+        subject.table_category,
+        subject.as_of,
+    );
+    let raw = resolve_base(spec, region, insurance, category, as_of, result)?;
+    let (base, clamped) = clamp_base(raw, region, insurance, category, as_of, result);
+    let months = resolve_months(input.months.as_ref())?;
+    let n = Decimal::from(months.count);
+    let shares = rate_shares(subject, kind);
+    let combined: Decimal = shares.iter().map(|(_, r)| *r).sum();
+    for (label, r) in &shares {
+        let line = Line::new(
+            label.clone(),
+            format!("{} × {} × {}", fmt_amount(base), fmt_rate(*r), months.count),
+        )
+        .input("缴费基数", fmt_amount(base))
+        .input("缴费比例", fmt_rate(*r))
+        .input("月数", months.count.to_string())
+        .amount(Money::round(base * r * n));
+        result.lines.push(line);
+    }
+    let personal_account = personal_account_rate.map(|pa| Money::round(base * pa * n));
+    if let (Some(pa), Some(amount)) = (personal_account_rate, personal_account) {
+        note_personal_account(kind, base, pa, amount, months.count, result);
+    }
+    finish(
+        result,
+        Some(Money::round(base)),
+        Some(combined),
+        months,
+        Money::round(base * combined),
+        personal_account,
+        clamped,
+    );
+    Ok(())
+}
+
+/// The shares a base-priced rate is charged in, each with its line label.
+fn rate_shares(subject: &Subject, kind: RateKind) -> Vec<(String, Decimal)> {
     match kind {
-        RateKind::FixedMonthly(per_month) => {
-            let months = resolve_months(input.months.as_ref())?;
-            if input.base.is_some() {
-                result.assume(format!(
-                    "{region_name}{}{}按每月固定金额缴纳，与缴费基数无关。",
-                    category.label_zh(),
-                    insurance.label_zh()
-                ));
-            }
-            let n = Decimal::from(months.count);
-            let line = Line::new(
-                format!("{}（每月固定金额）", insurance.label_zh()),
-                format!("{} × {}", fmt_amount(per_month), months.count),
-            )
-            .input("每月缴费", fmt_amount(per_month))
-            .input("月数", months.count.to_string())
-            .amount(Money::round(per_month * n));
-            result.lines.push(line);
-            finish(
-                &mut result,
-                None,
-                None,
-                months,
-                Money::round(per_month),
-                None,
-                false,
-            );
-            Ok(result)
-        }
-        RateKind::FixedAnnual(per_year) => {
-            let months = resolve_months(input.months.as_ref())?;
-            annual_lines(&mut result, insurance, per_year, months)?;
-            Ok(result)
-        }
-        RateKind::Split { .. } | RateKind::Total(_) => {
-            let spec = input.base.ok_or_else(|| {
-                CalcError::missing(
-                    SlotName::Base,
-                    "请告诉我每月缴费基数（例如 5000 元），或缴费档次：最低档（60%）、100%、最高档（300%）。",
-                )
-            })?;
-            let raw = resolve_base(spec, region, insurance, table_category, as_of, &mut result)?;
-            let (base, clamped) =
-                clamp_base(raw, region, insurance, table_category, as_of, &mut result);
-            let months = resolve_months(input.months.as_ref())?;
-            let n = Decimal::from(months.count);
-            let shares: Vec<(String, Decimal)> = match kind {
-                RateKind::Split { employer, personal } => vec![
-                    (format!("单位缴费（{}）", fmt_rate(employer)), employer),
-                    (format!("个人缴费（{}）", fmt_rate(personal)), personal),
-                ],
-                RateKind::Total(r) => {
-                    let label = match category {
-                        Category::Employer => format!("单位缴费（{}）", fmt_rate(r)),
-                        _ => format!("{}（{}）", insurance.label_zh(), fmt_rate(r)),
-                    };
-                    vec![(label, r)]
-                }
-                _ => unreachable!("fixed amounts handled above"),
+        RateKind::Split { employer, personal } => vec![
+            (format!("单位缴费（{}）", fmt_rate(employer)), employer),
+            (format!("个人缴费（{}）", fmt_rate(personal)), personal),
+        ],
+        RateKind::Total(r) => {
+            let label = match subject.category {
+                Category::Employer => format!("单位缴费（{}）", fmt_rate(r)),
+                _ => format!("{}（{}）", subject.insurance.label_zh(), fmt_rate(r)),
             };
-            let combined: Decimal = shares.iter().map(|(_, r)| *r).sum();
-            for (label, r) in &shares {
-                let line = Line::new(
-                    label.clone(),
-                    format!("{} × {} × {}", fmt_amount(base), fmt_rate(*r), months.count),
-                )
-                .input("缴费基数", fmt_amount(base))
-                .input("缴费比例", fmt_rate(*r))
-                .input("月数", months.count.to_string())
-                .amount(Money::round(base * r * n));
-                result.lines.push(line);
-            }
-            let personal_account = personal_account_rate.map(|pa| Money::round(base * pa * n));
-            if let (Some(pa), Some(amount)) = (personal_account_rate, personal_account) {
-                let is_personal_line =
-                    matches!(kind, RateKind::Split { personal, .. } if personal == pa);
-                if is_personal_line {
-                    result.assume(format!(
-                        "个人缴费部分（{}）全部记入基本养老保险个人账户。",
-                        fmt_rate(pa)
-                    ));
-                } else {
-                    result.lines.push(
-                        Line::new(
-                            "其中记入个人账户（已含在上面，不另收）",
-                            format!(
-                                "{} × {} × {} = {}",
-                                fmt_amount(base),
-                                fmt_rate(pa),
-                                months.count,
-                                amount
-                            ),
-                        )
-                        .input("缴费基数", fmt_amount(base))
-                        .input("个人账户比例", fmt_rate(pa))
-                        .input("月数", months.count.to_string()),
-                    );
-                }
-            }
-            finish(
-                &mut result,
-                Some(Money::round(base)),
-                Some(combined),
-                months,
-                Money::round(base * combined),
-                personal_account,
-                clamped,
-            );
-            Ok(result)
+            vec![(label, r)]
         }
+        _ => unreachable!("fixed amounts handled above"),
+    }
+}
+
+/// How much of a pension contribution goes to the personal account: one sentence when it is
+/// exactly the personal share, else a line without an amount (it is inside the lines above).
+fn note_personal_account(
+    kind: RateKind,
+    base: Decimal,
+    pa: Decimal,
+    amount: Money,
+    months: u32,
+    result: &mut CalcResult,
+) {
+    let is_personal_line = matches!(kind, RateKind::Split { personal, .. } if personal == pa);
+    if is_personal_line {
+        result.assume(format!(
+            "个人缴费部分（{}）全部记入基本养老保险个人账户。",
+            fmt_rate(pa)
+        ));
+    } else {
+        result.lines.push(
+            Line::new(
+                "其中记入个人账户（已含在上面，不另收）",
+                format!(
+                    "{} × {} × {} = {}",
+                    fmt_amount(base),
+                    fmt_rate(pa),
+                    months,
+                    amount
+                ),
+            )
+            .input("缴费基数", fmt_amount(base))
+            .input("个人账户比例", fmt_rate(pa))
+            .input("月数", months.to_string()),
+        );
     }
 }
 

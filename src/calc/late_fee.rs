@@ -133,6 +133,42 @@ pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult
         )
     })?;
     let amount = check_amount(SlotName::Amount, amount, MAX_ARREARS)?;
+    let (days, warnings) = days_for(input, rule)?;
+    if days > MAX_DAYS {
+        return Err(CalcError::OutOfRange {
+            field: SlotName::Days,
+            value: days.to_string(),
+            reason: "超过100年，请核对天数或日期。".into(),
+        });
+    }
+    let mut result = CalcResult::new(
+        CalcKind::LateFee,
+        "社保费滞纳金测算",
+        Detail::LateFee(LateFeeDetail {
+            principal: Money::round(amount),
+            daily_rate: fmt_rate(rule.daily_rate),
+            days: Some(days),
+            due_date: input.due_date,
+            pay_date: input.pay_date,
+            items: 1,
+        }),
+    );
+    result.policy = Some(policies.national().policy_ref());
+    push_fee_line(input, rule, amount, days, &mut result);
+    if days == 0 {
+        result.assume("没有逾期，不产生滞纳金。");
+    }
+    for w in warnings {
+        result.warn(w);
+    }
+    common_notes(&mut result, rule);
+    result.sum_lines();
+    Ok(result)
+}
+
+/// Days late: from the two dates when both are known (a different count the citizen gave is
+/// overruled, with a warning returned), else the count given.
+fn days_for(input: &LateFeeInput, rule: &LateFeeRule) -> Result<(u32, Vec<String>), CalcError> {
     let mut warnings = Vec::new();
     let days = match (input.due_date, input.pay_date) {
         (Some(due), Some(paid)) => {
@@ -160,44 +196,38 @@ pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult
                 }
                 d
             }
-            None => {
-                return Err(match (due, paid) {
-                    (Some(_), None) => CalcError::missing(
-                        SlotName::To,
-                        "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
-                    ),
-                    (None, Some(_)) => CalcError::missing(
-                        SlotName::From,
-                        "请告诉我这笔费用原本应缴的日期（缴费截止日），例如 2024-01-15。",
-                    ),
-                    _ => CalcError::missing(
-                        SlotName::Days,
-                        "请告诉我逾期了多少天，或者应缴日期和实际缴纳日期。",
-                    ),
-                })
-            }
+            None => return Err(missing_days(due, paid)),
         },
     };
-    if days > MAX_DAYS {
-        return Err(CalcError::OutOfRange {
-            field: SlotName::Days,
-            value: days.to_string(),
-            reason: "超过100年，请核对天数或日期。".into(),
-        });
+    Ok((days, warnings))
+}
+
+/// Neither the days nor both dates: ask for whichever is missing.
+fn missing_days(due: Option<NaiveDate>, paid: Option<NaiveDate>) -> CalcError {
+    match (due, paid) {
+        (Some(_), None) => CalcError::missing(
+            SlotName::To,
+            "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
+        ),
+        (None, Some(_)) => CalcError::missing(
+            SlotName::From,
+            "请告诉我这笔费用原本应缴的日期（缴费截止日），例如 2024-01-15。",
+        ),
+        _ => CalcError::missing(
+            SlotName::Days,
+            "请告诉我逾期了多少天，或者应缴日期和实际缴纳日期。",
+        ),
     }
-    let mut result = CalcResult::new(
-        CalcKind::LateFee,
-        "社保费滞纳金测算",
-        Detail::LateFee(LateFeeDetail {
-            principal: Money::round(amount),
-            daily_rate: fmt_rate(rule.daily_rate),
-            days: Some(days),
-            due_date: input.due_date,
-            pay_date: input.pay_date,
-            items: 1,
-        }),
-    );
-    result.policy = Some(policies.national().policy_ref());
+}
+
+/// amount × daily rate × days, with the dates among its inputs when they are known.
+fn push_fee_line(
+    input: &LateFeeInput,
+    rule: &LateFeeRule,
+    amount: Decimal,
+    days: u32,
+    result: &mut CalcResult,
+) {
     let mut line = Line::new(
         "滞纳金",
         format!(
@@ -226,15 +256,6 @@ pub fn late_fee(input: &LateFeeInput, policies: &PolicySet) -> Result<CalcResult
         .input("天数", days.to_string())
         .amount(Money::round(amount * rule.daily_rate * Decimal::from(days)));
     result.lines.push(line);
-    if days == 0 {
-        result.assume("没有逾期，不产生滞纳金。");
-    }
-    for w in warnings {
-        result.warn(w);
-    }
-    common_notes(&mut result, rule);
-    result.sum_lines();
-    Ok(result)
 }
 
 /// The late fee of a month-by-month arrears schedule: each month with its own due date, all paid
@@ -244,81 +265,17 @@ pub fn late_fee_schedule(
     policies: &PolicySet,
 ) -> Result<CalcResult, CalcError> {
     let rule = rule(policies)?;
-    if input.items.is_empty() {
-        return Err(CalcError::missing(
-            SlotName::Amount,
-            "请告诉我欠缴的是哪几个月、每个月欠多少钱。",
-        ));
-    }
-    let paid = input.pay_date.ok_or_else(|| {
-        CalcError::missing(
-            SlotName::To,
-            "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
-        )
-    })?;
-    if let Some(d) = input.due_day {
-        if !(1..=31).contains(&d) {
-            return Err(CalcError::OutOfRange {
-                field: SlotName::From,
-                value: d.to_string(),
-                reason: "缴费截止日应是每月的1到31日。".into(),
-            });
-        }
-    }
+    let paid = schedule_pay_date(input)?;
     let mut lines = Vec::new();
     let mut principal = Decimal::ZERO;
     let mut not_due = 0usize;
     for (i, item) in input.items.iter().enumerate() {
-        let amount = check_amount(SlotName::Amount, item.amount, MAX_ARREARS)?;
+        let (line, amount, days) = schedule_line(i, item, input.due_day, paid, rule)?;
         principal += amount;
-        let due = match (item.due_date, item.month, input.due_day) {
-            (Some(d), _, _) => d,
-            (None, Some(ym), Some(day)) => {
-                ym.day_or_last(day).ok_or_else(|| CalcError::OutOfRange {
-                    field: SlotName::Months,
-                    value: ym.to_string(),
-                    reason: "月份应在1到12之间。".into(),
-                })?
-            }
-            _ => {
-                return Err(CalcError::missing(
-                    SlotName::From,
-                    "请告诉我每个月的缴费截止日（例如每月15日），或每笔欠费的应缴日期。",
-                ))
-            }
-        };
-        check_due(rule, due)?;
-        let days = days_late(due, paid);
         if days == 0 {
             not_due += 1;
         }
-        if days > MAX_DAYS {
-            return Err(CalcError::OutOfRange {
-                field: SlotName::Days,
-                value: days.to_string(),
-                reason: "超过100年，请核对日期。".into(),
-            });
-        }
-        let label = match item.month {
-            Some(ym) => format!("{}年{}月欠费", ym.year, ym.month),
-            None => format!("第{}笔欠费", i + 1),
-        };
-        lines.push(
-            Line::new(
-                label,
-                format!(
-                    "{} × {} × {}",
-                    fmt_amount(amount),
-                    fmt_rate(rule.daily_rate),
-                    days
-                ),
-            )
-            .input("欠缴金额", fmt_amount(amount))
-            .input("应缴日期", due.to_string())
-            .input("缴纳日期", paid.to_string())
-            .input("天数", days.to_string())
-            .amount(Money::round(amount * rule.daily_rate * Decimal::from(days))),
-        );
+        lines.push(line);
     }
     let mut result = CalcResult::new(
         CalcKind::LateFee,
@@ -346,6 +303,89 @@ pub fn late_fee_schedule(
     common_notes(&mut result, rule);
     result.sum_lines();
     Ok(result)
+}
+
+/// Checks a schedule has months, a payment day and a plausible due day; returns the payment day.
+fn schedule_pay_date(input: &LateFeeScheduleInput) -> Result<NaiveDate, CalcError> {
+    if input.items.is_empty() {
+        return Err(CalcError::missing(
+            SlotName::Amount,
+            "请告诉我欠缴的是哪几个月、每个月欠多少钱。",
+        ));
+    }
+    let paid = input.pay_date.ok_or_else(|| {
+        CalcError::missing(
+            SlotName::To,
+            "请告诉我实际缴纳（或打算缴纳）的日期，例如 2024-03-01。",
+        )
+    })?;
+    if let Some(d) = input.due_day {
+        if !(1..=31).contains(&d) {
+            return Err(CalcError::OutOfRange {
+                field: SlotName::From,
+                value: d.to_string(),
+                reason: "缴费截止日应是每月的1到31日。".into(),
+            });
+        }
+    }
+    Ok(paid)
+}
+
+/// One month of a schedule: its line, its checked amount and its days late.
+fn schedule_line(
+    i: usize,
+    item: &ScheduleItem,
+    due_day: Option<u32>,
+    paid: NaiveDate,
+    rule: &LateFeeRule,
+) -> Result<(Line, Decimal, u32), CalcError> {
+    let amount = check_amount(SlotName::Amount, item.amount, MAX_ARREARS)?;
+    let due = item_due_date(item, due_day)?;
+    check_due(rule, due)?;
+    let days = days_late(due, paid);
+    if days > MAX_DAYS {
+        return Err(CalcError::OutOfRange {
+            field: SlotName::Days,
+            value: days.to_string(),
+            reason: "超过100年，请核对日期。".into(),
+        });
+    }
+    let label = match item.month {
+        Some(ym) => format!("{}年{}月欠费", ym.year, ym.month),
+        None => format!("第{}笔欠费", i + 1),
+    };
+    let line = Line::new(
+        label,
+        format!(
+            "{} × {} × {}",
+            fmt_amount(amount),
+            fmt_rate(rule.daily_rate),
+            days
+        ),
+    )
+    .input("欠缴金额", fmt_amount(amount))
+    .input("应缴日期", due.to_string())
+    .input("缴纳日期", paid.to_string())
+    .input("天数", days.to_string())
+    .amount(Money::round(amount * rule.daily_rate * Decimal::from(days)));
+    Ok((line, amount, days))
+}
+
+/// A month's due date: its own, else its month's due day (a day past the month's end meaning
+/// the last day).
+fn item_due_date(item: &ScheduleItem, due_day: Option<u32>) -> Result<NaiveDate, CalcError> {
+    match (item.due_date, item.month, due_day) {
+        (Some(d), _, _) => Ok(d),
+        (None, Some(ym), Some(day)) => ym.day_or_last(day).ok_or_else(|| CalcError::OutOfRange {
+            field: SlotName::Months,
+            value: ym.to_string(),
+            reason: "月份应在1到12之间。".into(),
+        }),
+        _ => Err(CalcError::missing(
+            SlotName::From,
+            "请告诉我每个月的缴费截止日（例如每月15日），或每笔欠费的应缴日期。",
+        )),
+    }
 }
 
 #[cfg(test)]

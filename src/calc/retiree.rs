@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::contribution::{check_rate, resolve_base};
 use super::error::CalcError;
 use super::money::{fmt_amount, fmt_num, fmt_rate, Money};
-use super::policy::PolicySet;
+use super::policy::{PolicySet, RegionPolicy, RetireeMedical};
 use super::result::{CalcKind, CalcResult, Detail, Line, RetireeDetail, SourceRef};
 use super::types::{BaseSpec, Category, Gender, Insurance};
 
@@ -58,6 +58,46 @@ fn check_years(value: Decimal) -> Result<Decimal, CalcError> {
 pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcResult, CalcError> {
     let region = policies.resolve(input.region.as_deref())?;
     let table = region.and_then(|r| r.retiree_medical.as_ref());
+    let mut result = new_result(region.unwrap_or(policies.national()));
+    let required = required_years(input, region, table, &mut result)?;
+    let (paid, deemed_used) = years_counted(input, table, &mut result)?;
+    let (short, formula) = months_short(required, paid, deemed_used, region, table, &mut result);
+    if short == 0 {
+        push_years_met(required, paid, deemed_used, &mut result);
+        return Ok(result);
+    }
+    result.lines.push(
+        Line::new("缺缴月数", formula)
+            .input("规定年限", required.to_string())
+            .input("实际缴费年限", fmt_num(paid))
+            .input("视同缴费年限", fmt_num(deemed_used)),
+    );
+    if alternative_may_be_met(required, paid, short, region, table, &mut result) {
+        return Ok(result);
+    }
+    let (base, rate) = topup_base_and_rate(input, region, table, short, &mut result)?;
+    let n = Decimal::from(short);
+    result.lines.push(
+        Line::new(
+            "一次性补缴",
+            format!("{} × {} × {}", fmt_amount(base), fmt_rate(rate), short),
+        )
+        .input("补缴基数", fmt_amount(base))
+        .input("补缴比例", fmt_rate(rate))
+        .input("月数", short.to_string())
+        .amount(Money::round(base * rate * n)),
+    );
+    result.assume("也有地区允许退休后按月继续缴费直到缴满年限，可向当地医保经办机构（12393）咨询哪种方式更合适。");
+    if let Detail::RetireeTopup(d) = &mut result.detail {
+        d.monthly_base = Some(Money::round(base));
+        d.rate = Some(fmt_rate(rate));
+    }
+    result.sum_lines();
+    Ok(result)
+}
+
+/// An empty top-up result citing the policy and art. 27, which leaves the years to the regions.
+fn new_result(policy: &RegionPolicy) -> CalcResult {
     let mut result = CalcResult::new(
         CalcKind::RetireeTopup,
         "退休人员医保补缴测算",
@@ -69,15 +109,23 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
             rate: None,
         }),
     );
-    result.policy = Some(region.unwrap_or(policies.national()).policy_ref());
+    result.policy = Some(policy.policy_ref());
     result.add_source(SourceRef {
         id: "law:SIL-27".into(),
         title: "《中华人民共和国社会保险法》第二十七条".into(),
         year: Some(2011),
     });
+    result
+}
 
-    // Required years: explicit, or the region table by gender.
-    let required = match (input.required_years, region, table) {
+/// Required years: explicit, or the region table by gender.
+fn required_years(
+    input: &RetireeInput,
+    region: Option<&RegionPolicy>,
+    table: Option<&RetireeMedical>,
+    result: &mut CalcResult,
+) -> Result<u32, CalcError> {
+    match (input.required_years, region, table) {
         (Some(y), _, _) => {
             if y == 0 || y > 50 {
                 return Err(CalcError::OutOfRange {
@@ -87,23 +135,19 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
                 });
             }
             result.assume(format!("按您提供的规定年限 {y} 年计算。"));
-            y
+            Ok(y)
         }
-        (None, None, _) => {
-            return Err(CalcError::missing(
-                SlotName::Region,
-                "退休后医保要缴满多少年由各地规定，请告诉我参保城市。",
-            ))
-        }
-        (None, Some(r), None) => {
-            return Err(CalcError::missing(
-                SlotName::RequiredYears,
-                format!(
-                    "暂未核实{}退休人员医保需要缴满多少年，请告诉我当地规定的年限（可咨询12393）。",
-                    r.region
-                ),
-            ))
-        }
+        (None, None, _) => Err(CalcError::missing(
+            SlotName::Region,
+            "退休后医保要缴满多少年由各地规定，请告诉我参保城市。",
+        )),
+        (None, Some(r), None) => Err(CalcError::missing(
+            SlotName::RequiredYears,
+            format!(
+                "暂未核实{}退休人员医保需要缴满多少年，请告诉我当地规定的年限（可咨询12393）。",
+                r.region
+            ),
+        )),
         (None, Some(r), Some(t)) => {
             let y = if t.gendered() {
                 let g = input.gender.ok_or_else(|| {
@@ -127,10 +171,18 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
             if let Some(note) = &t.note {
                 result.assume(note.clone());
             }
-            y
+            Ok(y)
         }
-    };
+    }
+}
 
+/// The years that count: those actually paid, and the deemed years unless the region leaves them
+/// out.
+fn years_counted(
+    input: &RetireeInput,
+    table: Option<&RetireeMedical>,
+    result: &mut CalcResult,
+) -> Result<(Decimal, Decimal), CalcError> {
     let paid = check_years(input.paid_years.ok_or_else(|| {
         CalcError::missing(
             SlotName::PaidYears,
@@ -153,7 +205,20 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         }
         Decimal::ZERO
     };
+    Ok((paid, deemed_used))
+}
 
+/// The months short (a part month counts as a whole one) and the formula that gives them: the
+/// required years less the years counted, or the region's minimum of actually paid years when
+/// that is more.
+fn months_short(
+    required: u32,
+    paid: Decimal,
+    deemed_used: Decimal,
+    region: Option<&RegionPolicy>,
+    table: Option<&RetireeMedical>,
+    result: &mut CalcResult,
+) -> (u32, String) {
     let required_months = required * 12;
     let paid_months = ((paid + deemed_used) * dec!(12))
         .floor()
@@ -203,55 +268,70 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         d.paid_months = paid_months;
         d.short_months = short;
     }
+    (short, formula)
+}
 
-    if short == 0 {
-        result.lines.push(
-            Line::new(
-                "缴费年限已满足",
-                format!(
-                    "{} + {} ≥ {} 年，无需补缴",
-                    fmt_num(paid),
-                    fmt_num(deemed_used),
-                    required
-                ),
-            )
-            .input("规定年限", required.to_string())
-            .input("实际缴费年限", fmt_num(paid))
-            .input("视同缴费年限", fmt_num(deemed_used))
-            .amount(Money::ZERO),
-        );
-        result.sum_lines();
-        return Ok(result);
-    }
-
+/// Nothing short: one line saying so, and the result is complete.
+fn push_years_met(required: u32, paid: Decimal, deemed_used: Decimal, result: &mut CalcResult) {
     result.lines.push(
-        Line::new("缺缴月数", formula)
-            .input("规定年限", required.to_string())
-            .input("实际缴费年限", fmt_num(paid))
-            .input("视同缴费年限", fmt_num(deemed_used)),
+        Line::new(
+            "缴费年限已满足",
+            format!(
+                "{} + {} ≥ {} 年，无需补缴",
+                fmt_num(paid),
+                fmt_num(deemed_used),
+                required
+            ),
+        )
+        .input("规定年限", required.to_string())
+        .input("实际缴费年限", fmt_num(paid))
+        .input("视同缴费年限", fmt_num(deemed_used))
+        .amount(Money::ZERO),
     );
+    result.sum_lines();
+}
 
-    // An alternative condition (成都: or 15 unbroken years in 成都). Whoever has actually paid that
-    // long may meet it; we cannot see continuity, so report both and charge nothing.
-    if let Some(alt) = table.and_then(|t| t.or_continuous_local_years) {
-        let place = region.map(|r| r.region.as_str()).unwrap_or("当地");
-        if paid >= Decimal::from(alt) {
-            result.lines.push(Line::new(
-                "另一条件",
-                format!("在{place}连续不间断缴费满 {alt} 年的，已满足条件，无需补缴"),
-            ));
-            result.warn(format!(
-                "{place}满足两个条件之一即可：累计缴费满 {required} 年，或在{place}连续不间断缴费满 {alt} 年。您实际缴费 {} 年：如果其中在{place}连续不间断缴费已满 {alt} 年，就不用补缴；不满足的，按累计 {required} 年还差 {short} 个月，补缴金额以{place}医保经办机构核定为准。",
-                fmt_num(paid)
-            ));
-            return Ok(result);
-        }
-        result.assume(format!(
-            "{place}的另一条件是在{place}连续不间断缴费满 {alt} 年；您实际缴费不足 {alt} 年，只能按累计 {required} 年计算。"
+/// An alternative condition (成都: or 15 unbroken years in 成都). Whoever has actually paid that
+/// long may meet it; we cannot see continuity, so report both and charge nothing (true: the result
+/// is complete). Whoever has not is told the alternative is out of reach.
+fn alternative_may_be_met(
+    required: u32,
+    paid: Decimal,
+    short: u32,
+    region: Option<&RegionPolicy>,
+    table: Option<&RetireeMedical>,
+    result: &mut CalcResult,
+) -> bool {
+    let Some(alt) = table.and_then(|t| t.or_continuous_local_years) else {
+        return false;
+    };
+    let place = region.map(|r| r.region.as_str()).unwrap_or("当地");
+    if paid >= Decimal::from(alt) {
+        result.lines.push(Line::new(
+            "另一条件",
+            format!("在{place}连续不间断缴费满 {alt} 年的，已满足条件，无需补缴"),
         ));
+        result.warn(format!(
+            "{place}满足两个条件之一即可：累计缴费满 {required} 年，或在{place}连续不间断缴费满 {alt} 年。您实际缴费 {} 年：如果其中在{place}连续不间断缴费已满 {alt} 年，就不用补缴；不满足的，按累计 {required} 年还差 {short} 个月，补缴金额以{place}医保经办机构核定为准。",
+            fmt_num(paid)
+        ));
+        return true;
     }
+    result.assume(format!(
+        "{place}的另一条件是在{place}连续不间断缴费满 {alt} 年；您实际缴费不足 {alt} 年，只能按累计 {required} 年计算。"
+    ));
+    false
+}
 
-    // Base and rate: explicit, or the region rule.
+/// Base and rate of the top-up: explicit, or the region rule; asked for (with the months short)
+/// when neither gives them.
+fn topup_base_and_rate(
+    input: &RetireeInput,
+    region: Option<&RegionPolicy>,
+    table: Option<&RetireeMedical>,
+    short: u32,
+    result: &mut CalcResult,
+) -> Result<(Decimal, Decimal), CalcError> {
     let spec = match (input.base, table.and_then(|t| t.base_grade)) {
         (Some(b), _) => b,
         (None, Some(g)) => BaseSpec::Grade(g),
@@ -270,7 +350,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
         Insurance::Medical,
         Category::Employee,
         input.as_of,
-        &mut result,
+        result,
     )?;
     let rate = match (input.rate, table.and_then(|t| t.rate)) {
         (Some(r), _) => check_rate(r)?,
@@ -284,24 +364,7 @@ pub fn retiree_topup(input: &RetireeInput, policies: &PolicySet) -> Result<CalcR
             ))
         }
     };
-    let n = Decimal::from(short);
-    result.lines.push(
-        Line::new(
-            "一次性补缴",
-            format!("{} × {} × {}", fmt_amount(base), fmt_rate(rate), short),
-        )
-        .input("补缴基数", fmt_amount(base))
-        .input("补缴比例", fmt_rate(rate))
-        .input("月数", short.to_string())
-        .amount(Money::round(base * rate * n)),
-    );
-    result.assume("也有地区允许退休后按月继续缴费直到缴满年限，可向当地医保经办机构（12393）咨询哪种方式更合适。");
-    if let Detail::RetireeTopup(d) = &mut result.detail {
-        d.monthly_base = Some(Money::round(base));
-        d.rate = Some(fmt_rate(rate));
-    }
-    result.sum_lines();
-    Ok(result)
+    Ok((base, rate))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::error::CalcError;
-use super::policy::{GapEffect, GapRule, GapScope, PolicySet, RegionPolicy};
+use super::policy::{GapEffect, GapRule, GapScope, PolicySet, RegionPolicy, ResidentWaiting};
 use super::result::{fmt_date, CalcKind, CalcResult, Detail, Line, WaitingDetail};
 use super::types::Category;
 
@@ -94,18 +94,7 @@ fn add_months(d: NaiveDate, n: u32) -> Option<NaiveDate> {
 
 fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, CalcError> {
     let region = policies.resolve(input.region.as_deref())?;
-    let (rules, owner) = match region.and_then(|r| r.resident_waiting.as_ref().map(|w| (w, r))) {
-        Some(x) => x,
-        None => match policies.national().resident_waiting.as_ref() {
-            Some(w) => (w, policies.national()),
-            None => {
-                return Err(CalcError::Unsupported(
-                    "居民医保等待期规则未加载，暂时无法计算，请咨询当地医保经办机构（12393）。"
-                        .into(),
-                ))
-            }
-        },
-    };
+    let (rules, owner) = resident_rules(policies, region)?;
     let mut result = new_result(String::new());
     result.policy = Some(owner.policy_ref());
     result.add_source(rules.cite.to_source_ref());
@@ -117,24 +106,83 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
             )));
         }
     }
-
     if input.exempt {
-        let rule = format!(
-            "{}等特殊群体在集中参保期外参保，大多数地区不设待遇等待期。",
-            if rules.exempt.is_empty() {
-                "新生儿".to_string()
-            } else {
-                rules.exempt.join("、")
-            }
-        );
-        result
-            .lines
-            .push(Line::new("等待期", "特殊群体，0 个月".to_string()));
-        result.assume("具体哪些人群免等待期、从哪天起享受待遇，以当地医保部门规定为准。");
-        set_detail(&mut result, Some(0), input.pay_date, false, false, rule);
+        exempt_group(input, rules, &mut result);
         return Ok(result);
     }
+    let (gap, repaid) = gap_and_repaid_years(input, &mut result)?;
+    let start = enrolment_start(input, &mut result);
+    if gap == 0 && input.during_collection_period {
+        let rule = "连续参保并在集中参保期内缴费，不设待遇等待期。".to_string();
+        result
+            .lines
+            .push(Line::new("等待期", "连续参保，0 个月".to_string()));
+        set_detail(&mut result, Some(0), start, false, false, rule);
+        return Ok(result);
+    }
+    let months = push_resident_waiting_lines(rules, gap, repaid, &mut result);
+    let rule = resident_rule_text(rules, gap, repaid, months);
+    if gap > 0 {
+        result
+            .warn("断保后，连续参保年数要重新计算，大病保险因连续参保提高的支付限额也要重新累计。");
+        if repaid < gap {
+            result.assume(format!(
+                "按当年参保地个人缴费标准每多补缴 1 年断保年度，可减少 1 个月变动等待期（最多还能减 {} 个月）。",
+                gap - repaid
+            ));
+        }
+    }
+    let coverage_from = start.and_then(|s| add_months(s, months));
+    match coverage_from {
+        Some(_) => result.assume("等待期从缴费（参保）之日起算，到期日各地口径可能相差一两天。"),
+        None => result.assume("告诉我缴费日期，可以推算从哪天开始享受待遇。"),
+    }
+    if let Some(note) = &rules.note {
+        result.assume(note.clone());
+    }
+    set_detail(&mut result, Some(months), coverage_from, false, false, rule);
+    Ok(result)
+}
 
+/// The resident waiting rules that apply: the region's own, else the national ones, with the
+/// policy they belong to.
+fn resident_rules<'a>(
+    policies: &'a PolicySet,
+    region: Option<&'a RegionPolicy>,
+) -> Result<(&'a ResidentWaiting, &'a RegionPolicy), CalcError> {
+    if let Some(x) = region.and_then(|r| r.resident_waiting.as_ref().map(|w| (w, r))) {
+        return Ok(x);
+    }
+    match policies.national().resident_waiting.as_ref() {
+        Some(w) => Ok((w, policies.national())),
+        None => Err(CalcError::Unsupported(
+            "居民医保等待期规则未加载，暂时无法计算，请咨询当地医保经办机构（12393）。".into(),
+        )),
+    }
+}
+
+/// Newborns and the groups the rules list: no waiting period in most regions.
+fn exempt_group(input: &WaitingInput, rules: &ResidentWaiting, result: &mut CalcResult) {
+    let rule = format!(
+        "{}等特殊群体在集中参保期外参保，大多数地区不设待遇等待期。",
+        if rules.exempt.is_empty() {
+            "新生儿".to_string()
+        } else {
+            rules.exempt.join("、")
+        }
+    );
+    result
+        .lines
+        .push(Line::new("等待期", "特殊群体，0 个月".to_string()));
+    result.assume("具体哪些人群免等待期、从哪天起享受待遇，以当地医保部门规定为准。");
+    set_detail(result, Some(0), input.pay_date, false, false, rule);
+}
+
+/// Years without insurance, and how many of them are paid for afterwards (none unless said).
+fn gap_and_repaid_years(
+    input: &WaitingInput,
+    result: &mut CalcResult,
+) -> Result<(u32, u32), CalcError> {
     let gap = input.gap_years.ok_or_else(|| {
         CalcError::missing(
             SlotName::GapYears,
@@ -164,25 +212,30 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
             reason: format!("补缴的年数不能多于断保的年数（{gap} 年）。"),
         });
     }
+    Ok((gap, repaid))
+}
 
-    let start = match input.pay_date {
+/// The day the waiting period counts from: the payment day, or 1 January after a payment in the
+/// autumn collection period.
+fn enrolment_start(input: &WaitingInput, result: &mut CalcResult) -> Option<NaiveDate> {
+    match input.pay_date {
         Some(d) if input.during_collection_period && d.month() >= 9 => {
             let jan1 = NaiveDate::from_ymd_opt(d.year() + 1, 1, 1);
             result.assume("集中参保期内缴费的，按次年1月1日参保年度开始计算。");
             jan1
         }
         other => other,
-    };
-
-    if gap == 0 && input.during_collection_period {
-        let rule = "连续参保并在集中参保期内缴费，不设待遇等待期。".to_string();
-        result
-            .lines
-            .push(Line::new("等待期", "连续参保，0 个月".to_string()));
-        set_detail(&mut result, Some(0), start, false, false, rule);
-        return Ok(result);
     }
+}
 
+/// The lines of a resident waiting period — fixed, per gap year, less the repaid years, with the
+/// minimum after a long gap — and the months it comes to.
+fn push_resident_waiting_lines(
+    rules: &ResidentWaiting,
+    gap: u32,
+    repaid: u32,
+    result: &mut CalcResult,
+) -> u32 {
     let fixed = rules.fixed_months;
     let variable = gap * rules.per_gap_year_months;
     let reduction = (repaid * rules.per_repaid_year_months).min(variable);
@@ -232,9 +285,16 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
         months = rules.long_gap_min_months;
     }
     result.lines.push(Line::new("等待期合计", sum));
+    months
+}
 
-    let rule = if gap == 0 {
-        format!("未在集中参保期内参保，设固定待遇等待期 {fixed} 个月。")
+/// The rule the result states in one sentence.
+fn resident_rule_text(rules: &ResidentWaiting, gap: u32, repaid: u32, months: u32) -> String {
+    if gap == 0 {
+        format!(
+            "未在集中参保期内参保，设固定待遇等待期 {} 个月。",
+            rules.fixed_months
+        )
     } else {
         format!(
             "断保 {gap} 年{}，待遇等待期共 {months} 个月；等待期内发生的医疗费用医保不报销。",
@@ -244,27 +304,7 @@ fn resident(input: &WaitingInput, policies: &PolicySet) -> Result<CalcResult, Ca
                 String::new()
             }
         )
-    };
-    if gap > 0 {
-        result
-            .warn("断保后，连续参保年数要重新计算，大病保险因连续参保提高的支付限额也要重新累计。");
-        if repaid < gap {
-            result.assume(format!(
-                "按当年参保地个人缴费标准每多补缴 1 年断保年度，可减少 1 个月变动等待期（最多还能减 {} 个月）。",
-                gap - repaid
-            ));
-        }
     }
-    let coverage_from = start.and_then(|s| add_months(s, months));
-    match coverage_from {
-        Some(_) => result.assume("等待期从缴费（参保）之日起算，到期日各地口径可能相差一两天。"),
-        None => result.assume("告诉我缴费日期，可以推算从哪天开始享受待遇。"),
-    }
-    if let Some(note) = &rules.note {
-        result.assume(note.clone());
-    }
-    set_detail(&mut result, Some(months), coverage_from, false, false, rule);
-    Ok(result)
 }
 
 /// How long a gap was, as far as we know.
@@ -399,6 +439,19 @@ fn find_rule<'a>(
     Ok(None)
 }
 
+/// The rule that decides an employee's gap.
+enum Governing<'a> {
+    /// A rule covering the gap, the band before it (for the limit text) and whose rule it is.
+    Rule {
+        rule: &'a GapRule,
+        prev: Option<&'a GapRule>,
+        owner: &'a RegionPolicy,
+    },
+    /// No local rule: the national transfer band the gap falls in, shown as the frame only, and
+    /// what the region lacks.
+    Frame { band: usize, missing: String },
+}
+
 fn employee(
     input: &WaitingInput,
     policies: &PolicySet,
@@ -415,76 +468,27 @@ fn employee(
     } else {
         category
     };
-    let gap = match (
-        input.gap_from,
-        input.pay_date,
-        input.gap_days,
-        input.gap_months,
-    ) {
-        (Some(a), Some(b), _, _) => {
-            if b < a {
-                return Err(CalcError::ReversedDates {
-                    from: fmt_date(a),
-                    to: fmt_date(b),
-                });
-            }
-            Gap::Dates(a, b)
-        }
-        (_, _, Some(d), _) => Gap::Days(d),
-        (_, _, None, Some(m)) => Gap::Months(m),
-        (Some(_), None, None, None) => {
-            return Err(CalcError::missing(
-                SlotName::To,
-                "请告诉我补缴（或打算补缴）的日期。",
-            ))
-        }
-        _ => {
-            return Err(CalcError::missing(
-                SlotName::Days,
-                "请告诉我断缴了多久（天数或月数），或者断缴开始日期和补缴日期。",
-            ))
-        }
-    };
-
+    let gap = employee_gap(input)?;
     let mut result = new_result(String::new());
-    let regional = region.gap_rules_for(category);
     let national = policies.national().gap_rules_for(category);
-    let mut chosen: Option<(&GapRule, Option<&GapRule>, &RegionPolicy)> = None;
-    if !regional.is_empty() {
-        if let Some((i, rule)) = find_rule(&regional, gap)? {
-            let prev = i.checked_sub(1).map(|j| regional[j]);
-            chosen = Some((rule, prev, region));
-        }
-    }
-    if chosen.is_none() {
-        let missing = if regional.is_empty() {
-            format!(
-                "暂未收录{}{}医保断缴后恢复待遇的当地规定",
-                region.region,
-                category.label_zh()
-            )
-        } else {
-            format!("{}的规定没有覆盖这么长的断缴时间", region.region)
-        };
-        if let Some((i, rule)) = find_rule(&national, gap)? {
-            if rule.scope == GapScope::Transfer {
-                return Ok(national_frame(result, region, &national, i, gap, &missing));
+    let (rule, prev, owner) =
+        match governing_rule(policies, region, category, &national, gap, &mut result)? {
+            Governing::Rule { rule, prev, owner } => (rule, prev, owner),
+            Governing::Frame { band, missing } => {
+                return Ok(national_frame(
+                    result, region, &national, band, gap, &missing,
+                ))
             }
-            result.assume(format!("{missing}，按国家规定判断。"));
-            let prev = i.checked_sub(1).map(|j| national[j]);
-            chosen = Some((rule, prev, policies.national()));
-        }
-    }
-    let Some((rule, prev, owner)) = chosen else {
-        return Err(CalcError::Unsupported(format!(
-            "暂时无法判断{}这种断缴情况何时恢复待遇，请咨询当地医保经办机构（12393）。",
-            region.region
-        )));
-    };
+        };
     result.policy = Some(region.policy_ref());
     result.add_source(rule.cite.to_source_ref());
 
     let months = waiting_months(rule);
+    let owner_name = if owner.national {
+        "国家规定"
+    } else {
+        owner.region.as_str()
+    };
     let rule_text = format!(
         "{}：{}，{}。",
         if owner.national {
@@ -498,11 +502,6 @@ fn employee(
     result
         .lines
         .push(Line::new("断缴时长", gap.describe()).input("断缴时长", gap.describe()));
-    let owner_name = if owner.national {
-        "国家规定"
-    } else {
-        owner.region.as_str()
-    };
     result.lines.push(Line::new(
         "适用档次",
         format!("{owner_name}：{}", limit_text(rule, prev)),
@@ -510,24 +509,7 @@ fn employee(
     if let Some(note) = &rule.note {
         result.assume(note.clone());
     }
-    let coverage_from = match (input.pay_date, months) {
-        (Some(paid), Some(n)) => {
-            let first = NaiveDate::from_ymd_opt(paid.year(), paid.month(), 1);
-            let from = first.and_then(|f| add_months(f, n));
-            if let Some(d) = from {
-                result.lines.push(Line::new(
-                    "恢复享受待遇",
-                    format!("{} 补缴，{} 起", fmt_date(paid), fmt_date(d)),
-                ));
-            }
-            from
-        }
-        (None, Some(_)) => {
-            result.assume("告诉我补缴日期，可以推算从哪天恢复享受待遇。");
-            None
-        }
-        _ => None,
-    };
+    let coverage_from = coverage_after_payment(input.pay_date, months, &mut result);
     if category == Category::Employee {
         result.assume(
             "如果是单位欠缴造成的断缴，不少地方规定欠缴期间本应由医保基金支付的费用由单位承担。",
@@ -547,6 +529,111 @@ fn employee(
         rule_text,
     );
     Ok(result)
+}
+
+/// How long the gap was: from its dates, else the days or months the citizen gave.
+fn employee_gap(input: &WaitingInput) -> Result<Gap, CalcError> {
+    match (
+        input.gap_from,
+        input.pay_date,
+        input.gap_days,
+        input.gap_months,
+    ) {
+        (Some(a), Some(b), _, _) => {
+            if b < a {
+                return Err(CalcError::ReversedDates {
+                    from: fmt_date(a),
+                    to: fmt_date(b),
+                });
+            }
+            Ok(Gap::Dates(a, b))
+        }
+        (_, _, Some(d), _) => Ok(Gap::Days(d)),
+        (_, _, None, Some(m)) => Ok(Gap::Months(m)),
+        (Some(_), None, None, None) => Err(CalcError::missing(
+            SlotName::To,
+            "请告诉我补缴（或打算补缴）的日期。",
+        )),
+        _ => Err(CalcError::missing(
+            SlotName::Days,
+            "请告诉我断缴了多久（天数或月数），或者断缴开始日期和补缴日期。",
+        )),
+    }
+}
+
+/// The rule for the gap: the region's first band covering it, else the national one — applied
+/// when it governs every gap, shown only as the frame when it governs transfers.
+fn governing_rule<'a>(
+    policies: &'a PolicySet,
+    region: &'a RegionPolicy,
+    category: Category,
+    national: &[&'a GapRule],
+    gap: Gap,
+    result: &mut CalcResult,
+) -> Result<Governing<'a>, CalcError> {
+    let regional = region.gap_rules_for(category);
+    if !regional.is_empty() {
+        if let Some((i, rule)) = find_rule(&regional, gap)? {
+            let prev = i.checked_sub(1).map(|j| regional[j]);
+            return Ok(Governing::Rule {
+                rule,
+                prev,
+                owner: region,
+            });
+        }
+    }
+    let missing = if regional.is_empty() {
+        format!(
+            "暂未收录{}{}医保断缴后恢复待遇的当地规定",
+            region.region,
+            category.label_zh()
+        )
+    } else {
+        format!("{}的规定没有覆盖这么长的断缴时间", region.region)
+    };
+    let Some((i, rule)) = find_rule(national, gap)? else {
+        return Err(CalcError::Unsupported(format!(
+            "暂时无法判断{}这种断缴情况何时恢复待遇，请咨询当地医保经办机构（12393）。",
+            region.region
+        )));
+    };
+    if rule.scope == GapScope::Transfer {
+        return Ok(Governing::Frame { band: i, missing });
+    }
+    result.assume(format!("{missing}，按国家规定判断。"));
+    let prev = i.checked_sub(1).map(|j| national[j]);
+    Ok(Governing::Rule {
+        rule,
+        prev,
+        owner: policies.national(),
+    })
+}
+
+/// The first day of benefits: the first of the month of payment plus the waiting months (a line
+/// when the payment day is known, else a note asking for it).
+fn coverage_after_payment(
+    pay_date: Option<NaiveDate>,
+    months: Option<u32>,
+    result: &mut CalcResult,
+) -> Option<NaiveDate> {
+    match (pay_date, months) {
+        (Some(paid), Some(n)) => {
+            let first = NaiveDate::from_ymd_opt(paid.year(), paid.month(), 1);
+            let from = first.and_then(|f| add_months(f, n));
+            if let Some(d) = from {
+                result.lines.push(Line::new(
+                    "恢复享受待遇",
+                    format!("{} 补缴，{} 起", fmt_date(paid), fmt_date(d)),
+                ));
+            }
+            from
+        }
+        (None, Some(_)) => {
+            result.assume("告诉我补缴日期，可以推算从哪天恢复享受待遇。");
+            None
+        }
+        _ => None,
+    }
 }
 
 /// No local rule covers the gap: say so, and show the national transfer rules as the frame
