@@ -67,6 +67,9 @@ pub struct State {
     /// The knowledge entry answered last (the conversation's topic), so that "北京" or
     /// "基数按6000" right after it continues it; cleared by a calculation's result.
     pub topic: Option<String>,
+    /// The one calculation the last reply offered ("……我帮您算一算" with its button), so that
+    /// "好的" or "帮我算一下" next starts it rather than the menu of every calculation.
+    pub offered: Option<FormKind>,
 }
 
 /// Where the knowledge and calculators come from, and where sessions live.
@@ -104,6 +107,12 @@ impl Engine {
     /// `say:<text>` is the same as typing the text). An unknown or stale id gets a polite reply
     /// and changes nothing.
     pub fn press(&self, st: &mut State, option_id: &str) -> Reply {
+        let r = self.press_inner(st, option_id);
+        remember_offer(st, &r);
+        r
+    }
+
+    fn press_inner(&self, st: &mut State, option_id: &str) -> Reply {
         if let Some(text) = option_id.strip_prefix(SAY_PREFIX) {
             return self.turn(st, text);
         }
@@ -133,6 +142,12 @@ impl Engine {
 
     /// One turn on an in-memory state (no storage): the whole conversation logic.
     pub fn turn(&self, st: &mut State, text: &str) -> Reply {
+        let r = self.turn_inner(st, text);
+        remember_offer(st, &r);
+        r
+    }
+
+    fn turn_inner(&self, st: &mut State, text: &str) -> Reply {
         let snap = self.answerer.snapshot();
         // Normalised here, once; every rule below reads `msg`.
         let msg = Message::new(text);
@@ -145,6 +160,12 @@ impl Engine {
                     "请输入您想咨询的问题，例如“医保断缴三个月还能补吗”。",
                 ),
             );
+        }
+        // "好的" / "帮我算一下" right after one calculation was offered: that calculation.
+        if let Some(form) = st.offered.filter(|_| st.form.is_none()) {
+            if intent::accepts_offer(norm) {
+                return self.start_form(st, form, &Extraction::default(), &snap.kb.policy_set);
+            }
         }
         if let Some(cmd) = intent::command(norm) {
             return self.command(st, cmd);
@@ -1064,6 +1085,19 @@ fn remember_topic(st: &mut State, reply: &Reply) {
         ReplyKind::Fallback => st.topic = None,
         _ => {}
     }
+}
+
+/// Remember the calculation a reply offers, if it offers exactly one (see [`State::offered`]).
+fn remember_offer(st: &mut State, reply: &Reply) {
+    let mut offered = reply
+        .options
+        .iter()
+        .filter_map(|o| o.id.strip_prefix(CALC_PREFIX))
+        .filter_map(FormKind::from_id);
+    st.offered = match (offered.next(), offered.next()) {
+        (Some(form), None) => Some(form),
+        _ => None,
+    };
 }
 
 /// Keep the entry ids of a clarification so "1"/"2"/"3" can pick one.

@@ -347,6 +347,16 @@ pub fn bare_calc_request(text: &str) -> bool {
         )
 }
 
+/// A short reply accepting a calculation just offered: "好的", "可以", "嗯，帮我算一下", "算吧".
+pub fn accepts_offer(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let v = vocabulary();
+    short(&t, 8)
+        && (v.commands.ack.contains(&t)
+            || v.calculation.accept_offer.contains(&t)
+            || bare_calc_request(&t))
+}
+
 fn pays_back(text: &str) -> bool {
     any(
         text,

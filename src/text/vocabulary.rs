@@ -54,6 +54,8 @@ pub struct Calculation {
     pub ask_to_compute: Vec<String>,
     pub rough_cost: Vec<String>,
     pub method: Vec<String>,
+    /// Whole messages accepting a calculation just offered (besides `commands.ack`).
+    pub accept_offer: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +95,7 @@ impl Vocabulary {
         Ok(v)
     }
 
-    fn lists_mut(&mut self) -> [&mut Vec<String>; 20] {
+    fn lists_mut(&mut self) -> [&mut Vec<String>; 21] {
         let Vocabulary {
             commands: c,
             questions: q,
@@ -116,6 +118,7 @@ impl Vocabulary {
             &mut k.ask_to_compute,
             &mut k.rough_cost,
             &mut k.method,
+            &mut k.accept_offer,
             &mut s.medical,
             &mut s.pension,
             &mut s.resident,
