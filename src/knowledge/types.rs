@@ -195,6 +195,16 @@ pub struct Dictionaries {
     pub scanners: std::sync::OnceLock<std::sync::Arc<DomainScanners>>,
 }
 
+impl crate::text::AnalyzerInput for Dictionaries {
+    fn analyzer_source(&self) -> crate::text::AnalyzerSource<'_> {
+        crate::text::AnalyzerSource {
+            user_dict: &self.user_dict,
+            synonyms: &self.synonyms,
+            stopwords: &self.stopwords,
+        }
+    }
+}
+
 /// The domain vocabularies compiled once (Aho-Corasick), so a domain check is linear in the
 /// question's length whatever the size of the vocabularies.
 #[derive(Debug, Clone)]

@@ -1,7 +1,6 @@
 //! Segmentation + normalisation + synonyms: one [`Analyzer`] per loaded knowledge base.
 
 use super::normalize::{is_cjk, normalize};
-use crate::knowledge::Dictionaries;
 use jieba_rs::Jieba;
 use std::collections::{HashMap, HashSet};
 use std::io::BufReader;
@@ -32,14 +31,35 @@ impl std::fmt::Debug for Analyzer {
     }
 }
 
+/// What an analyzer is built from: the jieba user dictionary, the synonym groups (first word
+/// canonical) and the stop words. The knowledge base's dictionaries provide it; `text` itself
+/// knows nothing of the knowledge layer above it.
+pub struct AnalyzerSource<'a> {
+    pub user_dict: &'a str,
+    pub synonyms: &'a [Vec<String>],
+    pub stopwords: &'a [String],
+}
+
+/// Anything an analyzer can be built from (`knowledge::Dictionaries`).
+pub trait AnalyzerInput {
+    fn analyzer_source(&self) -> AnalyzerSource<'_>;
+}
+
+impl AnalyzerInput for AnalyzerSource<'_> {
+    fn analyzer_source(&self) -> AnalyzerSource<'_> {
+        AnalyzerSource { ..*self }
+    }
+}
+
 impl Analyzer {
     /// A hash of what an analyzer is built from (the user dictionary, the synonym groups and the
     /// stop words): two
     /// analyzers with the same key cut every text the same way, so a reload whose dictionaries
     /// did not change can keep the analyzer and every text's cutting.
-    pub fn input_key(dict: &Dictionaries) -> u64 {
+    pub fn input_key(input: &impl AnalyzerInput) -> u64 {
+        let dict = input.analyzer_source();
         let mut bytes = dict.user_dict.as_bytes().to_vec();
-        for group in &dict.synonyms {
+        for group in dict.synonyms {
             bytes.push(0);
             for w in group {
                 bytes.push(1);
@@ -47,7 +67,7 @@ impl Analyzer {
             }
         }
         bytes.push(2);
-        for w in &dict.stopwords {
+        for w in dict.stopwords {
             bytes.push(3);
             bytes.extend_from_slice(w.as_bytes());
         }
@@ -61,13 +81,14 @@ impl Analyzer {
 
     /// Build from the knowledge dictionaries: jieba's default dictionary plus our user dictionary,
     /// with every synonym registered as a word so multi-character synonyms stay whole.
-    pub fn new(dict: &Dictionaries) -> Self {
+    pub fn new(input: &impl AnalyzerInput) -> Self {
+        let dict = input.analyzer_source();
         let mut jieba = Jieba::new();
         let mut reader = BufReader::new(dict.user_dict.as_bytes());
         // Lines were checked by the loader; a malformed line only loses that word.
         let _ = jieba.load_dict(&mut reader);
         let mut canonical = HashMap::new();
-        for group in &dict.synonyms {
+        for group in dict.synonyms {
             let head = normalize(&group[0]);
             for w in group {
                 let w = normalize(w);
@@ -81,7 +102,7 @@ impl Analyzer {
         }
         let stopwords = dict.stopwords.iter().cloned().collect();
         Analyzer {
-            key: Self::input_key(dict),
+            key: Self::input_key(input),
             jieba,
             canonical,
             stopwords,
@@ -212,6 +233,7 @@ impl Analyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::Dictionaries;
 
     fn analyzer() -> Analyzer {
         let dict = Dictionaries {

@@ -17,7 +17,7 @@ pub mod scan;
 mod tokenizer;
 pub mod vocabulary;
 
-pub use analyzer::{Analyzer, Tok};
+pub use analyzer::{Analyzer, AnalyzerInput, AnalyzerSource, Tok};
 pub use mask::mask;
 pub use message::Message;
 pub use normalize::normalize;
