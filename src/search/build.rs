@@ -342,7 +342,7 @@ fn update_locked(
 }
 
 /// A new generation directory holding hard links to the old one's index files (not its copy of
-/// the knowledge files, its classifier or tantivy's lock files).
+/// the knowledge files, its classifier, its cutting or tantivy's lock files).
 fn link_generation(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
@@ -350,8 +350,10 @@ fn link_generation(from: &Path, to: &Path) -> Result<()> {
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
         let path = entry.path();
+        // The patched generation gets its own classifier and cutting (written when it opens).
         if path.is_dir()
             || name_str == super::classifier::FILE_NAME
+            || name_str == super::cutting::FILE_NAME
             || name_str.starts_with(".tantivy-")
         {
             continue;
@@ -423,6 +425,14 @@ fn write_generation(
     keep_sources(kb, dir)?;
     let started = std::time::Instant::now();
     let (entries, phrasings) = collect(kb, analyzer);
+    // Kept beside the index, so opening this generation (right after this build, or at the next
+    // start) reads the cutting instead of running jieba over every text again.
+    super::store_cutting(
+        &dir.join(super::cutting::FILE_NAME),
+        analyzer,
+        &entries,
+        &phrasings,
+    );
     let collect_ms = started.elapsed().as_millis() as u64;
     let started = std::time::Instant::now();
     let model = super::train_classifier(&entries, &phrasings, |_| false);

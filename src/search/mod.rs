@@ -9,6 +9,7 @@
 
 mod build;
 mod classifier;
+mod cutting;
 mod lm;
 mod rank;
 
@@ -188,17 +189,58 @@ pub(crate) fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
 /// Entries and phrasings of the published knowledge, in a stable order (index docs refer to
 /// phrasings by position, so the order must only depend on the knowledge files).
 pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<Phrasing>) {
-    collect_reusing(kb, analyzer, None)
+    collect_reusing(kb, analyzer, None, None)
+}
+
+/// Every text of collected entries with its terms, for [`cutting::save`]: phrasings with their
+/// terms, answers with their sorted distinct terms.
+fn cut_texts<'a>(
+    entries: &'a [Entry],
+    phrasings: &'a [Phrasing],
+    body_terms: &'a [Vec<String>],
+) -> impl Iterator<Item = (&'a str, &'a [String])> {
+    phrasings
+        .iter()
+        .map(|p| (p.text.as_str(), p.terms.as_slice()))
+        .chain(
+            entries
+                .iter()
+                .zip(body_terms)
+                .map(|(e, t)| (e.body.as_str(), t.as_slice())),
+        )
+}
+
+/// Store the cutting of collected entries in `path` (best effort: a start without the file
+/// only cuts again).
+fn store_cutting(path: &Path, analyzer: &Analyzer, entries: &[Entry], phrasings: &[Phrasing]) {
+    let body_terms: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let mut t: Vec<String> = e.body_terms.iter().cloned().collect();
+            t.sort();
+            t
+        })
+        .collect();
+    let texts = cut_texts(entries, phrasings, &body_terms);
+    match cutting::save(path, analyzer.key(), texts) {
+        Ok(()) => tracing::debug!(path = %path.display(), "cutting stored"),
+        Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not store the cutting"),
+    }
 }
 
 /// As [`collect`], taking the cutting of every text `previous` (a snapshot cut with the same
 /// analyzer) already has instead of cutting it again: a publish that changed one entry of a
 /// national corpus cuts that entry's texts, not a million phrasings.
+///
+/// `stored` is the cutting a generation keeps beside its index ([`cutting`]): texts found there
+/// are not cut either.
 pub(crate) fn collect_reusing(
     kb: &Knowledge,
     analyzer: &Analyzer,
     previous: Option<&Snapshot>,
+    stored: Option<cutting::Cutting>,
 ) -> (Vec<Entry>, Vec<Phrasing>) {
+    let stored = std::cell::RefCell::new(stored.unwrap_or_default());
     let previous = previous.filter(|p| p.analyzer.key() == analyzer.key());
     let known_phrasings: HashMap<&str, &Phrasing> = previous
         .map(|p| p.phrasings.iter().map(|x| (x.text.as_str(), x)).collect())
@@ -210,21 +252,25 @@ pub(crate) fn collect_reusing(
     let indexed = indexed_entries(kb);
     let mut todo: Vec<&str> = Vec::new();
     for e in &indexed {
-        todo.extend(
-            e.texts
-                .iter()
-                .map(String::as_str)
-                .filter(|t| !known_phrasings.contains_key(t)),
-        );
-        if !known_bodies.contains_key(e.body) {
-            todo.push(e.body);
+        {
+            let stored = stored.borrow();
+            todo.extend(
+                e.texts
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|t| !known_phrasings.contains_key(t) && !stored.contains(t)),
+            );
+            if !known_bodies.contains_key(e.body) && !stored.contains(e.body) {
+                todo.push(e.body);
+            }
         }
     }
     // Taken out as they are used, so the cut texts are not held twice.
     let cuts = std::cell::RefCell::new(cut_in_parallel(analyzer, &todo));
     let query_terms = |text: &str| -> Vec<String> {
         let cut = cuts.borrow_mut().remove(text);
-        cut.unwrap_or_else(|| analyzer.query_terms(text))
+        cut.or_else(|| stored.borrow_mut().take(text))
+            .unwrap_or_else(|| analyzer.query_terms(text))
     };
     let mut entries = Vec::new();
     let mut phrasings = Vec::new();
@@ -673,7 +719,33 @@ impl Snapshot {
         register_tokenizers(&index, &analyzer);
         let (_, fields) = schema();
         let started = std::time::Instant::now();
-        let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous);
+        // The cutting stored with the generation, unless a previous snapshot cut by the same
+        // analyzer has every unchanged text already (a reload).
+        let cutting_path = dir.map(|d| d.join(cutting::FILE_NAME));
+        let reuse_previous = previous.is_some_and(|p| p.analyzer.key() == analyzer.key());
+        let mut rejected = false;
+        let stored = match cutting_path.as_deref().filter(|_| !reuse_previous) {
+            Some(path) => match cutting::Cutting::load(path, analyzer.key()) {
+                Ok(c) => {
+                    tracing::debug!(texts = c.len(), "stored cutting read");
+                    Some(c)
+                }
+                Err(cutting::Rejected::Unreadable(_)) => None,
+                Err(why) => {
+                    tracing::warn!(path = %path.display(), %why, "stored cutting not used; cutting again");
+                    rejected = true;
+                    None
+                }
+            },
+            None => None,
+        };
+        let had_stored = stored.is_some();
+        let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous, stored);
+        if let Some(path) = cutting_path.as_deref() {
+            if !had_stored && (rejected || !path.exists()) {
+                store_cutting(path, &analyzer, &entries, &phrasings);
+            }
+        }
         let collect_ms = started.elapsed().as_millis() as u64;
         let reader = index
             .reader_builder()

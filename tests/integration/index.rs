@@ -416,3 +416,60 @@ fn a_reload_reuses_the_cutting_of_unchanged_texts() {
     let fresh = load_snapshot(&p, &|_, _| {}).unwrap();
     assert_eq!(cut(&redict), cut(&fresh));
 }
+
+/// A generation keeps the cutting of its texts beside the index (`cutting.bin`, written by the
+/// build): opening it reads the terms instead of running jieba over every text again. Proved by
+/// planting a file (same layout, right analyzer key and checksum) that cuts one phrasing
+/// differently: the opened snapshot has those terms. A damaged file is ignored, the texts are
+/// cut again, and the file is written anew.
+#[test]
+fn a_generation_keeps_its_cutting_and_a_damaged_one_is_redone() {
+    use xxhash_rust::xxh3::xxh3_64;
+    let (_dir, p) = fixture();
+    let built = load_snapshot(&p, &|_, _| {}).unwrap();
+    let file = p.index.join(&built.manifest.generation).join("cutting.bin");
+    assert!(file.is_file(), "the build stores the cutting");
+    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<String>)> {
+        s.phrasings
+            .iter()
+            .map(|x| (x.text.clone(), x.terms().to_vec()))
+            .collect()
+    };
+    let reopened = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(reopened.manifest.generation, built.manifest.generation);
+    assert_eq!(cut(&reopened), cut(&built));
+
+    // The documented layout (src/search/cutting.rs, format 1), one text only.
+    let text = built.phrasings[0].text.clone();
+    let mut payload = Vec::new();
+    payload.extend_from_slice(&xxh3_64(text.as_bytes()).to_le_bytes());
+    payload.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    payload.extend_from_slice(&1u32.to_le_bytes());
+    payload.extend_from_slice(&("植入".len() as u32).to_le_bytes());
+    payload.extend_from_slice("植入".as_bytes());
+    let mut planted = b"BJCUTS\0\0".to_vec();
+    planted.extend_from_slice(&1u32.to_le_bytes());
+    planted.extend_from_slice(&0u32.to_le_bytes());
+    planted.extend_from_slice(&built.analyzer.key().to_le_bytes());
+    planted.extend_from_slice(&1u64.to_le_bytes());
+    planted.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+    planted.extend_from_slice(&payload);
+    std::fs::write(&file, &planted).unwrap();
+    let read = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(
+        read.phrasings[0].terms(),
+        ["植入"],
+        "the stored cutting is used"
+    );
+    assert_eq!(cut(&read)[1..], cut(&built)[1..], "texts it lacks are cut");
+
+    // Damaged (one byte flipped): cut again, same as a fresh cut, and the file rewritten.
+    let mut damaged = planted.clone();
+    *damaged.last_mut().unwrap() ^= 0xff;
+    std::fs::write(&file, &damaged).unwrap();
+    let again = load_snapshot(&p, &|_, _| {}).unwrap();
+    assert_eq!(cut(&again), cut(&built));
+    let rewritten = std::fs::read(&file).unwrap();
+    assert_ne!(rewritten, damaged);
+    assert_eq!(cut(&load_snapshot(&p, &|_, _| {}).unwrap()), cut(&built));
+}

@@ -1,0 +1,284 @@
+//! The analyzer's cutting of every text of an index generation, stored beside it
+//! (`cutting.bin`), so that opening a generation does not run jieba over the whole corpus again.
+//!
+//! Opening a snapshot needs each phrasing's and each answer's terms (for the rerank features, the
+//! language model and the classifier's inputs). Cutting them was most of a cold start: 11 of 20
+//! seconds for a national corpus (100 times the real one, 800 thousand phrasings). The build has
+//! the cutting at hand, so it writes it down; a start reads it back, and only texts the file does
+//! not have (a generation patched by an editor's publish has no file of its own) are cut.
+//!
+//! The cutting is only valid for the analyzer that made it, so the header carries the analyzer's
+//! key ([`Analyzer::key`](crate::text::Analyzer::key): the user dictionary, synonyms and stop
+//! words) besides a format version and a payload checksum. Any mismatch or damage means the file
+//! is ignored (the texts are cut again and the file written anew), never an error. Texts are
+//! keyed by XXH3-64 of their bytes (specified and stable across Rust releases) plus their length.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The file's name inside a generation directory.
+pub(crate) const FILE_NAME: &str = "cutting.bin";
+const MAGIC: &[u8; 8] = b"BJCUTS\0\0";
+/// Layout of the file; bump on any change.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Magic, version, reserved, analyzer key, text count, payload checksum.
+const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 8 + 8;
+
+/// Why a stored cutting was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rejected {
+    Unreadable(String),
+    NotACutting,
+    OtherVersion(u32),
+    OtherAnalyzer,
+    Checksum,
+    Layout,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejected::Unreadable(e) => write!(f, "unreadable: {e}"),
+            Rejected::NotACutting => write!(f, "not a cutting file"),
+            Rejected::OtherVersion(v) => write!(f, "format {v}, this build reads {FORMAT_VERSION}"),
+            Rejected::OtherAnalyzer => write!(f, "cut by another analyzer (dictionaries changed)"),
+            Rejected::Checksum => write!(f, "damaged (checksum mismatch)"),
+            Rejected::Layout => write!(f, "damaged (bad layout)"),
+        }
+    }
+}
+
+/// Terms of texts, by text. Lookups take the terms out ([`Cutting::take`]), so a start does not
+/// hold every term twice.
+#[derive(Debug, Default)]
+pub(crate) struct Cutting {
+    by_text: HashMap<(u64, u32), Vec<String>>,
+}
+
+fn text_key(text: &str) -> (u64, u32) {
+    (xxh3_64(text.as_bytes()), text.len() as u32)
+}
+
+impl Cutting {
+    /// From texts and their terms (later duplicates of a text are ignored).
+    #[cfg(test)]
+    pub(crate) fn from_texts<'a>(texts: impl IntoIterator<Item = (&'a str, Vec<String>)>) -> Self {
+        let mut by_text = HashMap::new();
+        for (text, terms) in texts {
+            by_text.entry(text_key(text)).or_insert(terms);
+        }
+        Cutting { by_text }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_text.len()
+    }
+
+    /// Whether `text`'s terms are here.
+    pub(crate) fn contains(&self, text: &str) -> bool {
+        self.by_text.contains_key(&text_key(text))
+    }
+
+    /// `text`'s terms, taken out.
+    pub(crate) fn take(&mut self, text: &str) -> Option<Vec<String>> {
+        self.by_text.remove(&text_key(text))
+    }
+
+    /// Read a file written for the analyzer with key `analyzer_key`.
+    pub(crate) fn load(path: &Path, analyzer_key: u64) -> Result<Cutting, Rejected> {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| Rejected::Unreadable(e.to_string()))?;
+        let (header, payload) = bytes
+            .split_at_checked(HEADER_LEN)
+            .ok_or(Rejected::NotACutting)?;
+        if &header[..8] != MAGIC {
+            return Err(Rejected::NotACutting);
+        }
+        let mut h = Reader(&header[8..]);
+        let version = h.u32().ok_or(Rejected::Layout)?;
+        if version != FORMAT_VERSION {
+            return Err(Rejected::OtherVersion(version));
+        }
+        let _reserved = h.u32();
+        if h.u64() != Some(analyzer_key) {
+            return Err(Rejected::OtherAnalyzer);
+        }
+        let count = h.u64().ok_or(Rejected::Layout)?;
+        if h.u64() != Some(xxh3_64(payload)) {
+            return Err(Rejected::Checksum);
+        }
+        Self::parse(payload, count).ok_or(Rejected::Layout)
+    }
+
+    fn parse(payload: &[u8], count: u64) -> Option<Cutting> {
+        let mut r = Reader(payload);
+        // Each text takes at least 16 bytes: a count larger than that is a damaged header.
+        if count > (payload.len() / 16) as u64 {
+            return None;
+        }
+        let mut by_text = HashMap::with_capacity(count as usize);
+        for _ in 0..count {
+            let key = (r.u64()?, r.u32()?);
+            let n = r.u32()? as usize;
+            if n > r.0.len() / 4 {
+                return None;
+            }
+            let mut terms = Vec::with_capacity(n);
+            for _ in 0..n {
+                let len = r.u32()? as usize;
+                let bytes = r.take(len)?;
+                terms.push(std::str::from_utf8(bytes).ok()?.to_string());
+            }
+            by_text.insert(key, terms);
+        }
+        r.0.is_empty().then_some(Cutting { by_text })
+    }
+}
+
+/// Write `texts` and their terms for the analyzer with key `analyzer_key` (temp file + rename:
+/// a reader never sees half a file). Texts are written in key order, once each.
+pub(crate) fn save<'a>(
+    path: &Path,
+    analyzer_key: u64,
+    texts: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> std::io::Result<()> {
+    let mut keyed: Vec<((u64, u32), &[String])> = texts
+        .into_iter()
+        .map(|(t, terms)| (text_key(t), terms))
+        .collect();
+    keyed.sort_by_key(|k| k.0); // stable: the first of a repeated text is kept
+    keyed.dedup_by_key(|k| k.0);
+    let mut payload = Vec::new();
+    for (key, terms) in &keyed {
+        payload.extend_from_slice(&key.0.to_le_bytes());
+        payload.extend_from_slice(&key.1.to_le_bytes());
+        payload.extend_from_slice(&(terms.len() as u32).to_le_bytes());
+        for t in terms.iter() {
+            payload.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            payload.extend_from_slice(t.as_bytes());
+        }
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&analyzer_key.to_le_bytes());
+    out.extend_from_slice(&(keyed.len() as u64).to_le_bytes());
+    out.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, &out)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+}
+
+/// Little-endian reads that stop (None) at the end of the bytes instead of panicking.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn save_sample(path: &Path) {
+        let texts: Vec<(&str, Vec<String>)> = vec![
+            (
+                "医保断缴三个月还能补吗",
+                vec!["医保".into(), "断缴".into(), "补".into()],
+            ),
+            (
+                "滞纳金怎么算",
+                vec!["滞纳金".into(), "怎么".into(), "算".into()],
+            ),
+            ("", vec![]),
+            ("滞纳金怎么算", vec!["重复".into()]),
+        ];
+        save(path, 42, texts.iter().map(|(t, v)| (*t, v.as_slice()))).unwrap();
+    }
+
+    #[test]
+    fn from_texts_keeps_the_first_of_a_text() {
+        let mut c = Cutting::from_texts([("a", vec!["x".to_string()]), ("a", vec![])]);
+        assert_eq!(c.take("a").unwrap(), vec!["x"]);
+    }
+
+    #[test]
+    fn saves_loads_and_takes_terms_out() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        save_sample(&path);
+        let mut back = Cutting::load(&path, 42).unwrap();
+        assert_eq!(back.len(), 3);
+        assert!(back.contains("滞纳金怎么算"));
+        assert_eq!(
+            back.take("滞纳金怎么算").unwrap(),
+            vec!["滞纳金", "怎么", "算"]
+        );
+        assert_eq!(back.take("滞纳金怎么算"), None, "taken once");
+        assert_eq!(back.take("没有的文本"), None);
+    }
+
+    #[test]
+    fn another_analyzer_version_or_damage_is_rejected_not_misread() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        save_sample(&path);
+        assert_eq!(
+            Cutting::load(&path, 43).unwrap_err(),
+            Rejected::OtherAnalyzer
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        let mut other = bytes.clone();
+        other[8] = 9;
+        std::fs::write(&path, &other).unwrap();
+        assert_eq!(
+            Cutting::load(&path, 42).unwrap_err(),
+            Rejected::OtherVersion(9)
+        );
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert_eq!(Cutting::load(&path, 42).unwrap_err(), Rejected::Checksum);
+        std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
+        assert_eq!(Cutting::load(&path, 42).unwrap_err(), Rejected::Checksum);
+        std::fs::write(&path, b"short").unwrap();
+        assert_eq!(Cutting::load(&path, 42).unwrap_err(), Rejected::NotACutting);
+        assert!(matches!(
+            Cutting::load(&dir.path().join("missing"), 42),
+            Err(Rejected::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn a_consistent_but_truncated_payload_is_a_layout_error() {
+        // A header whose checksum matches a payload that ends mid-record.
+        let mut payload = Vec::new();
+        payload.extend_from_slice(&7u64.to_le_bytes());
+        payload.extend_from_slice(&3u32.to_le_bytes());
+        payload.extend_from_slice(&5u32.to_le_bytes()); // five terms promised, none there
+        assert!(Cutting::parse(&payload, 1).is_none());
+        assert!(Cutting::parse(&payload, u64::MAX).is_none());
+    }
+}
