@@ -155,19 +155,23 @@ fn explicit_only(
     Ok(result)
 }
 
+/// A fraction the citizen gave (a rate, a grade of the average wage) must be above zero.
+fn positive_fraction(field: SlotName, v: Decimal) -> Result<(), CalcError> {
+    if v < Decimal::ZERO {
+        return Err(CalcError::Negative {
+            field,
+            value: fmt_rate(v),
+        });
+    }
+    if v.is_zero() {
+        return Err(CalcError::Zero { field });
+    }
+    Ok(())
+}
+
 /// Checks a rate given by the citizen (fraction).
 pub(crate) fn check_rate(rate: Decimal) -> Result<Decimal, CalcError> {
-    if rate < Decimal::ZERO {
-        return Err(CalcError::Negative {
-            field: SlotName::Rate,
-            value: fmt_rate(rate),
-        });
-    }
-    if rate.is_zero() {
-        return Err(CalcError::Zero {
-            field: SlotName::Rate,
-        });
-    }
+    positive_fraction(SlotName::Rate, rate)?;
     if rate > Decimal::ONE {
         return Err(CalcError::RateTooHigh {
             value: fmt_rate(rate),
@@ -256,17 +260,7 @@ pub(crate) fn resolve_base(
 
 /// Checks a grade of the average wage given by the citizen (fraction).
 fn check_grade(g: Decimal) -> Result<Decimal, CalcError> {
-    if g < Decimal::ZERO {
-        return Err(CalcError::Negative {
-            field: SlotName::Base,
-            value: fmt_rate(g),
-        });
-    }
-    if g.is_zero() {
-        return Err(CalcError::Zero {
-            field: SlotName::Base,
-        });
-    }
+    positive_fraction(SlotName::Base, g)?;
     if g > dec!(10) {
         return Err(CalcError::OutOfRange {
             field: SlotName::Base,

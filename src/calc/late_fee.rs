@@ -228,17 +228,8 @@ fn push_fee_line(
     days: u32,
     result: &mut CalcResult,
 ) {
-    let mut line = Line::new(
-        "滞纳金",
-        format!(
-            "{} × {} × {}",
-            fmt_amount(amount),
-            fmt_rate(rule.daily_rate),
-            days
-        ),
-    )
-    .input("欠缴金额", fmt_amount(amount))
-    .input("日滞纳金率", fmt_rate(rule.daily_rate));
+    let mut line =
+        fee_line("滞纳金", rule, amount, days).input("日滞纳金率", fmt_rate(rule.daily_rate));
     if let (Some(due), Some(paid)) = (input.due_date, input.pay_date) {
         line = line
             .input("应缴日期", due.to_string())
@@ -256,6 +247,20 @@ fn push_fee_line(
         .input("天数", days.to_string())
         .amount(Money::round(amount * rule.daily_rate * Decimal::from(days)));
     result.lines.push(line);
+}
+
+/// A late-fee line's formula (amount × daily rate × days) with the amount among its inputs.
+fn fee_line(label: impl Into<String>, rule: &LateFeeRule, amount: Decimal, days: u32) -> Line {
+    Line::new(
+        label,
+        format!(
+            "{} × {} × {}",
+            fmt_amount(amount),
+            fmt_rate(rule.daily_rate),
+            days
+        ),
+    )
+    .input("欠缴金额", fmt_amount(amount))
 }
 
 /// The late fee of a month-by-month arrears schedule: each month with its own due date, all paid
@@ -354,20 +359,11 @@ fn schedule_line(
         Some(ym) => format!("{}年{}月欠费", ym.year, ym.month),
         None => format!("第{}笔欠费", i + 1),
     };
-    let line = Line::new(
-        label,
-        format!(
-            "{} × {} × {}",
-            fmt_amount(amount),
-            fmt_rate(rule.daily_rate),
-            days
-        ),
-    )
-    .input("欠缴金额", fmt_amount(amount))
-    .input("应缴日期", due.to_string())
-    .input("缴纳日期", paid.to_string())
-    .input("天数", days.to_string())
-    .amount(Money::round(amount * rule.daily_rate * Decimal::from(days)));
+    let line = fee_line(label, rule, amount, days)
+        .input("应缴日期", due.to_string())
+        .input("缴纳日期", paid.to_string())
+        .input("天数", days.to_string())
+        .amount(Money::round(amount * rule.daily_rate * Decimal::from(days)));
     Ok((line, amount, days))
 }
 

@@ -441,11 +441,9 @@ fn one_shot_commands_rebuild_a_patched_index() {
     let (kb, index) = (dir.path().join("knowledge"), dir.path().join("index"));
     crate::common::fixture_kb(&kb);
     let ask = |q: &str| {
-        let out = Command::cargo_bin("bujiao")
-            .unwrap()
+        let out = bujiao()
             .env("BUJIAO_KNOWLEDGE_DIR", &kb)
             .env("BUJIAO_INDEX_DIR", &index)
-            .env_remove("BUJIAO_DATA_DIR")
             .args(["ask", "--json", q])
             .output()
             .unwrap();
