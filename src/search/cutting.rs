@@ -1,8 +1,8 @@
 //! The analyzer's cutting of every text of an index generation, stored beside it
 //! (`cutting.bin`), so that opening a generation does not run jieba over the whole corpus again.
 //!
-//! Opening a snapshot needs each phrasing's and each answer's terms (for the rerank features, the
-//! language model and the classifier's inputs). Cutting them was most of a cold start: 11 of 20
+//! Opening a snapshot needs each phrasing's and each answer's terms and each phrasing's
+//! character bigrams (for the rerank features, the language model and the classifier's inputs). Cutting them was most of a cold start: 11 of 20
 //! seconds for a national corpus (100 times the real one, 800 thousand phrasings). The build has
 //! the cutting at hand, so it writes it down; a start reads it back, and only texts the file does
 //! not have (a generation patched by an editor's publish has no file of its own) are cut.
@@ -54,7 +54,15 @@ impl std::fmt::Display for Rejected {
 /// hold every term twice.
 #[derive(Debug, Default)]
 pub(crate) struct Cutting {
-    by_text: HashMap<(u64, u32), Vec<String>>,
+    by_text: HashMap<(u64, u32), Cut>,
+}
+
+/// One text's terms (as `Analyzer::query_terms` gives them) and its character-bigram keys
+/// (`search::bigram_keys`; empty when not stored: answers keep only their terms).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Cut {
+    pub terms: Vec<String>,
+    pub bigram_keys: Vec<u64>,
 }
 
 fn text_key(text: &str) -> (u64, u32) {
@@ -67,7 +75,10 @@ impl Cutting {
     pub(crate) fn from_texts<'a>(texts: impl IntoIterator<Item = (&'a str, Vec<String>)>) -> Self {
         let mut by_text = HashMap::new();
         for (text, terms) in texts {
-            by_text.entry(text_key(text)).or_insert(terms);
+            by_text.entry(text_key(text)).or_insert(Cut {
+                terms,
+                bigram_keys: vec![],
+            });
         }
         Cutting { by_text }
     }
@@ -81,8 +92,8 @@ impl Cutting {
         self.by_text.contains_key(&text_key(text))
     }
 
-    /// `text`'s terms, taken out.
-    pub(crate) fn take(&mut self, text: &str) -> Option<Vec<String>> {
+    /// `text`'s cut, taken out.
+    pub(crate) fn take(&mut self, text: &str) -> Option<Cut> {
         self.by_text.remove(&text_key(text))
     }
 
@@ -116,8 +127,8 @@ impl Cutting {
 
     fn parse(payload: &[u8], count: u64) -> Option<Cutting> {
         let mut r = Reader(payload);
-        // Each text takes at least 16 bytes: a count larger than that is a damaged header.
-        if count > (payload.len() / 16) as u64 {
+        // Each text takes at least 20 bytes: a count larger than that is a damaged header.
+        if count > (payload.len() / 20) as u64 {
             return None;
         }
         let mut by_text = HashMap::with_capacity(count as usize);
@@ -133,45 +144,65 @@ impl Cutting {
                 let bytes = r.take(len)?;
                 terms.push(std::str::from_utf8(bytes).ok()?.to_string());
             }
-            by_text.insert(key, terms);
+            let m = r.u32()? as usize;
+            if m > r.0.len() / 8 {
+                return None;
+            }
+            let bigram_keys = (0..m).map(|_| r.u64()).collect::<Option<Vec<u64>>>()?;
+            by_text.insert(key, Cut { terms, bigram_keys });
         }
         r.0.is_empty().then_some(Cutting { by_text })
     }
 }
 
-/// Write `texts` and their terms for the analyzer with key `analyzer_key` (temp file + rename:
-/// a reader never sees half a file). Texts are written in key order, once each.
+/// Write `texts` with their terms and bigram keys for the analyzer with key `analyzer_key`, in
+/// key order, once each. Streamed through a buffer (a national corpus's file is over 100 MB) to a
+/// temp file, the checksum written last, then renamed: a reader never sees half a file.
 pub(crate) fn save<'a>(
     path: &Path,
     analyzer_key: u64,
-    texts: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    texts: impl IntoIterator<Item = (&'a str, &'a [String], &'a [u64])>,
 ) -> std::io::Result<()> {
-    let mut keyed: Vec<((u64, u32), &[String])> = texts
+    use std::io::{Seek, SeekFrom, Write};
+    let mut keyed: Vec<((u64, u32), &[String], &[u64])> = texts
         .into_iter()
-        .map(|(t, terms)| (text_key(t), terms))
+        .map(|(t, terms, bigrams)| (text_key(t), terms, bigrams))
         .collect();
     keyed.sort_by_key(|k| k.0); // stable: the first of a repeated text is kept
     keyed.dedup_by_key(|k| k.0);
-    let mut payload = Vec::new();
-    for (key, terms) in &keyed {
-        payload.extend_from_slice(&key.0.to_le_bytes());
-        payload.extend_from_slice(&key.1.to_le_bytes());
-        payload.extend_from_slice(&(terms.len() as u32).to_le_bytes());
-        for t in terms.iter() {
-            payload.extend_from_slice(&(t.len() as u32).to_le_bytes());
-            payload.extend_from_slice(t.as_bytes());
-        }
-    }
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&analyzer_key.to_le_bytes());
-    out.extend_from_slice(&(keyed.len() as u64).to_le_bytes());
-    out.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, &out)
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        out.write_all(MAGIC)?;
+        out.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        out.write_all(&0u32.to_le_bytes())?;
+        out.write_all(&analyzer_key.to_le_bytes())?;
+        out.write_all(&(keyed.len() as u64).to_le_bytes())?;
+        out.write_all(&0u64.to_le_bytes())?; // the checksum, once known
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        let mut put = |bytes: &[u8]| -> std::io::Result<()> {
+            hash.update(bytes);
+            out.write_all(bytes)
+        };
+        for (key, terms, bigrams) in &keyed {
+            put(&key.0.to_le_bytes())?;
+            put(&key.1.to_le_bytes())?;
+            put(&(terms.len() as u32).to_le_bytes())?;
+            for t in terms.iter() {
+                put(&(t.len() as u32).to_le_bytes())?;
+                put(t.as_bytes())?;
+            }
+            put(&(bigrams.len() as u32).to_le_bytes())?;
+            for b in bigrams.iter() {
+                put(&b.to_le_bytes())?;
+            }
+        }
+        let mut file = out.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start((HEADER_LEN - 8) as u64))?;
+        file.write_all(&hash.digest().to_le_bytes())?;
+        file.sync_all()
+    };
+    write()
         .and_then(|()| std::fs::rename(&tmp, path))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
@@ -214,13 +245,19 @@ mod tests {
             ("", vec![]),
             ("滞纳金怎么算", vec!["重复".into()]),
         ];
-        save(path, 42, texts.iter().map(|(t, v)| (*t, v.as_slice()))).unwrap();
+        let bigrams = [7u64, 9];
+        save(
+            path,
+            42,
+            texts.iter().map(|(t, v)| (*t, v.as_slice(), &bigrams[..])),
+        )
+        .unwrap();
     }
 
     #[test]
     fn from_texts_keeps_the_first_of_a_text() {
         let mut c = Cutting::from_texts([("a", vec!["x".to_string()]), ("a", vec![])]);
-        assert_eq!(c.take("a").unwrap(), vec!["x"]);
+        assert_eq!(c.take("a").unwrap().terms, vec!["x"]);
     }
 
     #[test]
@@ -231,10 +268,9 @@ mod tests {
         let mut back = Cutting::load(&path, 42).unwrap();
         assert_eq!(back.len(), 3);
         assert!(back.contains("滞纳金怎么算"));
-        assert_eq!(
-            back.take("滞纳金怎么算").unwrap(),
-            vec!["滞纳金", "怎么", "算"]
-        );
+        let cut = back.take("滞纳金怎么算").unwrap();
+        assert_eq!(cut.terms, vec!["滞纳金", "怎么", "算"]);
+        assert_eq!(cut.bigram_keys, vec![7, 9]);
         assert_eq!(back.take("滞纳金怎么算"), None, "taken once");
         assert_eq!(back.take("没有的文本"), None);
     }

@@ -198,15 +198,21 @@ fn cut_texts<'a>(
     entries: &'a [Entry],
     phrasings: &'a [Phrasing],
     body_terms: &'a [Vec<String>],
-) -> impl Iterator<Item = (&'a str, &'a [String])> {
+) -> impl Iterator<Item = (&'a str, &'a [String], &'a [u64])> {
     phrasings
         .iter()
-        .map(|p| (p.text.as_str(), p.terms.as_slice()))
+        .map(|p| {
+            (
+                p.text.as_str(),
+                p.terms.as_slice(),
+                p.bigram_keys.as_slice(),
+            )
+        })
         .chain(
             entries
                 .iter()
                 .zip(body_terms)
-                .map(|(e, t)| (e.body.as_str(), t.as_slice())),
+                .map(|(e, t)| (e.body.as_str(), t.as_slice(), &[][..])),
         )
 }
 
@@ -267,10 +273,30 @@ pub(crate) fn collect_reusing(
     }
     // Taken out as they are used, so the cut texts are not held twice.
     let cuts = std::cell::RefCell::new(cut_in_parallel(analyzer, &todo));
-    let query_terms = |text: &str| -> Vec<String> {
-        let cut = cuts.borrow_mut().remove(text);
-        cut.or_else(|| stored.borrow_mut().take(text))
-            .unwrap_or_else(|| analyzer.query_terms(text))
+    // A text's terms and, when the stored cutting has them, its bigram keys.
+    let cut_of = |text: &str| -> cutting::Cut {
+        if let Some(terms) = cuts.borrow_mut().remove(text) {
+            return cutting::Cut {
+                terms,
+                bigram_keys: vec![],
+            };
+        }
+        stored
+            .borrow_mut()
+            .take(text)
+            .unwrap_or_else(|| cutting::Cut {
+                terms: analyzer.query_terms(text),
+                bigram_keys: vec![],
+            })
+    };
+    // Keys of the text's character bigrams (`stored` when the stored cutting had them).
+    let keys_of_bigrams = |text: &str, stored: Vec<u64>| -> Vec<u64> {
+        if stored.is_empty() {
+            let bigrams = Analyzer::bigrams(text);
+            bigram_keys(bigrams.iter().map(String::as_str))
+        } else {
+            stored
+        }
     };
     let mut entries = Vec::new();
     let mut phrasings = Vec::new();
@@ -287,13 +313,14 @@ pub(crate) fn collect_reusing(
                 });
                 continue;
             }
+            let cut = cut_of(&text);
             let mut seen = HashSet::new();
-            let terms: Vec<String> = query_terms(&text)
+            let terms: Vec<String> = cut
+                .terms
                 .into_iter()
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
-            let bigrams = Analyzer::bigrams(&text);
-            let bigram_keys = bigram_keys(bigrams.iter().map(String::as_str));
+            let bigram_keys = keys_of_bigrams(&text, cut.bigram_keys);
             let features = lm::Features::new(&terms, &bigram_keys);
             let term_keys = terms.iter().map(|t| lm::term_key(t)).collect();
             phrasings.push(Phrasing {
@@ -318,11 +345,11 @@ pub(crate) fn collect_reusing(
                 e.body_features.clone(),
             );
         }
-        let mut terms = query_terms(s);
+        let cut = cut_of(s);
+        let mut terms = cut.terms;
         terms.sort();
         terms.dedup();
-        let bigrams = Analyzer::bigrams(s);
-        let features = lm::Features::new(&terms, &bigram_keys(bigrams.iter().map(String::as_str)));
+        let features = lm::Features::new(&terms, &keys_of_bigrams(s, cut.bigram_keys));
         let set: HashSet<String> = terms.into_iter().collect();
         let k = keys(&set);
         (set, k, features)

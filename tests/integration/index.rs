@@ -447,6 +447,7 @@ fn a_generation_keeps_its_cutting_and_a_damaged_one_is_redone() {
     payload.extend_from_slice(&1u32.to_le_bytes());
     payload.extend_from_slice(&("植入".len() as u32).to_le_bytes());
     payload.extend_from_slice("植入".as_bytes());
+    payload.extend_from_slice(&0u32.to_le_bytes()); // no bigram keys: computed
     let mut planted = b"BJCUTS\0\0".to_vec();
     planted.extend_from_slice(&1u32.to_le_bytes());
     planted.extend_from_slice(&0u32.to_le_bytes());
