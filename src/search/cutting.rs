@@ -155,6 +155,9 @@ impl Cutting {
     }
 }
 
+/// A text's key with its terms and bigram keys, as written.
+type Keyed<'a> = ((u64, u32), &'a [String], &'a [u64]);
+
 /// Write `texts` with their terms and bigram keys for the analyzer with key `analyzer_key`, in
 /// key order, once each. Streamed through a buffer (a national corpus's file is over 100 MB) to a
 /// temp file, the checksum written last, then renamed: a reader never sees half a file.
@@ -164,7 +167,7 @@ pub(crate) fn save<'a>(
     texts: impl IntoIterator<Item = (&'a str, &'a [String], &'a [u64])>,
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom, Write};
-    let mut keyed: Vec<((u64, u32), &[String], &[u64])> = texts
+    let mut keyed: Vec<Keyed> = texts
         .into_iter()
         .map(|(t, terms, bigrams)| (text_key(t), terms, bigrams))
         .collect();
