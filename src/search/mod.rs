@@ -644,7 +644,8 @@ pub struct Snapshot {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    idf: HashMap<String, f32>,
+    /// By term key ([`lm::term_key`]).
+    idf: HashMap<u64, f32>,
     max_idf: f32,
     by_id: HashMap<String, usize>,
     /// [`phrasing_key`] → position in `phrasings`.
@@ -778,38 +779,6 @@ impl Snapshot {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        // Document frequency per entry: a term counts once per entry, phrasings and answer alike.
-        let mut df: HashMap<String, u32> = HashMap::new();
-        let mut per_entry: Vec<HashSet<&str>> = vec![HashSet::new(); entries.len()];
-        for p in &phrasings {
-            for t in &p.terms {
-                per_entry[p.entry].insert(t);
-            }
-        }
-        for (i, e) in entries.iter().enumerate() {
-            for t in &e.body_terms {
-                per_entry[i].insert(t);
-            }
-        }
-        for set in &per_entry {
-            for t in set {
-                *df.entry(t.to_string()).or_default() += 1;
-            }
-        }
-        let n = entries.len().max(1) as f32;
-        let idf: HashMap<String, f32> = df
-            .into_iter()
-            .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
-            .collect();
-        let max_idf = (1.0 + n / 0.5).ln();
-        for p in &mut phrasings {
-            p.term_idf = p
-                .terms
-                .iter()
-                .map(|t| idf.get(t).copied().unwrap_or(max_idf))
-                .collect();
-            p.idf_total = p.term_idf.iter().sum::<f32>().max(1e-6);
-        }
         let mut ranges = vec![0..0; entries.len()];
         for (i, p) in phrasings.iter().enumerate() {
             let r = &mut ranges[p.entry];
@@ -818,6 +787,35 @@ impl Snapshot {
             } else {
                 r.end = i + 1;
             }
+        }
+        // Document frequency per entry: a term counts once per entry, phrasings and answer alike.
+        // Counted on the terms' keys (computed already for ranking), not on their strings: a
+        // national corpus has millions of (entry, term) pairs.
+        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut in_entry: HashSet<u64> = HashSet::new();
+        for (i, e) in entries.iter().enumerate() {
+            in_entry.clear();
+            for p in &phrasings[ranges[i].clone()] {
+                in_entry.extend(p.term_keys.iter().copied());
+            }
+            in_entry.extend(e.body_keys.iter().copied());
+            for k in &in_entry {
+                *df.entry(*k).or_default() += 1;
+            }
+        }
+        let n = entries.len().max(1) as f32;
+        let idf: HashMap<u64, f32> = df
+            .into_iter()
+            .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
+            .collect();
+        let max_idf = (1.0 + n / 0.5).ln();
+        for p in &mut phrasings {
+            p.term_idf = p
+                .term_keys
+                .iter()
+                .map(|k| idf.get(k).copied().unwrap_or(max_idf))
+                .collect();
+            p.idf_total = p.term_idf.iter().sum::<f32>().max(1e-6);
         }
         let by_id = entries
             .iter()
@@ -934,7 +932,10 @@ impl Snapshot {
 
     /// Inverse document frequency of a canonical term (unknown terms weigh the most).
     pub fn idf(&self, term: &str) -> f32 {
-        self.idf.get(term).copied().unwrap_or(self.max_idf)
+        self.idf
+            .get(&lm::term_key(term))
+            .copied()
+            .unwrap_or(self.max_idf)
     }
 
     /// The classifier that ranks phrasing `pidx` as unseen (trained without its fold).
@@ -974,6 +975,6 @@ impl Snapshot {
 
     /// Whether the term occurs anywhere in the published corpus.
     pub fn known_term(&self, term: &str) -> bool {
-        self.idf.contains_key(term)
+        self.idf.contains_key(&lm::term_key(term))
     }
 }
