@@ -114,7 +114,7 @@ impl Engine {
 
     fn press_inner(&self, st: &mut State, option_id: &str) -> Reply {
         if let Some(text) = option_id.strip_prefix(SAY_PREFIX) {
-            return self.turn(st, text);
+            return self.turn_inner(st, text);
         }
         if let Some(id) = option_id.strip_prefix(ENTRY_PREFIX) {
             let snap = self.answerer.snapshot();

@@ -70,19 +70,6 @@ fn text_key(text: &str) -> (u64, u32) {
 }
 
 impl Cutting {
-    /// From texts and their terms (later duplicates of a text are ignored).
-    #[cfg(test)]
-    pub(crate) fn from_texts<'a>(texts: impl IntoIterator<Item = (&'a str, Vec<String>)>) -> Self {
-        let mut by_text = HashMap::new();
-        for (text, terms) in texts {
-            by_text.entry(text_key(text)).or_insert(Cut {
-                terms,
-                bigram_keys: vec![],
-            });
-        }
-        Cutting { by_text }
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.by_text.len()
     }
@@ -255,12 +242,6 @@ mod tests {
             texts.iter().map(|(t, v)| (*t, v.as_slice(), &bigrams[..])),
         )
         .unwrap();
-    }
-
-    #[test]
-    fn from_texts_keeps_the_first_of_a_text() {
-        let mut c = Cutting::from_texts([("a", vec!["x".to_string()]), ("a", vec![])]);
-        assert_eq!(c.take("a").unwrap().terms, vec!["x"]);
     }
 
     #[test]

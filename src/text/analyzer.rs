@@ -45,12 +45,6 @@ pub trait AnalyzerInput {
     fn analyzer_source(&self) -> AnalyzerSource<'_>;
 }
 
-impl AnalyzerInput for AnalyzerSource<'_> {
-    fn analyzer_source(&self) -> AnalyzerSource<'_> {
-        AnalyzerSource { ..*self }
-    }
-}
-
 impl Analyzer {
     /// A hash of what an analyzer is built from (the user dictionary, the synonym groups and the
     /// stop words): two

@@ -14,7 +14,12 @@ fn bujiao() -> Command {
 }
 
 fn ask_json(q: &str) -> Value {
-    let out = bujiao().args(["ask", "--json", q]).output().unwrap();
+    ask_json_with(bujiao(), q)
+}
+
+/// `ask --json q` through `cmd` (a `bujiao()` with its environment adjusted).
+fn ask_json_with(mut cmd: Command, q: &str) -> Value {
+    let out = cmd.args(["ask", "--json", q]).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -441,18 +446,10 @@ fn one_shot_commands_rebuild_a_patched_index() {
     let (kb, index) = (dir.path().join("knowledge"), dir.path().join("index"));
     crate::common::fixture_kb(&kb);
     let ask = |q: &str| {
-        let out = bujiao()
-            .env("BUJIAO_KNOWLEDGE_DIR", &kb)
-            .env("BUJIAO_INDEX_DIR", &index)
-            .args(["ask", "--json", q])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+        let mut cmd = bujiao();
+        cmd.env("BUJIAO_KNOWLEDGE_DIR", &kb)
+            .env("BUJIAO_INDEX_DIR", &index);
+        ask_json_with(cmd, q)
     };
     let manifest = || -> Value {
         serde_json::from_str(&std::fs::read_to_string(index.join("CURRENT")).unwrap()).unwrap()
