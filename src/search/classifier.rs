@@ -32,6 +32,7 @@
 //! the file is ignored and the model retrained in memory.
 
 use super::lm::Features;
+use bujiao_fit::{averaged_fits, softmax_in_place, ClassRows, Example, Hyper};
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{Read, Write};
@@ -63,6 +64,14 @@ const LARGE_SHUFFLES: u64 = 2;
 const RIVALS: usize = 24;
 /// Entries drawn at random into each sparse training step besides the rivals.
 const RANDOM_NEGATIVES: usize = 4;
+/// The training settings; sparse fits of large corpora take fewer epochs (see [`EPOCHS`]).
+const HYPER: Hyper = Hyper {
+    epochs: EPOCHS,
+    learning_rate: LEARNING_RATE,
+    l2: L2,
+    min_error: MIN_ERROR,
+    random_negatives: RANDOM_NEGATIVES,
+};
 /// A feature carried by more entries than this does not make entries rivals (it is common to
 /// so many that it says little about which ones are confusable); it still gets weights.
 const RIVAL_FEATURE_MAX_ENTRIES: usize = 1_000;
@@ -161,9 +170,6 @@ const DENSE_LIMIT: usize = 8_000_000;
 /// Dense weights smaller than this are dropped from the stored model: half the size, and the
 /// same development and blind set figures (0.959 and 0.806 hit@1 against 0.959 and 0.804).
 const PRUNE: f32 = 0.25;
-
-/// A training example: (class, [(row, value)] ascending by row, weight).
-type Example = (usize, Vec<(u32, f32)>, f32);
 
 /// Softmax regression with sparse weights: a class has weights only on the features of its own
 /// training texts, stored per feature (the classes that carry it, ascending).
@@ -364,8 +370,13 @@ impl Classifier {
         } else {
             SHUFFLES
         };
+        let hyper = Hyper { epochs, ..HYPER };
+        let class_rows = ClassRows {
+            class_start: &support.class_start,
+            rows: &support.rows,
+        };
         let (class_major, bias) = averaged_fits(shuffles, support.rows.len(), classes, |seed| {
-            fit(&rows, &support, &rivals, classes, epochs, seed)
+            bujiao_fit::fit_sparse(&rows, class_rows, &rivals, classes, &hyper, seed)
         });
         model.bias = bias;
         // Store per row (what a question needs): the transpose of the class-major weights.
@@ -516,20 +527,11 @@ impl Classifier {
         let classes = self.classes;
         let n = self.vocab.len();
         let (dense, bias) = averaged_fits(SHUFFLES, n * classes, classes, |seed| {
-            fit_dense(rows, classes, n * classes, seed)
+            bujiao_fit::fit_dense(rows, classes, n * classes, &HYPER, seed)
         });
         self.bias = bias;
-        self.offsets = Vec::with_capacity(n + 1);
-        self.offsets.push(0);
-        for r in 0..n {
-            for (c, &w) in dense[r * classes..(r + 1) * classes].iter().enumerate() {
-                if w.abs() >= PRUNE {
-                    self.class_of.push(c as u32);
-                    self.weights.push(w);
-                }
-            }
-            self.offsets.push(self.weights.len() as u64);
-        }
+        (self.offsets, self.class_of, self.weights) =
+            bujiao_fit::prune_dense(&dense, classes, PRUNE);
     }
 
     pub fn classes(&self) -> usize {
@@ -699,205 +701,6 @@ fn f32s(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect()
-}
-
-fn softmax_in_place(out: &mut [f32]) {
-    let max = out.iter().copied().fold(f32::MIN, f32::max);
-    let mut sum = 0.0;
-    for o in out.iter_mut() {
-        *o = (*o - max).exp();
-        sum += *o;
-    }
-    for o in out.iter_mut() {
-        *o /= sum;
-    }
-}
-
-/// The average of `shuffles` fits (weights of length `size`, biases of length `classes`), each
-/// given its own fixed seed and run on its own thread.
-fn averaged_fits(
-    shuffles: u64,
-    size: usize,
-    classes: usize,
-    fit: impl Fn(u64) -> (Vec<f32>, Vec<f32>) + Sync,
-) -> (Vec<f32>, Vec<f32>) {
-    let fits: Vec<(Vec<f32>, Vec<f32>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..shuffles)
-            .map(|i| {
-                let fit = &fit;
-                // xorshift needs a non-zero seed.
-                let seed = 0x2545_f491_4f6c_dd1du64
-                    .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i))
-                    | 1;
-                scope.spawn(move || fit(seed))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("classifier training does not panic"))
-            .collect()
-    });
-    let share = 1.0 / fits.len() as f32;
-    let mut weights = vec![0f32; size];
-    let mut bias = vec![0f32; classes];
-    for (w, b) in &fits {
-        for (a, x) in weights.iter_mut().zip(w) {
-            *a += x * share;
-        }
-        for (a, x) in bias.iter_mut().zip(b) {
-            *a += x * share;
-        }
-    }
-    (weights, bias)
-}
-
-/// One dense softmax regression over `rows` in the order a xorshift `seed` shuffles them:
-/// AdaGrad, [`EPOCHS`] passes. Returns (row-major `features × classes` weights, bias).
-fn fit_dense(rows: &[Example], classes: usize, size: usize, mut seed: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    for i in (1..order.len()).rev() {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        order.swap(i, (seed % (i as u64 + 1)) as usize);
-    }
-    let mut weights = vec![0.0f32; size];
-    let mut bias = vec![0.0f32; classes];
-    let mut g2 = vec![1e-6f32; size];
-    let mut g2_bias = vec![1e-6f32; classes];
-    let mut probs = vec![0.0f32; classes];
-    let mut errors: Vec<(usize, f32)> = Vec::with_capacity(classes);
-    for _ in 0..EPOCHS {
-        for &i in &order {
-            let (class, x, w) = &rows[i];
-            softmax_into(&weights, &bias, classes, x, &mut probs);
-            // Only classes with a noticeable error get an update: after the first epoch most
-            // of the hundreds of classes have a probability near zero for any one example.
-            errors.clear();
-            errors.extend(probs.iter().enumerate().filter_map(|(c, p)| {
-                let err = (p - if c == *class { 1.0 } else { 0.0 }) * w;
-                (err.abs() >= MIN_ERROR).then_some((c, err))
-            }));
-            for &(c, err) in &errors {
-                g2_bias[c] += err * err;
-                bias[c] -= LEARNING_RATE * err / g2_bias[c].sqrt();
-            }
-            for &(row, v) in x {
-                let base = row as usize * classes;
-                for &(c, err) in &errors {
-                    let idx = base + c;
-                    let g = err * v + L2 * weights[idx];
-                    g2[idx] += g * g;
-                    weights[idx] -= LEARNING_RATE * g / g2[idx].sqrt();
-                }
-            }
-        }
-    }
-    (weights, bias)
-}
-fn softmax_into(weights: &[f32], bias: &[f32], classes: usize, x: &[(u32, f32)], out: &mut [f32]) {
-    out.copy_from_slice(bias);
-    for &(row, v) in x {
-        let row = row as usize;
-        let w = &weights[row * classes..(row + 1) * classes];
-        for (o, wi) in out.iter_mut().zip(w) {
-            *o += wi * v;
-        }
-    }
-    let max = out.iter().copied().fold(f32::MIN, f32::max);
-    let mut sum = 0.0;
-    for o in out.iter_mut() {
-        *o = (*o - max).exp();
-        sum += *o;
-    }
-    for o in out.iter_mut() {
-        *o /= sum;
-    }
-}
-
-/// One softmax regression over `examples` in the order a xorshift `seed` shuffles them: AdaGrad,
-/// `epochs` passes, each step a softmax over the example's class and that class's rivals.
-/// Returns (class-major weights laid out as `support.rows`, bias).
-fn fit(
-    examples: &[Example],
-    support: &Support,
-    rivals: &[Vec<u32>],
-    classes: usize,
-    epochs: usize,
-    mut seed: u64,
-) -> (Vec<f32>, Vec<f32>) {
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    for i in (1..order.len()).rev() {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        order.swap(i, (seed % (i as u64 + 1)) as usize);
-    }
-    let size = support.rows.len();
-    let mut weights = vec![0.0f32; size];
-    let mut bias = vec![0.0f32; classes];
-    let mut g2 = vec![1e-6f32; size];
-    let mut g2_bias = vec![1e-6f32; classes];
-    // Per candidate of the current step: its class, score, and where its weights for the
-    // example's rows are (index into `hits`).
-    let mut candidates: Vec<u32> = Vec::new();
-    let mut scores: Vec<f32> = Vec::new();
-    let mut hit_start: Vec<usize> = Vec::new();
-    let mut hits: Vec<(usize, f32)> = Vec::new();
-    for _ in 0..epochs {
-        for &i in &order {
-            let (class, x, w) = &examples[i];
-            candidates.clear();
-            candidates.push(*class as u32);
-            candidates.extend_from_slice(&rivals[*class]);
-            // A few entries drawn at random join: every entry is pushed down on the common words
-            // now and then, not only the ones that happen to be someone's rival.
-            for _ in 0..RANDOM_NEGATIVES {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let k = (seed % classes as u64) as u32;
-                if !candidates.contains(&k) {
-                    candidates.push(k);
-                }
-            }
-            scores.clear();
-            hit_start.clear();
-            hits.clear();
-            for &k in &candidates {
-                let k = k as usize;
-                let base = support.class_start[k];
-                let own = support.class_rows(k);
-                hit_start.push(hits.len());
-                let mut s = bias[k];
-                for &(r, v) in x {
-                    if let Ok(j) = own.binary_search(&r) {
-                        s += weights[base + j] * v;
-                        hits.push((base + j, v));
-                    }
-                }
-                scores.push(s);
-            }
-            hit_start.push(hits.len());
-            softmax_in_place(&mut scores);
-            for (slot, &k) in candidates.iter().enumerate() {
-                let err = (scores[slot] - if slot == 0 { 1.0 } else { 0.0 }) * w;
-                // Only candidates with a noticeable error get an update.
-                if err.abs() < MIN_ERROR {
-                    continue;
-                }
-                let k = k as usize;
-                g2_bias[k] += err * err;
-                bias[k] -= LEARNING_RATE * err / g2_bias[k].sqrt();
-                for &(idx, v) in &hits[hit_start[slot]..hit_start[slot + 1]] {
-                    let g = err * v + L2 * weights[idx];
-                    g2[idx] += g * g;
-                    weights[idx] -= LEARNING_RATE * g / g2[idx].sqrt();
-                }
-            }
-        }
-    }
-    (weights, bias)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `chat --jsonl`, and against `POST /v1/chat`, `GET /v1/search`, every field of every
 //! `POST /v1/calc/{kind}` through `app(state)`: each case gets a clear error or a polite reply,
 //! never a panic or a 5xx, and `/healthz` answers 200 afterwards. The Telegram adapter runs the
-//! same corpus in `tests/telegram/bad_inputs.rs`.
+//! same corpus in `tests/integration/telegram/bad_inputs.rs`.
 
 use crate::common::{repo_answerer, repo_index, repo_knowledge};
 use crate::corpus::{corpus, Case};

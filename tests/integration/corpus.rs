@@ -1,5 +1,5 @@
 //! The bad-input corpus `tests/bad_inputs.toml`, read for the runners in this binary
-//! (`bad_inputs.rs`) and in `tests/telegram/` (which includes this file by path).
+//! (`bad_inputs.rs`) and in `tests/integration/telegram/`.
 #![allow(dead_code)]
 
 /// One case of the corpus, its text as bytes (invalid UTF-8 allowed).

@@ -13,7 +13,6 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::adaptors::Throttle;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
@@ -185,14 +184,6 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             Ok(())
         },
     )
-}
-
-/// The same handler tree for a dispatcher over a plain `teloxide::Bot` (as `teloxide_tests`
-/// builds): each update's bot is wrapped in a `Throttle` of its own with `limits` (so the
-/// handlers run the production code path; the rate limits are per update here, not global).
-pub fn schema_for_plain_bot(limits: Limits) -> UpdateHandler<HandlerError> {
-    dptree::map(move |bot: teloxide::Bot| -> TgBot { Throttle::new_spawn(bot, limits) })
-        .chain(schema())
 }
 
 /// One update, start to finish, inside a span with the request id and the hashed chat id.

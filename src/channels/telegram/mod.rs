@@ -39,7 +39,7 @@ use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::{webhooks, Polling, UpdateListener};
 
-pub use handler::{schema, schema_for_plain_bot};
+pub use handler::schema;
 pub use reqwest::Url;
 
 /// Everything the Telegram channel needs to start.

@@ -118,7 +118,8 @@ fn repo_server() -> SocketAddr {
         let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         serve(Paths {
             knowledge: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
-            index: tmp.join("repo-index"),
+            // Built once for the whole binary (the other modules load it too).
+            index: crate::common::repo_index(),
             data: tmp.join("browser-data"),
         })
     })
@@ -145,7 +146,7 @@ fn markup_server() -> SocketAddr {
         write("dict/synonyms.txt", "医保 医疗保险\n");
         write(
             "dict/stopwords.txt",
-            include_str!("../knowledge/dict/stopwords.txt"),
+            include_str!("../../knowledge/dict/stopwords.txt"),
         );
         write(
             "dict/domain.toml",

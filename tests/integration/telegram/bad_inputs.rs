@@ -5,20 +5,20 @@
 //! a Bot API update and is skipped here.
 
 use crate::corpus::corpus;
-use crate::fake_api::FakeApi;
+use crate::telegram::fake_api::FakeApi;
 use bujiao::channels::telegram::{start, TelegramConfig};
 use std::time::Duration;
 
 #[tokio::test]
 async fn every_case_gets_a_reply_telegram_accepts() {
-    crate::init_logs();
+    crate::telegram::init_logs();
     let fake = FakeApi::start().await;
     let mut cfg = TelegramConfig::new("123456:TEST-token");
     cfg.api_url = Some(fake.url.clone());
     cfg.poll_timeout = Duration::from_secs(1);
-    cfg.limits = crate::fast_limits();
+    cfg.limits = crate::telegram::fast_limits();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = start(crate::core_bot(), cfg, async move {
+    let running = start(crate::telegram::core_bot(), cfg, async move {
         let _ = stopped.await;
     })
     .await

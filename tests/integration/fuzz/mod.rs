@@ -8,11 +8,11 @@
 //! more under `#[ignore]`, run before a release:
 //!
 //! ```sh
-//! cargo test --release --test slots_props -- --ignored     # minutes
+//! cargo test --release --test integration -- --ignored fuzz:: slots_props::     # minutes
 //! ```
 //!
 //! A failure found there becomes a regression case: proptest writes its seed to
-//! `tests/fuzz/mod.proptest-regressions` (replayed first by the long run), and the input goes into
+//! `tests/integration/fuzz/mod.proptest-regressions` (replayed first by the long run), and the input goes into
 //! `regressions()` below in words.
 
 use bujiao::calc::PolicySet;
@@ -331,7 +331,7 @@ proptest! {
 proptest! {
     #![proptest_config(long())]
     #[test]
-    #[ignore = "long-running fuzzing: cargo test --release --test slots_props -- --ignored"]
+    #[ignore = "long-running fuzzing: cargo test --release --test integration -- --ignored fuzz:: slots_props::"]
     fn long_normalisation(s in anything()) { normalisation(&s)?; }
     #[test]
     #[ignore = "long-running fuzzing"]

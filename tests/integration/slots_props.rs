@@ -1,8 +1,6 @@
 //! Property tests: every way of writing a number that people use parses to that number, and no
 //! input, however odd, makes the extractor panic.
 
-mod fuzz;
-
 use std::sync::LazyLock;
 
 use bujiao::calc::{MonthsSpec, YearMonth};

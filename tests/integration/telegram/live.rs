@@ -1,7 +1,7 @@
 //! The real bot — `telegram::start`, the code path `serve` and `bujiao telegram` run — against
 //! the fake Bot API on 127.0.0.1.
 
-use crate::fake_api::{FakeApi, Fault, Sent};
+use crate::telegram::fake_api::{FakeApi, Fault, Sent};
 use bujiao::channels::telegram::handler::Settings;
 use bujiao::channels::telegram::retry::RetryPolicy;
 use bujiao::channels::telegram::{start, Running, TelegramConfig};
@@ -10,14 +10,14 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// A bot running against `fake`, with test-sized timeouts and retry delays.
-struct Running2 {
+pub(crate) struct Running2 {
     running: Running,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl Running2 {
     /// Signals shutdown and waits until every reply in flight is sent.
-    async fn shutdown(mut self) {
+    pub(crate) async fn shutdown(mut self) {
         let _ = self.stop.take().unwrap().send(());
         tokio::time::timeout(Duration::from_secs(20), self.running.task)
             .await
@@ -31,7 +31,7 @@ fn config(fake: &FakeApi) -> TelegramConfig {
     cfg.api_url = Some(fake.url.clone());
     cfg.poll_timeout = Duration::from_secs(1);
     cfg.http_timeout = Duration::from_millis(1500);
-    cfg.limits = crate::fast_limits();
+    cfg.limits = crate::telegram::fast_limits();
     cfg.settings = Settings {
         retry: RetryPolicy {
             attempts: 8,
@@ -45,12 +45,12 @@ fn config(fake: &FakeApi) -> TelegramConfig {
     cfg
 }
 
-async fn run_bot(fake: &FakeApi, core: Arc<bujiao::bot::Bot>) -> Running2 {
+pub(crate) async fn run_bot(fake: &FakeApi, core: Arc<bujiao::bot::Bot>) -> Running2 {
     run_with(config(fake), core).await
 }
 
 async fn run_with(cfg: TelegramConfig, core: Arc<bujiao::bot::Bot>) -> Running2 {
-    crate::init_logs();
+    crate::telegram::init_logs();
     let (tx, rx) = oneshot::channel::<()>();
     let running = start(core, cfg, async move {
         let _ = rx.await;
@@ -64,7 +64,7 @@ async fn run_with(cfg: TelegramConfig, core: Arc<bujiao::bot::Bot>) -> Running2 
 }
 
 /// Sends `text` to `chat` and waits for the reply (the chat's `n`-th message).
-async fn say(fake: &FakeApi, chat: i64, text: &str) -> Sent {
+pub(crate) async fn say(fake: &FakeApi, chat: i64, text: &str) -> Sent {
     let before = fake.sent_to(chat).len();
     fake.text(chat, chat, text);
     fake.wait_sent(chat, before + 1, 15).await.pop().unwrap()
@@ -73,7 +73,7 @@ async fn say(fake: &FakeApi, chat: i64, text: &str) -> Sent {
 #[tokio::test]
 async fn a_question_is_answered_and_commands_are_registered() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
     let reply = say(&fake, 1, "单位被兼并了以前欠的医保费找谁补").await;
     assert!(reply.text.contains("兼并方"), "{}", reply.text);
     assert_eq!(reply.parse_mode.as_deref(), Some("HTML"));
@@ -94,8 +94,8 @@ async fn a_question_is_answered_and_commands_are_registered() {
 #[tokio::test]
 async fn a_four_turn_calculation_ends_with_the_right_total() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
-    // `cargo test --test telegram four_turn -- --nocapture` prints the conversation as a citizen
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
+    // `cargo test --test integration four_turn -- --nocapture` prints the conversation as a citizen
     // would have read it in Telegram (the HTML the fake Bot API received).
     let turn = |text: &'static str| {
         let fake = &fake;
@@ -116,13 +116,16 @@ async fn a_four_turn_calculation_ends_with_the_right_total() {
     let r4 = turn("半年").await;
     assert!(r4.text.contains("3600.00"), "{}", r4.text);
     assert!(r4.text.contains("<b>合计"), "{}", r4.text);
+    for s in fake.sent_to(2) {
+        crate::telegram::handlers::assert_valid_html(&s.text);
+    }
     bot.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_button_press_is_acknowledged_and_continues_the_conversation() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
     let menu = say(&fake, 3, "/calc").await;
     assert_eq!(menu.button_data().len(), 4, "{:?}", menu.buttons);
     let data = menu
@@ -148,7 +151,7 @@ async fn a_button_press_is_acknowledged_and_continues_the_conversation() {
 #[tokio::test]
 async fn faults_are_retried_and_each_reply_delivered_exactly_once() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
     // Two server errors (one with a real 500 status, which teloxide itself holds for 10 s; one as
     // an API error), a flood wait, then a request that hangs past the client's timeout.
     fake.fail_next_sends(&[
@@ -177,7 +180,7 @@ async fn faults_are_retried_and_each_reply_delivered_exactly_once() {
 #[tokio::test]
 async fn the_same_update_twice_is_answered_once_even_after_a_restart() {
     let fake = FakeApi::start().await;
-    let core = crate::core_bot();
+    let core = crate::telegram::core_bot();
     let bot = run_bot(&fake, core.clone()).await;
     let update = fake.text_update(5, 5, "我想算一下补缴养老保险要多少钱");
     let mut first = update.clone();
@@ -201,7 +204,7 @@ async fn the_same_update_twice_is_answered_once_even_after_a_restart() {
 #[tokio::test]
 async fn two_chats_interleaved_do_not_cross_talk() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
     let (a, b) = (601, 602);
     for (chat, text) in [
         (a, "我想算一下补缴养老保险要多少钱"),
@@ -229,7 +232,7 @@ async fn two_chats_interleaved_do_not_cross_talk() {
 async fn shutdown_finishes_the_reply_in_flight_and_a_restart_resumes() {
     let fake = FakeApi::start().await;
     let data = tempfile::tempdir().unwrap();
-    let core = crate::core_bot_sqlite(data.path());
+    let core = crate::telegram::core_bot_sqlite(data.path());
     let bot = run_bot(&fake, core).await;
     say(&fake, 7, "我想算一下补缴养老保险要多少钱").await;
     // The next reply is held by the API for a while; shut down while it is in flight.
@@ -247,7 +250,7 @@ async fn shutdown_finishes_the_reply_in_flight_and_a_restart_resumes() {
         "the answered update was acknowledged"
     );
     // A new process over the same session store continues the calculation.
-    let core = crate::core_bot_sqlite(data.path());
+    let core = crate::telegram::core_bot_sqlite(data.path());
     let bot = run_bot(&fake, core).await;
     say(&fake, 7, "基数3000").await;
     let r = say(&fake, 7, "半年").await;
@@ -259,7 +262,7 @@ async fn shutdown_finishes_the_reply_in_flight_and_a_restart_resumes() {
 #[tokio::test]
 async fn a_photo_gets_a_text_only_note() {
     let fake = FakeApi::start().await;
-    let bot = run_bot(&fake, crate::core_bot()).await;
+    let bot = run_bot(&fake, crate::telegram::core_bot()).await;
     fake.photo(8, 8);
     let s = fake.wait_sent(8, 1, 15).await;
     assert_eq!(s[0].text, bujiao::channels::telegram::handler::TEXT_ONLY);
@@ -286,7 +289,7 @@ mod webhook {
         let mut cfg = config(&fake);
         cfg.webhook = Some("https://bot.example.org/tg/hook".parse().unwrap());
         cfg.webhook_secret = Some("s3cret-token_1".into());
-        let bot = run_with(cfg, crate::core_bot()).await;
+        let bot = run_with(cfg, crate::telegram::core_bot()).await;
         let set = fake.calls_to("setWebhook");
         // (teloxide sends setWebhook as multipart; the fake records only JSON bodies.)
         assert_eq!(set.len(), 1);

@@ -1,18 +1,13 @@
-//! The Telegram channel: handler tests under `teloxide_tests` (`handlers`) and the real bot
-//! against a fake Bot API on 127.0.0.1 (`live`).
-//!
-//! A binary of its own: `teloxide_tests` sets `TELOXIDE_TOKEN`/`TELOXIDE_API_URL` in the process
-//! environment, which must not leak into the CLI tests' child processes.
+//! The Telegram channel: the real bot (`telegram::start`, as `serve` and `bujiao telegram` run
+//! it) against a fake Bot API on 127.0.0.1 — message kinds (`handlers`), the conversation,
+//! faults, redelivery and shutdown (`live`), and the bad-input corpus (`bad_inputs`).
 
 mod bad_inputs;
-#[path = "../integration/common.rs"]
-mod common;
-#[path = "../integration/corpus.rs"]
-mod corpus;
 mod fake_api;
 mod handlers;
 mod live;
 
+use crate::common;
 use bujiao::answer::Answerer;
 use bujiao::bot::Bot;
 use bujiao::dialogue::{Engine, STATE_VERSION};

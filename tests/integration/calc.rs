@@ -71,15 +71,15 @@ fn fixture_copies_still_load() {
     let files = [
         (
             "national.toml",
-            include_str!("../src/calc/testdata/national.toml"),
+            include_str!("../../src/calc/testdata/national.toml"),
         ),
         (
             "beijing.toml",
-            include_str!("../src/calc/testdata/beijing.toml"),
+            include_str!("../../src/calc/testdata/beijing.toml"),
         ),
         (
             "yichang.toml",
-            include_str!("../src/calc/testdata/yichang.toml"),
+            include_str!("../../src/calc/testdata/yichang.toml"),
         ),
     ];
     let set = PolicySet::from_strs(&files).unwrap();

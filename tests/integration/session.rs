@@ -16,7 +16,7 @@
 //! `turn_lock` checks the cross-instance turn lock with two `Sessions` over
 //! two connections to one store: one holder at a time, and a holder whose lock
 //! expired and was taken over cannot save over the new holder's turn.
-//! (`tests/cross_instance.rs` runs whole conversations through two engines.)
+//! (`tests/integration/cross_instance.rs` runs whole conversations through two engines.)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -618,7 +618,7 @@ mod sqlite_restart {
 
     const CHILD_DB_ENV: &str = "BUJIAO_SESSION_TEST_CHILD_DB";
     const CHILD_SAVED_MARKER: &str = "BUJIAO_CHILD_SAVED";
-    const CHILD_TEST: &str = "sqlite_restart::child_saves_form_then_waits_to_be_killed";
+    const CHILD_TEST: &str = "session::sqlite_restart::child_saves_form_then_waits_to_be_killed";
 
     /// Not a test of its own: `killed_process_resumes_form` runs this in a
     /// child process and SIGKILLs it after the save.

@@ -211,6 +211,37 @@ impl FakeApi {
         }}))
     }
 
+    /// Queues a message from `user` in `chat` whose fields (other than id, date, chat and sender)
+    /// are `fields`: a sticker, a voice note, a reply, a caption… Returns its update id.
+    pub fn message(&self, chat: i64, user: i64, fields: Value) -> i64 {
+        let mid = {
+            let mut i = self.shared.inner.lock().unwrap();
+            i.next_message_id += 1;
+            i.next_message_id
+        };
+        let mut msg = json!({
+            "message_id": mid, "date": 1_764_000_000,
+            "chat": chat_json(chat), "from": user_json(user),
+        });
+        for (k, v) in fields.as_object().expect("an object of message fields") {
+            msg[k] = v.clone();
+        }
+        self.push(json!({"message": msg}))
+    }
+
+    /// Queues an edit of an earlier text message (`edited_message`, same message id).
+    pub fn edit(&self, chat: i64, user: i64, message_id: i64, text: &str) -> i64 {
+        self.push(json!({"edited_message": {
+            "message_id": message_id, "date": 1_764_000_000, "edit_date": 1_764_000_100,
+            "chat": chat_json(chat), "from": user_json(user), "text": text,
+        }}))
+    }
+
+    /// The bot's own user, as it appears as the sender of its messages.
+    pub fn bot_user() -> Value {
+        bot_user()
+    }
+
     /// Queues a press of the button with `data` on the delivered message `sent`.
     pub fn press(&self, user: i64, sent: &Sent, data: &str) -> i64 {
         let msg = json!({

@@ -11,8 +11,7 @@
 //! Redis runs against `BUJIAO_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`); when nothing
 //! answers there the Redis case prints `SKIPPED: …` and passes, unless `BUJIAO_REQUIRE_REDIS=1`.
 
-#[path = "integration/common.rs"]
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
