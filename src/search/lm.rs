@@ -12,7 +12,7 @@
 //! features: only the differences between entries matter, and the ranker turns them into a 0..=1
 //! feature relative to the best candidate.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Weight of the answer body relative to one phrasing.
 const BODY_WEIGHT: f32 = 0.3;
@@ -54,20 +54,31 @@ impl Features {
     }
 }
 
-/// Feature counts per entry and for the corpus.
+/// Feature counts per entry and for the corpus. The keys are XXH3 hashes already, so the maps
+/// hash them with Fx (one multiply) rather than SipHash: a question looks up each of its features
+/// in each of some thirty candidates' maps.
 #[derive(Debug, Default)]
 pub(crate) struct EntryLm {
-    counts: Vec<HashMap<u64, f32>>,
+    counts: Vec<FxHashMap<u64, f32>>,
     mass: Vec<f32>,
-    background: HashMap<u64, f32>,
+    background: FxHashMap<u64, f32>,
     total: f32,
+}
+
+/// A question's features that the corpus knows, each with its weight, its background
+/// probability and the prior's share of it (`mu × p`), worked out once per question rather than
+/// once per candidate entry.
+#[derive(Debug, Default)]
+pub(crate) struct LmQuery {
+    features: Vec<(u64, f32, f32, f32)>,
+    mu: f32,
 }
 
 impl EntryLm {
     /// `phrasings` are (entry, features); `bodies[e]` is entry e's answer features.
     pub fn build(entries: usize, phrasings: &[(usize, &Features)], bodies: &[Features]) -> EntryLm {
         let mut lm = EntryLm {
-            counts: vec![HashMap::new(); entries],
+            counts: vec![FxHashMap::default(); entries],
             mass: vec![0.0; entries],
             ..EntryLm::default()
         };
@@ -88,24 +99,34 @@ impl EntryLm {
         lm
     }
 
-    /// Log-likelihood ratio of the query features under entry `e` versus the corpus, with
-    /// Dirichlet prior `mu`. `exclude` removes one phrasing's features from the entry first (to
-    /// measure the model on phrasings it has not seen).
-    pub fn score(&self, e: usize, query: &Features, mu: f32, exclude: Option<&Features>) -> f32 {
+    /// The query's features as [`score`](Self::score) needs them, with Dirichlet prior `mu`.
+    pub fn query(&self, query: &Features, mu: f32) -> LmQuery {
+        let features = query
+            .0
+            .iter()
+            .filter_map(|&(k, qw)| {
+                let bg = *self.background.get(&k)?;
+                let p_bg = bg / self.total;
+                Some((k, qw, p_bg, mu * p_bg))
+            })
+            .collect();
+        LmQuery { features, mu }
+    }
+
+    /// Log-likelihood ratio of the query features under entry `e` versus the corpus. `exclude`
+    /// removes one phrasing's features from the entry first (to measure the model on phrasings
+    /// it has not seen).
+    pub fn score(&self, e: usize, query: &LmQuery, exclude: Option<&Features>) -> f32 {
         let counts = &self.counts[e];
         let mass = self.mass[e] - exclude.map(Features::mass).unwrap_or(0.0);
-        let denom = mass.max(0.0) + mu;
+        let denom = mass.max(0.0) + query.mu;
         let mut s = 0.0;
-        for &(k, qw) in &query.0 {
-            let Some(&bg) = self.background.get(&k) else {
-                continue;
-            };
-            let p_bg = bg / self.total;
+        for &(k, qw, p_bg, prior) in &query.features {
             let mut c = counts.get(&k).copied().unwrap_or(0.0);
             if let Some(x) = exclude {
                 c = (c - x.get(k)).max(0.0);
             }
-            s += qw * ((c + mu * p_bg) / (denom * p_bg)).ln();
+            s += qw * ((c + prior) / (denom * p_bg)).ln();
         }
         s
     }
@@ -135,10 +156,10 @@ mod tests {
             &[Features::default(), Features::default()],
         );
         let q = f(&["兼并", "欠费"]);
-        assert!(lm.score(0, &q, 1.0, None) > lm.score(1, &q, 1.0, None));
+        assert!(lm.score(0, &lm.query(&q, 1.0), None) > lm.score(1, &lm.query(&q, 1.0), None));
         // Words nobody uses carry no evidence either way.
         let unknown = f(&["天气"]);
-        assert_eq!(lm.score(0, &unknown, 1.0, None), 0.0);
+        assert_eq!(lm.score(0, &lm.query(&unknown, 1.0), None), 0.0);
     }
 
     #[test]
@@ -148,8 +169,8 @@ mod tests {
         let b1 = f(&["医保"]);
         let lm = EntryLm::build(2, &[(0, &a1), (0, &a2), (1, &b1)], &[]);
         let q = f(&["兼并"]);
-        let with = lm.score(0, &q, 1.0, None);
-        let without = lm.score(0, &q, 1.0, Some(&a1));
+        let with = lm.score(0, &lm.query(&q, 1.0), None);
+        let without = lm.score(0, &lm.query(&q, 1.0), Some(&a1));
         assert!(with > 0.0 && without < with);
     }
 }

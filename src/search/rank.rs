@@ -351,6 +351,7 @@ impl Snapshot {
         let excluded = exclude.map(|pi| &self.phrasings[pi]);
         let lm_norm = query_features.mass().max(1.0);
         let query_bigrams = KeySet::new(&bigram_keys);
+        let lm_query = self.lm.query(&query_features, params.lm_mu);
         let mut scratch = PhrasingScratch::new(question.keys.len());
         let mut candidates: Vec<Candidate> = pool
             .into_iter()
@@ -366,7 +367,7 @@ impl Snapshot {
                 );
                 let lm_score = if params.w_lm > 0.0 {
                     let ex = excluded.filter(|p| p.entry == entry).map(|p| &p.features);
-                    self.lm.score(entry, &query_features, params.lm_mu, ex)
+                    self.lm.score(entry, &lm_query, ex)
                 } else {
                     0.0
                 };
@@ -543,10 +544,10 @@ impl Snapshot {
             if exclude == Some(pi) {
                 continue;
             }
-            let p = &self.phrasings[pi];
             scratch.hits.fill(false);
             let (mut cov_q, mut cov_p) = (0.0f32, 0.0f32);
-            for (k, idf) in p.term_keys.iter().zip(&p.term_idf) {
+            let (keys, idfs) = self.flat.terms(pi);
+            for (k, idf) in keys.iter().zip(idfs) {
                 if let Some(s) = question.slot(*k) {
                     if !scratch.hits[s] {
                         scratch.hits[s] = true;
@@ -557,8 +558,8 @@ impl Snapshot {
                 }
             }
             let sim = params.w_query_cov * cov_q / question.total
-                + params.w_phrasing_cov * cov_p / p.idf_total
-                + params.w_dice * query_bigrams.dice(&p.bigram_keys);
+                + params.w_phrasing_cov * cov_p / self.flat.idf_total(pi)
+                + params.w_dice * query_bigrams.dice(self.flat.bigrams(pi));
             if sim > best_sim {
                 best_sim = sim;
                 best_p = pi;
