@@ -45,6 +45,9 @@ pub struct Commands {
 pub struct Questions {
     pub looks_like: Vec<String>,
     pub asks: Vec<String>,
+    /// Yes/no and either/or shapes ("对吗", "是一次补还是按月交", "够不够"), read by
+    /// `dialogue::intent::rule_question`.
+    pub about_rule: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +59,9 @@ pub struct Calculation {
     pub method: Vec<String>,
     /// Whole messages accepting a calculation just offered (besides `commands.ack`).
     pub accept_offer: Vec<String>,
+    /// A figure that is received, charged as a penalty or refunded ("每个月能领多少", "会被罚多少"):
+    /// none of our calculators computes it, so it asks about a rule.
+    pub not_cost: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +101,7 @@ impl Vocabulary {
         Ok(v)
     }
 
-    fn lists_mut(&mut self) -> [&mut Vec<String>; 21] {
+    fn lists_mut(&mut self) -> [&mut Vec<String>; 23] {
         let Vocabulary {
             commands: c,
             questions: q,
@@ -114,11 +120,13 @@ impl Vocabulary {
             &mut c.ack,
             &mut q.looks_like,
             &mut q.asks,
+            &mut q.about_rule,
             &mut k.calc_words,
             &mut k.ask_to_compute,
             &mut k.rough_cost,
             &mut k.method,
             &mut k.accept_offer,
+            &mut k.not_cost,
             &mut s.medical,
             &mut s.pension,
             &mut s.resident,
