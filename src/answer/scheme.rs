@@ -113,6 +113,17 @@ mod tests {
     }
 
     #[test]
+    fn the_village_scheme_and_cooperative_medical_care_are_resident_schemes() {
+        assert_eq!(
+            Scheme::of("村里的养老保险断了三年，现在能一次补齐吗").resident,
+            Some(true)
+        );
+        assert_eq!(Scheme::of("合作医疗一年交多少").resident, Some(true));
+        // Living in a village names no scheme.
+        assert_eq!(Scheme::of("我住在村里，养老能补缴吗").resident, None);
+    }
+
+    #[test]
     fn both_or_neither_names_nothing() {
         // Both insurances, both kinds of scheme, or none: no preference.
         assert_eq!(
