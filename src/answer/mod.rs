@@ -304,6 +304,24 @@ pub fn decide_question(snap: &Snapshot, q: &Question, p: &DecisionParams) -> Res
             ranked.candidates.sort_by(by_score);
         }
     }
+    // A former employer's arrears ("离职三个月了，原来的厂有一年医保没交"): an entry about one's own
+    // continuity of cover on top changes places with the best entry about employers' arrears, if
+    // that one comes within `scheme_mismatch` of it. Only the top moves.
+    if scheme.former_employer {
+        let top = ranked.candidates.first().map(|c| (c.entry, c.score));
+        if let Some((first, top_score)) = top.filter(|(e, _)| !Scheme::about_employers(snap, *e)) {
+            if let Some(pos) = ranked.candidates.iter().position(|c| {
+                Scheme::about_employers(snap, c.entry) && c.score >= p.scheme_mismatch * top_score
+            }) {
+                let theirs = ranked.candidates[pos].score;
+                ranked.candidates[pos].score = top_score;
+                if let Some(c) = ranked.candidates.iter_mut().find(|c| c.entry == first) {
+                    c.score = theirs;
+                }
+                ranked.candidates.sort_by(by_score);
+            }
+        }
+    }
     let ids: Vec<(String, f32)> = ranked
         .candidates
         .iter()

@@ -72,6 +72,10 @@ pub struct Schemes {
     pub resident: Vec<String>,
     pub working: Vec<String>,
     pub negations: Vec<String>,
+    /// A former employer named ("前公司", "原单位") together with one of `arrears` ("没给交",
+    /// "欠"): the question is about that employer's duty, not about continuing one's own cover.
+    pub former_employer: Vec<String>,
+    pub arrears: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,7 +105,7 @@ impl Vocabulary {
         Ok(v)
     }
 
-    fn lists_mut(&mut self) -> [&mut Vec<String>; 23] {
+    fn lists_mut(&mut self) -> [&mut Vec<String>; 25] {
         let Vocabulary {
             commands: c,
             questions: q,
@@ -132,6 +136,8 @@ impl Vocabulary {
             &mut s.resident,
             &mut s.working,
             &mut s.negations,
+            &mut s.former_employer,
+            &mut s.arrears,
             &mut f.place_filler,
             &mut f.schemes,
         ]
