@@ -285,7 +285,9 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
 pub fn rule_question(text: &str, form: FormKind, ex: &Extraction) -> bool {
     let k = &vocabulary().calculation;
     let s = &ex.slots;
-    if any(text, &k.ask_to_compute)
+    // "算利息还是算滞纳金": an alternative, not a request to compute one.
+    let unchosen = text.replace("还是算", "还是");
+    if any(&unchosen, &k.ask_to_compute)
         || asks_for_method(text)
         || s.amount.is_some()
         || s.base.is_some()
