@@ -1,7 +1,8 @@
 //! Is this question ours at all? Vocabulary checks that run before ranking.
 //!
 //! The nearest FAQ to "个税滞纳金怎么算" is about social-insurance late fees — answering with it would
-//! be confidently wrong. In order: an out-of-domain phrase (养老金补发, 医保卡挂失, 买房…) rules the
+//! be confidently wrong. In order: an out-of-domain phrase (养老金补发, 医保卡挂失, 买房…), or a word
+//! of each list of an out-of-domain pair (养老金 … 调整, wherever they stand), rules the
 //! question out unless a back-payment word keeps it ours ("补发和补缴是一回事吗"); another system's
 //! words (tax, housing fund, credit, commercial insurance, utilities…) send the citizen elsewhere
 //! unless our system names appear outside those words at least half as often (医疗保险 inside 商业医疗保险
@@ -43,7 +44,11 @@ impl<'a> Domain<'a> {
         // The vocabulary is normalised when the knowledge is loaded and compiled once; one
         // linear scan per vocabulary here.
         let v = self.dict.scanners();
-        if v.out_of_domain.contains_any(norm) && !v.exceptions.contains_any(norm) {
+        let phrase = v.out_of_domain.contains_any(norm)
+            || v.pairs
+                .iter()
+                .any(|(a, b)| a.contains_any(norm) && b.contains_any(norm));
+        if phrase && !v.exceptions.contains_any(norm) {
             return DomainVerdict::Other { referral: None };
         }
         // A core word inside another system's word (医疗保险 in 商业医疗保险) does not name ours.

@@ -25,6 +25,9 @@ pub struct Scheme {
     pub insurance: Option<InsuranceScope>,
     /// `Some(true)`: resident schemes only; `Some(false)`: a working person's schemes only.
     pub resident: Option<bool>,
+    /// A former employer's arrears are the subject ("离职三个月了，原来的厂有一年医保没交"):
+    /// entries about employers' arrears, not about one's own continuity of cover.
+    pub former_employer: bool,
 }
 
 fn names(text: &str, words: &[String]) -> bool {
@@ -63,10 +66,25 @@ impl Scheme {
             (false, true) => Some(false),
             _ => None,
         };
+        let former_employer = names(q, &words.former_employer) && names(q, &words.arrears);
         Scheme {
             insurance,
             resident,
+            former_employer,
         }
+    }
+
+    /// Whether the entry at `index` is about employers' arrears (an `employer-…` entry or one
+    /// tagged 单位欠费), which a question about a former employer's arrears wants first.
+    pub fn about_employers(snap: &Snapshot, index: usize) -> bool {
+        let id = &snap.entries[index].id;
+        id.starts_with("employer-")
+            || snap
+                .kb
+                .faqs
+                .iter()
+                .find(|f| &f.id == id)
+                .is_some_and(|f| f.tags.iter().any(|t| t == "单位欠费"))
     }
 
     /// Whether the entry at `index` is written for another scheme than the one named.
@@ -110,6 +128,26 @@ mod tests {
             (s.insurance, s.resident),
             (Some(InsuranceScope::Medical), Some(true))
         );
+    }
+
+    #[test]
+    fn the_village_scheme_and_cooperative_medical_care_are_resident_schemes() {
+        assert_eq!(
+            Scheme::of("村里的养老保险断了三年，现在能一次补齐吗").resident,
+            Some(true)
+        );
+        assert_eq!(Scheme::of("合作医疗一年交多少").resident, Some(true));
+        // Living in a village names no scheme.
+        assert_eq!(Scheme::of("我住在村里，养老能补缴吗").resident, None);
+    }
+
+    #[test]
+    fn a_former_employer_with_arrears_is_the_subject() {
+        assert!(Scheme::of("离职三个月了，原来的厂有一年医保没交，我找谁去要").former_employer);
+        assert!(Scheme::of("上家公司欠了我半年社保").former_employer);
+        // Leaving alone, or a former employer without arrears, is not.
+        assert!(!Scheme::of("离职三个月了，医保怎么续上").former_employer);
+        assert!(!Scheme::of("原单位开的证明丢了怎么办").former_employer);
     }
 
     #[test]

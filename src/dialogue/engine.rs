@@ -200,7 +200,23 @@ impl Engine {
                 return r;
             }
         }
-        if let Some(form) = wanted {
+        // Another system's question ("失业金一个月能领多少钱") starts none of our calculations.
+        if let Some(form) = wanted.filter(|_| ours) {
+            // "北京职工医保断了4个月，是不是得连续交六个月才能报": a question about the rule. When
+            // the calculation could not answer it without asking for an input first, the rule is
+            // answered and the calculation offered, rather than a slot prompt.
+            // (A follow-up of a calculation, "那滞纳金呢", stays a calculation.)
+            if st.last.is_none() && intent::rule_question(norm, form, &ex) {
+                let mut trial = st.clone();
+                let r = self.start_form(&mut trial, form, &ex, &snap.kb.policy_set);
+                if r.kind != ReplyKind::Ask {
+                    *st = trial;
+                    return r;
+                }
+                if let Some(r) = self.answer_then_offer(st, &snap, &question, &ex, form) {
+                    return r;
+                }
+            }
             return self.start_form(st, form, &ex, &snap.kb.policy_set);
         }
         // "补缴养老保险怎么算": the formula, an example and the offer, not a slot prompt.
@@ -261,6 +277,36 @@ impl Engine {
                 Reply::error("抱歉，系统暂时出了点问题，请稍后再试，或拨打 12333 咨询。")
             }
         }
+    }
+
+    /// The knowledge base's answer to a question about a rule, with the calculation `form`
+    /// offered after it (its button, and "好的" next starts it with what the message said).
+    /// A clarification (two or three entries close) gets the offer beside its options. `None` when
+    /// the knowledge base has no answer (the form then asks as before).
+    fn answer_then_offer(
+        &self,
+        st: &mut State,
+        snap: &Snapshot,
+        question: &answer::Question,
+        ex: &Extraction,
+        form: FormKind,
+    ) -> Option<Reply> {
+        let d = answer::decide_question(snap, question, &DecisionParams::default()).ok()?;
+        if !matches!(d.reply.kind, ReplyKind::Answer | ReplyKind::Clarify) {
+            return None;
+        }
+        let mut r = d.reply;
+        st.slots.merge(&ex.slots);
+        st.options.clear();
+        r.text
+            .push_str("\n需要的话，告诉我您的情况，我帮您算一算。");
+        r.options.retain(|o| !o.id.starts_with(CALC_PREFIX));
+        r.options.push(ReplyOption::calc(
+            form.id(),
+            format!("帮我算一下（{}）", form.label()),
+        ));
+        remember_topic(st, &r);
+        Some(r)
     }
 
     /// The slots of one message, read in the context of the conversation: the pending question,

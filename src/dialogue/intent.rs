@@ -137,6 +137,12 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         }
         return None;
     }
+    // "交够15年每个月能领多少钱", "单位不缴社保会被罚多少钱": a figure none of the calculators
+    // computes; the message asks about a rule.
+    let k = &vocabulary().calculation;
+    if any(text, &k.not_cost) && !any(text, &k.ask_to_compute) {
+        return None;
+    }
     let medical =
         s.insurance == Some(crate::calc::Insurance::Medical) || any(text, &["医保", "医疗"]);
     let years_known = s.paid_years.is_some() || s.years.is_some() || s.missing_years.is_some();
@@ -268,6 +274,50 @@ pub fn calculation(text: &str, ex: &Extraction, previous: Option<FormKind>) -> O
         return Some(FormKind::Contribution);
     }
     None
+}
+
+/// A calculation `form` was recognised, but the message asks about the rule rather than for this
+/// case's figure: a yes/no or either/or question ("…吗", "是不是…", "还能报不", "是一次补还是按月
+/// 交"), or for a waiting period any question that gives no gap, with no request to compute
+/// ("帮我算"), no method asked ("滞纳金怎么算" with an amount is a calculation), no money figure of
+/// the case (amount, base, rate) and no money asked for ("要多少钱", "滞纳金多少"). When the form would
+/// have to ask for an input first, the rule is answered and the calculation offered instead.
+pub fn rule_question(text: &str, form: FormKind, ex: &Extraction) -> bool {
+    let k = &vocabulary().calculation;
+    let s = &ex.slots;
+    // "算利息还是算滞纳金": an alternative, not a request to compute one.
+    let unchosen = text.replace("还是算", "还是");
+    if any(&unchosen, &k.ask_to_compute)
+        || asks_for_method(text)
+        || s.amount.is_some()
+        || s.base.is_some()
+        || s.rate.is_some()
+    {
+        return false;
+    }
+    let yes_no = yes_no(text)
+        || any(text, &vocabulary().questions.about_rule)
+        || text.trim_end().ends_with('不');
+    match form {
+        FormKind::WaitingPeriod => {
+            let gap = s.gap_years.is_some()
+                || s.days.is_some()
+                || s.months.is_some()
+                || s.from.is_some()
+                || ex.problems.iter().any(|p| {
+                    matches!(
+                        p.slot,
+                        SlotName::GapYears | SlotName::Months | SlotName::Days | SlotName::From
+                    )
+                });
+            yes_no || (!gap && looks_like_question(text))
+        }
+        _ => {
+            let money_asked = asks_for(text, FormKind::Contribution)
+                || text.replace("多少年", "").contains("多少");
+            (yes_no || looks_like_question(text)) && !money_asked
+        }
+    }
 }
 
 fn count_numbers(s: &Slots) -> usize {

@@ -127,6 +127,8 @@ struct DomainFile {
     #[serde(default)]
     phrase_exceptions: Vec<String>,
     #[serde(default)]
+    out_of_domain_pair: Vec<WordPair>,
+    #[serde(default)]
     other: Vec<OtherSystem>,
 }
 
@@ -675,6 +677,14 @@ fn load_dicts(dir: &Path, kb: &mut Knowledge, problems: &mut Vec<Problem>) -> Re
                     .collect();
                 kb.dict.out_of_domain_phrases = norm(d.out_of_domain_phrases);
                 kb.dict.phrase_exceptions = norm(d.phrase_exceptions);
+                kb.dict.out_of_domain_pairs = d
+                    .out_of_domain_pair
+                    .into_iter()
+                    .map(|p| WordPair {
+                        first: norm(p.first),
+                        second: norm(p.second),
+                    })
+                    .collect();
             }
             Err(e) => {
                 let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);

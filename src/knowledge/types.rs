@@ -191,6 +191,9 @@ pub struct Dictionaries {
     /// Words that keep a question ours despite an out-of-domain phrase: "养老金补发要我再交钱吗" asks
     /// about paying in (补缴), "养老金补发什么时候到账" does not.
     pub phrase_exceptions: Vec<String>,
+    /// Pairs of word lists that rule a question out when a word of each appears, wherever they
+    /// stand ("养老金每年几月份调整": 养老金 … 调整); the same exceptions apply as to the phrases.
+    pub out_of_domain_pairs: Vec<WordPair>,
     /// The vocabularies above compiled for scanning, built on first use.
     pub scanners: std::sync::OnceLock<std::sync::Arc<DomainScanners>>,
 }
@@ -213,6 +216,8 @@ pub struct DomainScanners {
     pub core: crate::text::WordScanner,
     pub out_of_domain: crate::text::WordScanner,
     pub exceptions: crate::text::WordScanner,
+    /// One (first, second) pair of scanners per [`WordPair`].
+    pub pairs: Vec<(crate::text::WordScanner, crate::text::WordScanner)>,
     /// Every other system's words together (to mask them before counting ours).
     pub other_words: crate::text::WordScanner,
     /// One per other system, in order.
@@ -231,6 +236,11 @@ impl Dictionaries {
                 core: WordScanner::new(&self.core),
                 out_of_domain: WordScanner::new(&self.out_of_domain_phrases),
                 exceptions: WordScanner::new(&self.phrase_exceptions),
+                pairs: self
+                    .out_of_domain_pairs
+                    .iter()
+                    .map(|p| (WordScanner::new(&p.first), WordScanner::new(&p.second)))
+                    .collect(),
                 other_words: WordScanner::new(&all_other),
                 others: self
                     .other_systems
@@ -240,6 +250,15 @@ impl Dictionaries {
             })
         })
     }
+}
+
+/// Two word lists of `domain.toml`'s `[[out_of_domain_pair]]`: a question with a word of each
+/// is about something else (a pension's yearly adjustment: 养老金/退休金 and 调整/涨/提高…).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordPair {
+    pub first: Vec<String>,
+    pub second: Vec<String>,
 }
 
 /// Another system's vocabulary (tax, housing fund, commercial insurance…) and the referral to give.

@@ -45,6 +45,9 @@ pub struct Commands {
 pub struct Questions {
     pub looks_like: Vec<String>,
     pub asks: Vec<String>,
+    /// Yes/no and either/or shapes ("对吗", "是一次补还是按月交", "够不够"), read by
+    /// `dialogue::intent::rule_question`.
+    pub about_rule: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +59,9 @@ pub struct Calculation {
     pub method: Vec<String>,
     /// Whole messages accepting a calculation just offered (besides `commands.ack`).
     pub accept_offer: Vec<String>,
+    /// A figure that is received, charged as a penalty or refunded ("每个月能领多少", "会被罚多少"):
+    /// none of our calculators computes it, so it asks about a rule.
+    pub not_cost: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +72,10 @@ pub struct Schemes {
     pub resident: Vec<String>,
     pub working: Vec<String>,
     pub negations: Vec<String>,
+    /// A former employer named ("前公司", "原单位") together with one of `arrears` ("没给交",
+    /// "欠"): the question is about that employer's duty, not about continuing one's own cover.
+    pub former_employer: Vec<String>,
+    pub arrears: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +105,7 @@ impl Vocabulary {
         Ok(v)
     }
 
-    fn lists_mut(&mut self) -> [&mut Vec<String>; 21] {
+    fn lists_mut(&mut self) -> [&mut Vec<String>; 25] {
         let Vocabulary {
             commands: c,
             questions: q,
@@ -114,16 +124,20 @@ impl Vocabulary {
             &mut c.ack,
             &mut q.looks_like,
             &mut q.asks,
+            &mut q.about_rule,
             &mut k.calc_words,
             &mut k.ask_to_compute,
             &mut k.rough_cost,
             &mut k.method,
             &mut k.accept_offer,
+            &mut k.not_cost,
             &mut s.medical,
             &mut s.pension,
             &mut s.resident,
             &mut s.working,
             &mut s.negations,
+            &mut s.former_employer,
+            &mut s.arrears,
             &mut f.place_filler,
             &mut f.schemes,
         ]

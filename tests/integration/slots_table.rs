@@ -424,6 +424,17 @@ const ROWS: &[(&str, Option<SlotName>, &str)] = &[
     ("我女儿的医保", None, "insurance=medical"),
     ("我男朋友的社保", None, ""),
     ("女职工50岁退休吗", None, "category=retiree gender=f"),
+    // The relative asked about; not a pair, not relatives of both genders.
+    (
+        "我爸退休医保差三年",
+        None,
+        "insurance=medical category=retiree missing=3 gender=m",
+    ),
+    ("帮俺娘问问", None, "gender=f"),
+    ("我妈的医保", None, "insurance=medical gender=f"),
+    ("我爸妈的医保", None, "insurance=medical"),
+    ("我爸和我妈都没交", None, ""),
+    ("我妈说我是男的", None, "gender=m"),
     // ---- dates ----
     ("2024-01-15", None, "from=2024-01-15"),
     ("2024年1月15日开始欠的", None, "from=2024-01-15"),

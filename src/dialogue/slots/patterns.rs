@@ -205,6 +205,12 @@ lazy_re!(
     r"(?P<g>男|女)(?:的|性|士)?\s*⟨NUM⟩\s*(?:周岁|岁)"
 );
 lazy_re!(GENDER_WORKER, r"(?P<g>男|女)职工");
+// The relative a question is asked for ("我爸退休了医保差三年", "帮俺娘问问"): the person whose
+// contributions are counted. Not a pair ("我爸妈", "俺爹娘"): see `Scanner::gender`.
+lazy_re!(
+    GENDER_KIN,
+    r"(?:我|俺|咱)(?:家)?(?:的)?(?P<k>妈妈|老妈|母亲|妈|娘|爸爸|老爸|父亲|爸|爹|老公|丈夫|老婆|媳妇|妻子)"
+);
 lazy_re!(
     GENDER_DESCRIBED,
     r"我是.{0,12}?的(?P<g>男|女)(?:性|生|士|的|同志)"

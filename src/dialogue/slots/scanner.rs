@@ -893,6 +893,26 @@ impl<'a> Scan<'a> {
                 }
             }
         }
+        // Nothing said outright: the relative the question is about ("我妈今年退休"), unless
+        // it names a pair ("我爸妈") or relatives of both genders.
+        if said.is_empty() {
+            for c in GENDER_KIN.captures_iter(t) {
+                let Some(k) = c.name("k") else { continue };
+                let next = t[k.end()..].chars().next();
+                if next.is_some_and(|n| "妈娘爸爹们家".contains(n)) {
+                    continue;
+                }
+                said.push(
+                    if ["妈妈", "老妈", "母亲", "妈", "娘", "老婆", "媳妇", "妻子"]
+                        .contains(&k.as_str())
+                    {
+                        Gender::Female
+                    } else {
+                        Gender::Male
+                    },
+                );
+            }
+        }
         let first = *said.first()?;
         said.iter().all(|&x| x == first).then_some(first)
     }
