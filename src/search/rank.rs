@@ -24,6 +24,8 @@ use tantivy::Term;
 const RETRIEVE_DOCS: usize = 80;
 /// How many of the classifier's most likely entries join the rerank pool.
 const CLASSIFIER_CANDIDATES: usize = 8;
+/// Up to this many phrasings, retrieval scores every match rather than pruning (see `retrieve`).
+const EXHAUSTIVE_DOCS: usize = 50_000;
 /// How many entries get the full rerank.
 const RERANK_ENTRIES: usize = 24;
 
@@ -425,7 +427,17 @@ impl Snapshot {
         {
             clauses.push(self.term_clause(f.phrasing_bi, b, 1.0));
         }
-        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        let union: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        // Below EXHAUSTIVE_DOCS phrasings, every matching phrasing is scored (a union of the
+        // postings, block by block) instead of block-max WAND: a question has thirty-odd
+        // clauses, and WAND re-sorts them at every pivot, which cost more than scoring the few
+        // thousand postings outright. (A boost of 1 changes no score; its weight has no pruning
+        // path of its own, so the collector takes the plain one.) Larger corpora keep WAND.
+        let text_query: Box<dyn Query> = if self.phrasings.len() <= EXHAUSTIVE_DOCS {
+            Box::new(BoostQuery::new(union, 1.0))
+        } else {
+            union
+        };
         let query: Box<dyn Query> = match region {
             Some(r) => {
                 let regions = BooleanQuery::new(vec![
