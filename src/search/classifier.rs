@@ -33,6 +33,7 @@
 
 use super::lm::Features;
 use bujiao_fit::{averaged_fits, softmax_in_place, ClassRows, Example, Hyper};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{Read, Write};
@@ -182,7 +183,7 @@ const PRUNE: f32 = 0.25;
 pub(crate) struct Classifier {
     classes: usize,
     /// Feature key → row.
-    vocab: HashMap<u64, u32>,
+    vocab: FxHashMap<u64, u32>,
     /// Row r's weights are `offsets[r]..offsets[r + 1]` of `class_of` and `weights`.
     offsets: Vec<u64>,
     class_of: Vec<u32>,
@@ -325,7 +326,7 @@ impl Classifier {
             .map(|(k, _)| k)
             .collect();
         keys.sort_unstable();
-        let vocab: HashMap<u64, u32> = keys
+        let vocab: FxHashMap<u64, u32> = keys
             .iter()
             .enumerate()
             .map(|(i, &k)| (k, i as u32))
@@ -490,7 +491,7 @@ impl Classifier {
                 old_index.get(id).map(|&o| old.bias[o]).unwrap_or(0.0)
             };
         }
-        let mut vocab = HashMap::new();
+        let mut vocab = FxHashMap::default();
         let mut offsets = vec![0u64];
         let mut class_of = Vec::with_capacity(triples.len());
         let mut weights = Vec::with_capacity(triples.len());

@@ -21,6 +21,7 @@ pub use rank::{Candidate, RankParams, Ranked};
 use crate::knowledge::{InsuranceScope, Knowledge, Status};
 use crate::text::{Analyzer, BigramTokenizer, ZhTokenizer};
 use crate::Result;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -66,8 +67,8 @@ pub struct Entry {
     pub localizes: Vec<String>,
     body_terms: HashSet<String>,
     /// Keys (`lm::term_key`) of the body's and the tags' terms, for cheap coverage tests.
-    body_keys: HashSet<u64>,
-    tag_keys: HashSet<u64>,
+    body_keys: FxHashSet<u64>,
+    tag_keys: FxHashSet<u64>,
     /// Words and bigrams of the body, as a (weak) training example for the classifier.
     body_features: lm::Features,
 }
@@ -387,7 +388,7 @@ pub(crate) fn collect_reusing(
     };
     let keys = |terms: &HashSet<String>| terms.iter().map(|t| lm::term_key(t)).collect();
     // Cutting a body is the expensive part of loading; do it once per body.
-    let body = |s: &str| -> (HashSet<String>, HashSet<u64>, lm::Features) {
+    let body = |s: &str| -> (HashSet<String>, FxHashSet<u64>, lm::Features) {
         if let Some(e) = known_bodies.get(s) {
             return (
                 e.body_terms.clone(),
@@ -695,11 +696,11 @@ pub struct Snapshot {
     reader: IndexReader,
     fields: Fields,
     /// By term key ([`lm::term_key`]).
-    idf: HashMap<u64, f32>,
+    idf: FxHashMap<u64, f32>,
     max_idf: f32,
     by_id: HashMap<String, usize>,
     /// [`phrasing_key`] → position in `phrasings`.
-    by_key: HashMap<u64, u32>,
+    by_key: FxHashMap<u64, u32>,
     /// Each entry body's tokens, cut on first use and reused by every later snippet of it.
     body_tokens: Vec<std::sync::OnceLock<Arc<Vec<crate::text::Tok>>>>,
     ranges: Vec<std::ops::Range<usize>>,
@@ -856,7 +857,7 @@ impl Snapshot {
             }
         }
         let n = entries.len().max(1) as f32;
-        let idf: HashMap<u64, f32> = df
+        let idf: FxHashMap<u64, f32> = df
             .into_iter()
             .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
             .collect();
