@@ -437,11 +437,14 @@ impl RecordStore for SqliteRecords {
             let at_ms = to_ms(&t.at);
             let day = china_day(&t.at).to_string();
             let tx = conn.transaction().map_err(sql)?;
-            tx.execute(
+            // Every turn passes here: the statement is parsed once per connection, not per turn.
+            tx.prepare_cached(
                 "INSERT INTO day_counts (day, kind, entry, n) VALUES (?1, ?2, ?3, 1)
                  ON CONFLICT (day, kind, entry) DO UPDATE SET n = n + 1",
-                params![day, t.kind, t.entry.as_deref().unwrap_or("")],
             )
+            .and_then(|mut stmt| {
+                stmt.execute(params![day, t.kind, t.entry.as_deref().unwrap_or("")])
+            })
             .map_err(sql)?;
             if t.unanswered() {
                 let text = clean_text(t.text.as_deref().unwrap_or_default());
