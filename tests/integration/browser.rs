@@ -8,6 +8,7 @@
 //! `BUJIAO_CHROMEDRIVER`) every test prints `SKIPPED` and passes, unless `BUJIAO_REQUIRE_BROWSER=1`
 //! (set by `.ci/run`), which makes that a failure.
 
+use crate::common::{copy_dir, free_port};
 use bujiao::bot::{Bot, BotConfig};
 use bujiao::config::Paths;
 use fantoccini::elements::Element;
@@ -164,19 +165,6 @@ fn markup_server() -> SocketAddr {
 const EDITOR_TOKEN: &str = "mei-editor-token-0123456789";
 const READER_TOKEN: &str = "hotline-reader-token-0123456789";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 /// The app with the admin API on, over a COPY of part of the repository's knowledge (the editor scenarios
 /// publish edits: never into the repository's own files).
 fn editor_server() -> SocketAddr {
@@ -244,14 +232,6 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn launch(chromium: &Path, chromedriver: &Path, size: (u32, u32)) -> Browser {

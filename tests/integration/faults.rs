@@ -3,7 +3,7 @@
 //! at start, a store whose reads and writes fail) → the turn is answered statelessly with a logged
 //! error, never a 5xx, and the sessions resume when the store is back.
 
-use crate::common::{repo_answerer, repo_index, repo_knowledge};
+use crate::common::{free_port, repo_answerer, repo_index, repo_knowledge};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -135,15 +135,6 @@ fn serve_killed_mid_conversation_resumes_after_restart() {
     assert_eq!(serve.chat("k9", "3000")["slot"], "months");
     let r = serve.chat("k9", "6个月");
     assert_eq!(r["result"]["total"], "3600.00", "{r}");
-}
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A `redis-server` child on `port`, its data (append-only file, fsync per write) in `dir`.

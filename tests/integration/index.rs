@@ -1,6 +1,6 @@
 //! Index build and search on a temp dir, rebuild on change, and atomic rebuild.
 
-use crate::common::{fixture_kb, write};
+use crate::common::{copy_dir, fixture_kb, write};
 use bujiao::answer::{load_snapshot, Answerer, ReplyKind};
 use bujiao::config::Paths;
 use bujiao::knowledge;
@@ -288,18 +288,6 @@ fn kind_of(name: &str) -> String {
     match name.rsplit_once('.') {
         Some((stem, ext)) if stem.len() == 32 => format!(".{ext}"),
         _ => name.to_string(),
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
     }
 }
 

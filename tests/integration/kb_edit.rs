@@ -3,29 +3,13 @@
 //! field-level validation, crash injection between write and rename, import all-or-nothing,
 //! CSV/XLSX round trips, and `bujiao kb add/edit/rm/publish/import/export`.
 
+use crate::common::{copy_dir, repo_knowledge};
 use bujiao::knowledge::edit::table;
 use bujiao::knowledge::edit::{
     Action, ArticleRecord, Change, EditError, Editor, FaqRecord, EDITOR_FAQ_FILE,
 };
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
-
-fn repo_knowledge() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 /// A copy of the shipped knowledge dir and an editor on it with a fixed "today".
 fn corpus() -> (tempfile::TempDir, Editor) {
