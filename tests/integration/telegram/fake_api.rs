@@ -170,50 +170,9 @@ impl FakeApi {
         self.shared.new_update.notify_waiters();
     }
 
-    /// The JSON of a text message from `user` in `chat` (without update id).
-    pub fn text_update(&self, chat: i64, user: i64, text: &str) -> Value {
-        let mid = {
-            let mut i = self.shared.inner.lock().unwrap();
-            i.next_message_id += 1;
-            i.next_message_id
-        };
-        let mut msg = json!({
-            "message_id": mid,
-            "date": 1_764_000_000,
-            "chat": chat_json(chat),
-            "from": user_json(user),
-            "text": text,
-        });
-        if text.starts_with('/') {
-            let len = text
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .encode_utf16()
-                .count();
-            msg["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
-        }
-        json!({"message": msg})
-    }
-
-    /// Queues a text message; returns its update id.
-    pub fn text(&self, chat: i64, user: i64, text: &str) -> i64 {
-        let u = self.text_update(chat, user, text);
-        self.push(u)
-    }
-
-    /// Queues a photo (no text).
-    pub fn photo(&self, chat: i64, user: i64) -> i64 {
-        self.push(json!({"message": {
-            "message_id": 77, "date": 1_764_000_000,
-            "chat": chat_json(chat), "from": user_json(user),
-            "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
-        }}))
-    }
-
-    /// Queues a message from `user` in `chat` whose fields (other than id, date, chat and sender)
-    /// are `fields`: a sticker, a voice note, a reply, a caption… Returns its update id.
-    pub fn message(&self, chat: i64, user: i64, fields: Value) -> i64 {
+    /// The JSON of a message from `user` in `chat` (without update id): a new message id, the
+    /// date, chat and sender, and `fields` (text, photo, sticker, a reply…).
+    fn message_update(&self, chat: i64, user: i64, fields: Value) -> Value {
         let mid = {
             let mut i = self.shared.inner.lock().unwrap();
             i.next_message_id += 1;
@@ -226,7 +185,44 @@ impl FakeApi {
         for (k, v) in fields.as_object().expect("an object of message fields") {
             msg[k] = v.clone();
         }
-        self.push(json!({"message": msg}))
+        json!({"message": msg})
+    }
+
+    /// The JSON of a text message from `user` in `chat` (without update id).
+    pub fn text_update(&self, chat: i64, user: i64, text: &str) -> Value {
+        let mut fields = json!({"text": text});
+        if text.starts_with('/') {
+            let len = text
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .encode_utf16()
+                .count();
+            fields["entities"] = json!([{"type": "bot_command", "offset": 0, "length": len}]);
+        }
+        self.message_update(chat, user, fields)
+    }
+
+    /// Queues a text message; returns its update id.
+    pub fn text(&self, chat: i64, user: i64, text: &str) -> i64 {
+        let u = self.text_update(chat, user, text);
+        self.push(u)
+    }
+
+    /// Queues a photo (no text).
+    pub fn photo(&self, chat: i64, user: i64) -> i64 {
+        self.message(
+            chat,
+            user,
+            json!({"photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]}),
+        )
+    }
+
+    /// Queues a message from `user` in `chat` whose fields (other than id, date, chat and sender)
+    /// are `fields`: a sticker, a voice note, a reply, a caption… Returns its update id.
+    pub fn message(&self, chat: i64, user: i64, fields: Value) -> i64 {
+        let u = self.message_update(chat, user, fields);
+        self.push(u)
     }
 
     /// Queues an edit of an earlier text message (`edited_message`, same message id).

@@ -3,7 +3,7 @@
 //! Telegram accepts, non-text messages, groups and edited messages. (`live` covers the
 //! conversation, buttons, faults, redelivery and shutdown.)
 
-use crate::telegram::fake_api::{FakeApi, Sent, BOT_ID, BOT_USERNAME};
+use crate::telegram::fake_api::{FakeApi, Sent, BOT_USERNAME};
 use crate::telegram::live::{run_bot, say};
 use bujiao::channels::telegram::handler::TEXT_ONLY;
 use serde_json::json;
@@ -135,8 +135,7 @@ async fn in_groups_only_commands_mentions_and_replies_are_answered() {
     fake.text(group, 32, &format!("/help{at}"));
     fake.wait_sent(group, 2, 15).await;
     // A reply to one of the bot's messages.
-    let mut from_bot = FakeApi::bot_user();
-    from_bot["id"] = json!(BOT_ID);
+    let from_bot = FakeApi::bot_user();
     fake.message(
         group,
         33,
