@@ -81,9 +81,7 @@ impl Scheme {
         id.starts_with("employer-")
             || snap
                 .kb
-                .faqs
-                .iter()
-                .find(|f| &f.id == id)
+                .faq(id)
                 .is_some_and(|f| f.tags.iter().any(|t| t == "单位欠费"))
     }
 
