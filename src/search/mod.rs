@@ -79,11 +79,12 @@ pub struct Phrasing {
     pub entry: usize,
     pub text: String,
     terms: Vec<String>,
-    /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query).
+    /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query). Filled
+    /// while the knowledge is collected; a snapshot moves them into its [`FlatPhrasings`].
     bigram_keys: Vec<u64>,
     /// Terms and bigrams as language-model features.
     features: lm::Features,
-    /// `lm::term_key` of each of `terms`.
+    /// `lm::term_key` of each of `terms` (moved into [`FlatPhrasings`] like `bigram_keys`).
     term_keys: Vec<u64>,
 }
 
@@ -104,7 +105,9 @@ pub(crate) struct FlatPhrasings {
 }
 
 impl FlatPhrasings {
-    fn new(phrasings: &[Phrasing], idf: impl Fn(u64) -> f32) -> FlatPhrasings {
+    /// Moves every phrasing's term and bigram keys into flat arrays (the phrasings keep none:
+    /// a snapshot holds each key once), with each term's `idf`.
+    fn take(phrasings: &mut [Phrasing], idf: impl Fn(u64) -> f32) -> FlatPhrasings {
         let mut f = FlatPhrasings {
             term_start: Vec::with_capacity(phrasings.len() + 1),
             bigram_start: Vec::with_capacity(phrasings.len() + 1),
@@ -114,12 +117,16 @@ impl FlatPhrasings {
         f.term_start.push(0);
         f.bigram_start.push(0);
         for p in phrasings {
+            let (term_keys, bigram_keys) = (
+                std::mem::take(&mut p.term_keys),
+                std::mem::take(&mut p.bigram_keys),
+            );
             let first = f.term_idf.len();
-            f.term_keys.extend_from_slice(&p.term_keys);
-            f.term_idf.extend(p.term_keys.iter().map(|&k| idf(k)));
+            f.term_keys.extend_from_slice(&term_keys);
+            f.term_idf.extend(term_keys.iter().map(|&k| idf(k)));
             f.idf_total
                 .push(f.term_idf[first..].iter().sum::<f32>().max(1e-6));
-            f.bigram_keys.extend_from_slice(&p.bigram_keys);
+            f.bigram_keys.extend_from_slice(&bigram_keys);
             f.term_start
                 .push(u32::try_from(f.term_keys.len()).expect("under 4G terms"));
             f.bigram_start
@@ -303,8 +310,15 @@ pub(crate) fn collect_reusing(
 ) -> (Vec<Entry>, Vec<Phrasing>) {
     let stored = std::cell::RefCell::new(stored.unwrap_or_default());
     let previous = previous.filter(|p| p.analyzer.key() == analyzer.key());
-    let known_phrasings: HashMap<&str, &Phrasing> = previous
-        .map(|p| p.phrasings.iter().map(|x| (x.text.as_str(), x)).collect())
+    // Text → the previous snapshot's phrasing and its position (its keys live in `flat` there).
+    let known_phrasings: HashMap<&str, (usize, &Phrasing)> = previous
+        .map(|p| {
+            p.phrasings
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.text.as_str(), (i, x)))
+                .collect()
+        })
         .unwrap_or_default();
     let known_bodies: HashMap<&str, &Entry> = previous
         .map(|p| p.entries.iter().map(|e| (e.body.as_str(), e)).collect())
@@ -359,10 +373,12 @@ pub(crate) fn collect_reusing(
         let idx = entries.len();
         entries.push(entry);
         for text in texts {
-            if let Some(p) = known_phrasings.get(text.as_str()) {
+            if let (Some(&(i, p)), Some(prev)) = (known_phrasings.get(text.as_str()), previous) {
                 phrasings.push(Phrasing {
                     entry: idx,
-                    ..(*p).clone()
+                    term_keys: prev.flat.terms(i).0.to_vec(),
+                    bigram_keys: prev.flat.bigrams(i).to_vec(),
+                    ..p.clone()
                 });
                 continue;
             }
@@ -821,7 +837,7 @@ impl Snapshot {
             None => None,
         };
         let had_stored = stored.is_some();
-        let (entries, phrasings) = collect_reusing(&kb, &analyzer, previous, stored);
+        let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous, stored);
         if let Some(path) = cutting_path.as_deref() {
             if !had_stored && (rejected || !path.exists()) {
                 store_cutting(path, &analyzer, &entries, &phrasings);
@@ -862,7 +878,7 @@ impl Snapshot {
             .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
             .collect();
         let max_idf = (1.0 + n / 0.5).ln();
-        let flat = FlatPhrasings::new(&phrasings, |k| idf.get(&k).copied().unwrap_or(max_idf));
+        let flat = FlatPhrasings::take(&mut phrasings, |k| idf.get(&k).copied().unwrap_or(max_idf));
         let by_id = entries
             .iter()
             .enumerate()

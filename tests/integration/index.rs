@@ -393,6 +393,24 @@ fn a_reload_reuses_the_cutting_of_unchanged_texts() {
     };
     assert_eq!(cut(&reloaded), cut(&fresh));
     assert_eq!(reloaded.entries.len(), first.entries.len() + 1);
+    // The reused phrasings rank exactly as freshly cut ones (their keys came from the previous
+    // snapshot's flat arrays).
+    let ranked = |s: &bujiao::search::Snapshot, q: &str| -> Vec<(usize, u32)> {
+        s.rank(q, None, 5)
+            .unwrap()
+            .candidates
+            .iter()
+            .map(|c| (c.entry, c.score.to_bits()))
+            .collect()
+    };
+    for q in [
+        "滞纳金怎么算",
+        "单位被兼并了欠的医保费找谁补",
+        "挂靠代缴靠谱吗",
+    ] {
+        assert!(!ranked(&fresh, q).is_empty(), "{q}");
+        assert_eq!(ranked(&reloaded, q), ranked(&fresh, q), "{q}");
+    }
 
     write(
         &p.knowledge,
