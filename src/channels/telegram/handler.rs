@@ -358,8 +358,16 @@ async fn with_typing<T>(
     turn: impl std::future::Future<Output = T>,
 ) -> T {
     let bot = bot.clone();
-    let after = ctx.settings.typing_after;
     let every = ctx.settings.typing_every.max(Duration::from_millis(100));
+    let mut after = ctx.settings.typing_after;
+    if after.is_zero() {
+        // Zero means every turn shows it: sent before the turn starts, not raced against a
+        // turn that may finish before a spawned task first runs.
+        if let Err(e) = bot.send_chat_action(chat, ChatAction::Typing).await {
+            tracing::debug!(error = %e, "typing indicator not sent");
+        }
+        after = every;
+    }
     let typing = tokio::spawn(
         async move {
             tokio::time::sleep(after).await;
