@@ -304,19 +304,22 @@ pub fn decide_question(snap: &Snapshot, q: &Question, p: &DecisionParams) -> Res
             ranked.candidates.sort_by(by_score);
         }
     }
-    // A former employer's arrears ("离职三个月了，原来的厂有一年医保没交"): an entry about one's own
-    // continuity of cover on top changes places with the best entry about employers' arrears, if
-    // that one comes within `scheme_mismatch` of it. Only the top moves.
+    // A former employer's arrears ("离职三个月了，原来的厂有一年医保没交"): the subject is the
+    // employer's duty, not one's own continuity of cover. When an entry about employers' arrears
+    // comes within `scheme_mismatch` of the top, every entry not about employers is demoted by that
+    // factor, as an entry of the wrong scheme is: they do not stay as close alternatives to ask
+    // about.
     if scheme.former_employer {
         let top = ranked.candidates.first().map(|c| (c.entry, c.score));
-        if let Some((first, top_score)) = top.filter(|(e, _)| !Scheme::about_employers(snap, *e)) {
-            if let Some(pos) = ranked.candidates.iter().position(|c| {
+        if let Some((_, top_score)) = top.filter(|(e, _)| !Scheme::about_employers(snap, *e)) {
+            let close = ranked.candidates.iter().any(|c| {
                 Scheme::about_employers(snap, c.entry) && c.score >= p.scheme_mismatch * top_score
-            }) {
-                let theirs = ranked.candidates[pos].score;
-                ranked.candidates[pos].score = top_score;
-                if let Some(c) = ranked.candidates.iter_mut().find(|c| c.entry == first) {
-                    c.score = theirs;
+            });
+            if close {
+                for c in ranked.candidates.iter_mut() {
+                    if !Scheme::about_employers(snap, c.entry) {
+                        c.score *= p.scheme_mismatch;
+                    }
                 }
                 ranked.candidates.sort_by(by_score);
             }
