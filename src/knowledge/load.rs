@@ -331,9 +331,19 @@ pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>)> {
     let mut kb = Knowledge::default();
     let mut problems = Vec::new();
 
-    for path in files_with_ext(&dir.join("faq"), "toml")? {
-        let text = read(&path)?;
-        load_faqs(&path, &text, &mut kb, &mut problems);
+    // FAQ files are most of a national corpus (tens of megabytes of TOML): parsed on every core,
+    // kept in file order.
+    let faq_files = files_with_ext(&dir.join("faq"), "toml")?;
+    for parsed in parse_in_parallel(&faq_files, |path| {
+        let text = read(path)?;
+        let mut faqs = Vec::new();
+        let mut problems = Vec::new();
+        load_faqs(path, &text, &mut faqs, &mut problems);
+        Ok::<_, Error>((faqs, problems))
+    }) {
+        let (faqs, file_problems) = parsed?;
+        kb.faqs.extend(faqs);
+        problems.extend(file_problems);
     }
     for path in files_with_ext(&dir.join("articles"), "md")? {
         let text = read(&path)?;
@@ -358,7 +368,42 @@ pub fn load(dir: &Path) -> Result<(Knowledge, Vec<Problem>)> {
     Ok((kb, problems))
 }
 
-fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Problem>) {
+/// `f` of every path, on all available cores, the results in the order of `paths`. Each worker
+/// takes the next path as it finishes one, so a few large files do not land on one core.
+fn parse_in_parallel<T: Send>(paths: &[PathBuf], f: impl Fn(&Path) -> T + Sync) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+        .min(paths.len());
+    if threads <= 1 {
+        return paths.iter().map(|p| f(p)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<T>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = paths.get(i) else { break };
+                let out = f(path);
+                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(out);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every path is parsed")
+        })
+        .collect()
+}
+
+fn load_faqs(path: &Path, text: &str, faqs: &mut Vec<Faq>, problems: &mut Vec<Problem>) {
     let mut cx = Ctx {
         file: path,
         text,
@@ -390,7 +435,7 @@ fn load_faqs(path: &Path, text: &str, kb: &mut Knowledge, problems: &mut Vec<Pro
         else {
             continue;
         };
-        kb.faqs.push(Faq {
+        faqs.push(Faq {
             id: r.id.into_inner(),
             question: r.question.into_inner(),
             similar: r.similar.into_iter().map(Spanned::into_inner).collect(),

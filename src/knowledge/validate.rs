@@ -3,7 +3,7 @@
 use super::types::*;
 use super::Problem;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 /// Minimum number of alternative phrasings an FAQ entry must carry.
@@ -113,7 +113,7 @@ pub fn validate(kb: &Knowledge) -> Vec<Problem> {
     let mut out = Vec::new();
     unique_entry_ids(kb, &mut out);
     let refs = References::of(kb, &mut out);
-    let mut phrasings = HashMap::new();
+    let mut phrasings = HashMap::default();
     for f in &kb.faqs {
         check_faq(f, &refs, &mut phrasings, &mut out);
     }
@@ -130,7 +130,7 @@ fn problem(out: &mut Vec<Problem>, file: &Path, line: usize, msg: String) {
 
 /// FAQ and article ids: well-formed and unique across both.
 fn unique_entry_ids(kb: &Knowledge, out: &mut Vec<Problem>) {
-    let mut ids: HashMap<&str, (&Path, usize)> = HashMap::new();
+    let mut ids: HashMap<&str, (&Path, usize)> = HashMap::default();
     let items = kb
         .faqs
         .iter()
@@ -175,7 +175,7 @@ struct References<'k> {
 impl<'k> References<'k> {
     /// The lookups, reporting duplicate law and document ids on the way.
     fn of(kb: &'k Knowledge, out: &mut Vec<Problem>) -> Self {
-        let mut laws: HashMap<&str, (&Path, usize)> = HashMap::new();
+        let mut laws: HashMap<&str, (&Path, usize)> = HashMap::default();
         for l in &kb.laws {
             if let Some((f, line)) = laws.insert(&l.id, (&l.file, l.line)) {
                 problem(
@@ -190,8 +190,8 @@ impl<'k> References<'k> {
                 );
             }
         }
-        let mut seen_docs: HashMap<&str, (&Path, usize)> = HashMap::new();
-        let mut docs: HashMap<&str, &Doc> = HashMap::new();
+        let mut seen_docs: HashMap<&str, (&Path, usize)> = HashMap::default();
+        let mut docs: HashMap<&str, &Doc> = HashMap::default();
         for d in &kb.docs {
             if let Some((f, line)) = seen_docs.insert(&d.id, (&d.file, d.line)) {
                 problem(
@@ -207,7 +207,7 @@ impl<'k> References<'k> {
             }
             docs.entry(d.id.as_str()).or_insert(d);
         }
-        let mut faq_national: HashMap<&str, bool> = HashMap::new();
+        let mut faq_national: HashMap<&str, bool> = HashMap::default();
         for f in &kb.faqs {
             let national = f.regions.is_empty();
             faq_national

@@ -53,6 +53,14 @@ pub struct BuildOptions {
 
 const CURRENT: &str = "CURRENT";
 
+/// The knowledge fingerprint the current generation was built for, read from `CURRENT` alone
+/// (nothing opened or checked): whether opening, not building, is what a start will do.
+pub fn current_fingerprint(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(CURRENT)).ok()?;
+    let manifest: Manifest = serde_json::from_str(&text).ok()?;
+    (manifest.format == INDEX_FORMAT).then_some(manifest.fingerprint)
+}
+
 /// Read `CURRENT` and open the generation it names, if both are intact: every file of the
 /// generation must pass tantivy's checksum (its footer) — opening reads only `meta.json`, so a
 /// truncated or garbled segment file would otherwise be found at the first search, or make the
@@ -424,7 +432,9 @@ fn write_generation(
     let indexed_ms = started.elapsed().as_millis() as u64;
     keep_sources(kb, dir)?;
     let started = std::time::Instant::now();
-    let (entries, phrasings) = collect(kb, analyzer);
+    let (entries, mut phrasings) = collect(kb, analyzer);
+    // The keys in flat arrays, as a snapshot holds them (the idf is the snapshot's business).
+    let flat = super::FlatPhrasings::take(&mut phrasings, |_| 0.0);
     // Kept beside the index, so opening this generation (right after this build, or at the next
     // start) reads the cutting instead of running jieba over every text again.
     super::store_cutting(
@@ -432,10 +442,11 @@ fn write_generation(
         analyzer,
         &entries,
         &phrasings,
+        &flat,
     );
     let collect_ms = started.elapsed().as_millis() as u64;
     let started = std::time::Instant::now();
-    let model = super::train_classifier(&entries, &phrasings, |_| false);
+    let model = super::train_classifier(&entries, &phrasings, &flat, |_| false);
     let path = dir.join(super::classifier::FILE_NAME);
     model.save(&path).map_err(|e| Error::io(&path, e))?;
     tracing::info!(

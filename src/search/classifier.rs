@@ -138,12 +138,23 @@ impl fmt::Display for Rejected {
 
 /// The classifier stored at `path` if it is usable and has `classes` classes; otherwise the one
 /// `train` makes (logged with the reason). The flag says whether the stored one was used.
+#[cfg(test)]
 pub(crate) fn load_or_train(
     path: Option<&Path>,
     classes: usize,
     train: impl FnOnce() -> Classifier,
 ) -> (Classifier, bool) {
-    match path.map(Classifier::load) {
+    load_or_train_from(path.map(Classifier::load), classes, train)
+}
+
+/// As [`load_or_train`] with the file already read (`None`: there is no file to read), so a
+/// start can read it on another core while it does other work.
+pub(crate) fn load_or_train_from(
+    loaded: Option<Result<Classifier, Rejected>>,
+    classes: usize,
+    train: impl FnOnce() -> Classifier,
+) -> (Classifier, bool) {
+    match loaded {
         Some(Ok(c)) if c.classes() == classes => return (c, true),
         Some(Ok(c)) => tracing::info!(
             stored = c.classes(),

@@ -1,11 +1,14 @@
 //! The analyzer's cutting of every text of an index generation, stored beside it
 //! (`cutting.bin`), so that opening a generation does not run jieba over the whole corpus again.
 //!
-//! Opening a snapshot needs each phrasing's and each answer's terms and each phrasing's
-//! character bigrams (for the rerank features, the language model and the classifier's inputs). Cutting them was most of a cold start: 11 of 20
+//! Opening a snapshot needs each phrasing's and each answer's term keys (`lm::term_key`; the terms
+//! themselves are never held) and each phrasing's character-bigram keys (for the rerank features, the language model and the classifier's inputs). Cutting them was most of a cold start: 11 of 20
 //! seconds for a national corpus (100 times the real one, 800 thousand phrasings). The build has
 //! the cutting at hand, so it writes it down; a start reads it back, and only texts the file does
 //! not have (a generation patched by an editor's publish has no file of its own) are cut.
+//!
+//! Format 2 stores keys, not term strings (format 1): a start then allocates no string per term,
+//! and the file is smaller.
 //!
 //! The cutting is only valid for the analyzer that made it, so the header carries the analyzer's
 //! key ([`Analyzer::key`](crate::text::Analyzer::key): the user dictionary, synonyms and stop
@@ -13,7 +16,7 @@
 //! is ignored (the texts are cut again and the file written anew), never an error. Texts are
 //! keyed by XXH3-64 of their bytes (specified and stable across Rust releases) plus their length.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
@@ -22,7 +25,7 @@ use xxhash_rust::xxh3::xxh3_64;
 pub(crate) const FILE_NAME: &str = "cutting.bin";
 const MAGIC: &[u8; 8] = b"BJCUTS\0\0";
 /// Layout of the file; bump on any change.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 /// Magic, version, reserved, analyzer key, text count, payload checksum.
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 8 + 8;
 
@@ -54,14 +57,16 @@ impl std::fmt::Display for Rejected {
 /// hold every term twice.
 #[derive(Debug, Default)]
 pub(crate) struct Cutting {
-    by_text: HashMap<(u64, u32), Cut>,
+    /// Keyed by XXH3 of the text (well mixed already: Fx hashing is enough).
+    by_text: FxHashMap<(u64, u32), Cut>,
 }
 
-/// One text's terms (as `Analyzer::query_terms` gives them) and its character-bigram keys
-/// (`search::bigram_keys`; empty when not stored: answers keep only their terms).
+/// One text's term keys (`lm::term_key` of each of `Analyzer::query_terms`) and its
+/// character-bigram keys (`search::bigram_keys`; empty when not stored: answers keep only their
+/// terms).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Cut {
-    pub terms: Vec<String>,
+    pub term_keys: Vec<u64>,
     pub bigram_keys: Vec<u64>,
 }
 
@@ -118,40 +123,33 @@ impl Cutting {
         if count > (payload.len() / 20) as u64 {
             return None;
         }
-        let mut by_text = HashMap::with_capacity(count as usize);
+        let mut by_text = FxHashMap::with_capacity_and_hasher(count as usize, Default::default());
         for _ in 0..count {
             let key = (r.u64()?, r.u32()?);
-            let n = r.u32()? as usize;
-            if n > r.0.len() / 4 {
-                return None;
-            }
-            let mut terms = Vec::with_capacity(n);
-            for _ in 0..n {
-                let len = r.u32()? as usize;
-                let bytes = r.take(len)?;
-                terms.push(std::str::from_utf8(bytes).ok()?.to_string());
-            }
-            let m = r.u32()? as usize;
-            if m > r.0.len() / 8 {
-                return None;
-            }
-            let bigram_keys = (0..m).map(|_| r.u64()).collect::<Option<Vec<u64>>>()?;
-            by_text.insert(key, Cut { terms, bigram_keys });
+            let term_keys = r.keys()?;
+            let bigram_keys = r.keys()?;
+            by_text.insert(
+                key,
+                Cut {
+                    term_keys,
+                    bigram_keys,
+                },
+            );
         }
         r.0.is_empty().then_some(Cutting { by_text })
     }
 }
 
-/// A text's key with its terms and bigram keys, as written.
-type Keyed<'a> = ((u64, u32), &'a [String], &'a [u64]);
+/// A text's key with its term and bigram keys, as written.
+type Keyed<'a> = ((u64, u32), &'a [u64], &'a [u64]);
 
-/// Write `texts` with their terms and bigram keys for the analyzer with key `analyzer_key`, in
+/// Write `texts` with their term and bigram keys for the analyzer with key `analyzer_key`, in
 /// key order, once each. Streamed through a buffer (a national corpus's file is over 100 MB) to a
 /// temp file, the checksum written last, then renamed: a reader never sees half a file.
 pub(crate) fn save<'a>(
     path: &Path,
     analyzer_key: u64,
-    texts: impl IntoIterator<Item = (&'a str, &'a [String], &'a [u64])>,
+    texts: impl IntoIterator<Item = (&'a str, &'a [u64], &'a [u64])>,
 ) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom, Write};
     let mut keyed: Vec<Keyed> = texts
@@ -179,8 +177,7 @@ pub(crate) fn save<'a>(
             put(&key.1.to_le_bytes())?;
             put(&(terms.len() as u32).to_le_bytes())?;
             for t in terms.iter() {
-                put(&(t.len() as u32).to_le_bytes())?;
-                put(t.as_bytes())?;
+                put(&t.to_le_bytes())?;
             }
             put(&(bigrams.len() as u32).to_le_bytes())?;
             for b in bigrams.iter() {
@@ -216,6 +213,18 @@ impl<'a> Reader<'a> {
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
+
+    /// A count, then that many keys.
+    fn keys(&mut self) -> Option<Vec<u64>> {
+        let n = self.u32()? as usize;
+        let bytes = self.take(n.checked_mul(8)?)?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -223,17 +232,11 @@ mod tests {
     use super::*;
 
     fn save_sample(path: &Path) {
-        let texts: Vec<(&str, Vec<String>)> = vec![
-            (
-                "医保断缴三个月还能补吗",
-                vec!["医保".into(), "断缴".into(), "补".into()],
-            ),
-            (
-                "滞纳金怎么算",
-                vec!["滞纳金".into(), "怎么".into(), "算".into()],
-            ),
+        let texts: Vec<(&str, Vec<u64>)> = vec![
+            ("医保断缴三个月还能补吗", vec![11, 12, 13]),
+            ("滞纳金怎么算", vec![21, 22, 23]),
             ("", vec![]),
-            ("滞纳金怎么算", vec!["重复".into()]),
+            ("滞纳金怎么算", vec![99]),
         ];
         let bigrams = [7u64, 9];
         save(
@@ -253,7 +256,7 @@ mod tests {
         assert_eq!(back.len(), 3);
         assert!(back.contains("滞纳金怎么算"));
         let cut = back.take("滞纳金怎么算").unwrap();
-        assert_eq!(cut.terms, vec!["滞纳金", "怎么", "算"]);
+        assert_eq!(cut.term_keys, vec![21, 22, 23]);
         assert_eq!(cut.bigram_keys, vec![7, 9]);
         assert_eq!(back.take("滞纳金怎么算"), None, "taken once");
         assert_eq!(back.take("没有的文本"), None);
@@ -297,7 +300,7 @@ mod tests {
         let mut payload = Vec::new();
         payload.extend_from_slice(&7u64.to_le_bytes());
         payload.extend_from_slice(&3u32.to_le_bytes());
-        payload.extend_from_slice(&5u32.to_le_bytes()); // five terms promised, none there
+        payload.extend_from_slice(&5u32.to_le_bytes()); // five term keys promised, none there
         assert!(Cutting::parse(&payload, 1).is_none());
         assert!(Cutting::parse(&payload, u64::MAX).is_none());
     }

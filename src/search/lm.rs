@@ -25,7 +25,7 @@ const TERM_SEED: u64 = 0x6c6d_7465_726d;
 /// A feature key for a canonical term: XXH3-64 of its UTF-8 bytes. The hash is specified and
 /// stable across Rust releases, which matters because keys are persisted in `classifier.bin`
 /// (the std `HashMap` hasher makes no such promise).
-pub(crate) fn term_key(term: &str) -> u64 {
+pub fn term_key(term: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(term.as_bytes(), TERM_SEED)
 }
 
@@ -35,7 +35,14 @@ pub(crate) struct Features(pub Vec<(u64, f32)>);
 
 impl Features {
     pub fn new(terms: &[String], bigram_keys: &[u64]) -> Features {
-        let mut v: Vec<(u64, f32)> = terms.iter().map(|t| (term_key(t), 1.0)).collect();
+        let keys: Vec<u64> = terms.iter().map(|t| term_key(t)).collect();
+        Self::from_keys(&keys, bigram_keys)
+    }
+
+    /// As [`new`](Self::new) from the terms' keys (`term_key`): a term and a bigram that share
+    /// a key count once, as the term.
+    pub fn from_keys(term_keys: &[u64], bigram_keys: &[u64]) -> Features {
+        let mut v: Vec<(u64, f32)> = term_keys.iter().map(|&k| (k, 1.0)).collect();
         v.extend(bigram_keys.iter().map(|&k| (k, BIGRAM_WEIGHT)));
         v.sort_by_key(|f| f.0);
         v.dedup_by_key(|f| f.0);
@@ -76,7 +83,11 @@ pub(crate) struct LmQuery {
 
 impl EntryLm {
     /// `phrasings` are (entry, features); `bodies[e]` is entry e's answer features.
-    pub fn build(entries: usize, phrasings: &[(usize, &Features)], bodies: &[Features]) -> EntryLm {
+    pub fn build(
+        entries: usize,
+        phrasings: impl IntoIterator<Item = (usize, Features)>,
+        bodies: impl IntoIterator<Item = Features>,
+    ) -> EntryLm {
         let mut lm = EntryLm {
             counts: vec![FxHashMap::default(); entries],
             mass: vec![0.0; entries],
@@ -90,11 +101,11 @@ impl EntryLm {
             lm.mass[e] += f.mass() * w;
             lm.total += f.mass() * w;
         };
-        for &(e, f) in phrasings {
-            add(&mut lm, e, f, 1.0);
+        for (e, f) in phrasings {
+            add(&mut lm, e, &f, 1.0);
         }
-        for (e, f) in bodies.iter().enumerate().take(entries) {
-            add(&mut lm, e, f, BODY_WEIGHT);
+        for (e, f) in bodies.into_iter().enumerate().take(entries) {
+            add(&mut lm, e, &f, BODY_WEIGHT);
         }
         lm
     }
@@ -152,8 +163,8 @@ mod tests {
         let b2 = f(&["破产", "清算"]);
         let lm = EntryLm::build(
             2,
-            &[(0, &a1), (0, &a2), (1, &b1), (1, &b2)],
-            &[Features::default(), Features::default()],
+            [(0, a1), (0, a2), (1, b1), (1, b2)],
+            [Features::default(), Features::default()],
         );
         let q = f(&["兼并", "欠费"]);
         assert!(lm.score(0, &lm.query(&q, 1.0), None) > lm.score(1, &lm.query(&q, 1.0), None));
@@ -167,7 +178,7 @@ mod tests {
         let a1 = f(&["兼并"]);
         let a2 = f(&["医保"]);
         let b1 = f(&["医保"]);
-        let lm = EntryLm::build(2, &[(0, &a1), (0, &a2), (1, &b1)], &[]);
+        let lm = EntryLm::build(2, [(0, a1.clone()), (0, a2), (1, b1)], []);
         let q = f(&["兼并"]);
         let with = lm.score(0, &lm.query(&q, 1.0), None);
         let without = lm.score(0, &lm.query(&q, 1.0), Some(&a1));

@@ -14,8 +14,10 @@ mod lm;
 mod rank;
 
 pub use build::{
-    build_index, ensure_index, open_current, BuildOptions, Manifest, INDEX_FORMAT, SOURCES_DIR,
+    build_index, current_fingerprint, ensure_index, open_current, BuildOptions, Manifest,
+    INDEX_FORMAT, SOURCES_DIR,
 };
+pub use lm::term_key;
 pub use rank::{Candidate, RankParams, Ranked};
 
 use crate::knowledge::{InsuranceScope, Knowledge, Status};
@@ -65,12 +67,26 @@ pub struct Entry {
     pub superseded: bool,
     /// Ids of the national entries this regional entry is the local version of.
     pub localizes: Vec<String>,
-    body_terms: HashSet<String>,
-    /// Keys (`lm::term_key`) of the body's and the tags' terms, for cheap coverage tests.
+    /// Keys (`lm::term_key`) of the body's terms and of the tags' terms, for cheap coverage
+    /// tests. No term is held as a string: a national corpus has millions of them, and ranking,
+    /// the language model and the classifier only ever compare keys.
     body_keys: FxHashSet<u64>,
     tag_keys: FxHashSet<u64>,
+}
+
+impl Entry {
+    /// The body's terms as language-model features (keys sorted, each once).
+    fn body_lm_features(&self) -> lm::Features {
+        let keys: Vec<u64> = self.body_keys.iter().copied().collect();
+        lm::Features::from_keys(&keys, &[])
+    }
+
     /// Words and bigrams of the body, as a (weak) training example for the classifier.
-    body_features: lm::Features,
+    fn body_features(&self) -> lm::Features {
+        let bigrams = Analyzer::bigrams(&self.body);
+        let keys: Vec<u64> = self.body_keys.iter().copied().collect();
+        lm::Features::from_keys(&keys, &bigram_keys(bigrams.iter().map(String::as_str)))
+    }
 }
 
 /// One way of asking for an entry.
@@ -78,13 +94,11 @@ pub struct Entry {
 pub struct Phrasing {
     pub entry: usize,
     pub text: String,
-    terms: Vec<String>,
     /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query). Filled
     /// while the knowledge is collected; a snapshot moves them into its [`FlatPhrasings`].
     bigram_keys: Vec<u64>,
-    /// Terms and bigrams as language-model features.
-    features: lm::Features,
-    /// `lm::term_key` of each of `terms` (moved into [`FlatPhrasings`] like `bigram_keys`).
+    /// `lm::term_key` of each of the analyzer's terms of the text, in order, each once (moved
+    /// into [`FlatPhrasings`] like `bigram_keys`). The terms themselves are not kept.
     term_keys: Vec<u64>,
 }
 
@@ -149,12 +163,12 @@ impl FlatPhrasings {
     fn bigrams(&self, i: usize) -> &[u64] {
         &self.bigram_keys[self.bigram_start[i] as usize..self.bigram_start[i + 1] as usize]
     }
-}
 
-impl Phrasing {
-    /// The phrasing's canonical query terms, as the analyzer cut them.
-    pub fn terms(&self) -> &[String] {
-        &self.terms
+    /// Phrasing `i`'s terms and bigrams as language-model and classifier features. Worked out
+    /// when needed (opening a snapshot, training) rather than held: they would be a third copy
+    /// of every key.
+    fn features(&self, i: usize) -> lm::Features {
+        lm::Features::from_keys(self.terms(i).0, self.bigrams(i))
     }
 }
 
@@ -254,42 +268,34 @@ pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<P
     collect_reusing(kb, analyzer, None, None)
 }
 
-/// Every text of collected entries with its terms, for [`cutting::save`]: phrasings with their
-/// terms, answers with their sorted distinct terms.
-fn cut_texts<'a>(
-    entries: &'a [Entry],
-    phrasings: &'a [Phrasing],
-    body_terms: &'a [Vec<String>],
-) -> impl Iterator<Item = (&'a str, &'a [String], &'a [u64])> {
-    phrasings
+/// Store the cutting of collected entries in `path` (best effort: a start without the file
+/// only cuts again): every phrasing with its term and bigram keys (in `flat`), every answer with
+/// its sorted distinct term keys.
+fn store_cutting(
+    path: &Path,
+    analyzer: &Analyzer,
+    entries: &[Entry],
+    phrasings: &[Phrasing],
+    flat: &FlatPhrasings,
+) {
+    let body_keys: Vec<Vec<u64>> = entries
         .iter()
-        .map(|p| {
-            (
-                p.text.as_str(),
-                p.terms.as_slice(),
-                p.bigram_keys.as_slice(),
-            )
+        .map(|e| {
+            let mut k: Vec<u64> = e.body_keys.iter().copied().collect();
+            k.sort_unstable();
+            k
         })
+        .collect();
+    let texts = phrasings
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.text.as_str(), flat.terms(i).0, flat.bigrams(i)))
         .chain(
             entries
                 .iter()
-                .zip(body_terms)
-                .map(|(e, t)| (e.body.as_str(), t.as_slice(), &[][..])),
-        )
-}
-
-/// Store the cutting of collected entries in `path` (best effort: a start without the file
-/// only cuts again).
-fn store_cutting(path: &Path, analyzer: &Analyzer, entries: &[Entry], phrasings: &[Phrasing]) {
-    let body_terms: Vec<Vec<String>> = entries
-        .iter()
-        .map(|e| {
-            let mut t: Vec<String> = e.body_terms.iter().cloned().collect();
-            t.sort();
-            t
-        })
-        .collect();
-    let texts = cut_texts(entries, phrasings, &body_terms);
+                .zip(&body_keys)
+                .map(|(e, k)| (e.body.as_str(), k.as_slice(), &[][..])),
+        );
     match cutting::save(path, analyzer.key(), texts) {
         Ok(()) => tracing::debug!(path = %path.display(), "cutting stored"),
         Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not store the cutting"),
@@ -324,29 +330,33 @@ pub(crate) fn collect_reusing(
         .map(|p| p.entries.iter().map(|e| (e.body.as_str(), e)).collect())
         .unwrap_or_default();
     // Cut every text not known yet up front, on all cores: jieba is most of a start's time.
-    let indexed = indexed_entries(kb);
-    let mut todo: Vec<&str> = Vec::new();
-    for e in &indexed {
-        {
-            let stored = stored.borrow();
-            todo.extend(
-                e.texts
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|t| !known_phrasings.contains_key(t) && !stored.contains(t)),
-            );
-            if !known_bodies.contains_key(e.body) && !stored.contains(e.body) {
-                todo.push(e.body);
-            }
-        }
-    }
+    // (Borrowed from `kb`, not copied: a national corpus has a million texts.)
+    let laws: Vec<Vec<String>> = kb.laws.iter().map(law_texts).collect();
+    let faqs = || kb.faqs.iter().filter(|f| f.status == Status::Published);
+    let articles = || kb.articles.iter().filter(|a| a.status == Status::Published);
+    let texts = faqs()
+        .flat_map(|f| std::iter::once(&f.question).chain(&f.similar))
+        .chain(articles().flat_map(|a| std::iter::once(&a.title).chain(&a.questions)))
+        .chain(laws.iter().flatten())
+        .map(String::as_str);
+    let bodies = faqs()
+        .map(|f| f.answer.as_str())
+        .chain(articles().map(|a| a.body.as_str()))
+        .chain(kb.laws.iter().map(|l| l.text.as_str()));
+    let todo: Vec<&str> = {
+        let stored = stored.borrow();
+        texts
+            .filter(|t| !known_phrasings.contains_key(t) && !stored.contains(t))
+            .chain(bodies.filter(|b| !known_bodies.contains_key(b) && !stored.contains(b)))
+            .collect()
+    };
     // Taken out as they are used, so the cut texts are not held twice.
     let cuts = std::cell::RefCell::new(cut_in_parallel(analyzer, &todo));
-    // A text's terms and, when the stored cutting has them, its bigram keys.
+    // A text's term keys and, when the stored cutting has them, its bigram keys.
     let cut_of = |text: &str| -> cutting::Cut {
-        if let Some(terms) = cuts.borrow_mut().remove(text) {
+        if let Some(term_keys) = cuts.borrow_mut().remove(text) {
             return cutting::Cut {
-                terms,
+                term_keys,
                 bigram_keys: vec![],
             };
         }
@@ -354,7 +364,7 @@ pub(crate) fn collect_reusing(
             .borrow_mut()
             .take(text)
             .unwrap_or_else(|| cutting::Cut {
-                terms: analyzer.query_terms(text),
+                term_keys: term_keys_of(analyzer, text),
                 bigram_keys: vec![],
             })
     };
@@ -383,48 +393,42 @@ pub(crate) fn collect_reusing(
                 continue;
             }
             let cut = cut_of(&text);
-            let mut seen = HashSet::new();
-            let terms: Vec<String> = cut
-                .terms
-                .into_iter()
-                .filter(|t| seen.insert(t.clone()))
-                .collect();
+            // Each key once, in order (a question has a handful of terms: a linear check).
+            let mut term_keys: Vec<u64> = Vec::with_capacity(cut.term_keys.len());
+            for k in cut.term_keys {
+                if !term_keys.contains(&k) {
+                    term_keys.push(k);
+                }
+            }
             let bigram_keys = keys_of_bigrams(&text, cut.bigram_keys);
-            let features = lm::Features::new(&terms, &bigram_keys);
-            let term_keys = terms.iter().map(|t| lm::term_key(t)).collect();
             phrasings.push(Phrasing {
                 term_keys,
                 entry: idx,
                 text,
-                terms,
                 bigram_keys,
-                features,
             });
         }
     };
-    let keys = |terms: &HashSet<String>| terms.iter().map(|t| lm::term_key(t)).collect();
     // Cutting a body is the expensive part of loading; do it once per body.
-    let body = |s: &str| -> (HashSet<String>, FxHashSet<u64>, lm::Features) {
+    let body = |s: &str| -> FxHashSet<u64> {
         if let Some(e) = known_bodies.get(s) {
-            return (
-                e.body_terms.clone(),
-                e.body_keys.clone(),
-                e.body_features.clone(),
-            );
+            return e.body_keys.clone();
         }
-        let cut = cut_of(s);
-        let mut terms = cut.terms;
-        terms.sort();
-        terms.dedup();
-        let features = lm::Features::new(&terms, &keys_of_bigrams(s, cut.bigram_keys));
-        let set: HashSet<String> = terms.into_iter().collect();
-        let k = keys(&set);
-        (set, k, features)
+        cut_of(s).term_keys.into_iter().collect()
     };
-    let tag_terms = |tags: &[String]| {
-        tags.iter()
-            .flat_map(|t| analyzer.query_terms(t))
-            .collect::<HashSet<_>>()
+    // Tags repeat across entries (a national corpus has a few hundred distinct ones for tens of
+    // thousands of entries): each is cut once.
+    let tag_cuts: std::cell::RefCell<HashMap<String, Vec<u64>>> = Default::default();
+    let tag_keys = |tags: &[String]| -> FxHashSet<u64> {
+        let mut cuts = tag_cuts.borrow_mut();
+        let mut out = FxHashSet::default();
+        for t in tags {
+            if !cuts.contains_key(t) {
+                cuts.insert(t.clone(), term_keys_of(analyzer, t));
+            }
+            out.extend(cuts[t].iter().copied());
+        }
+        out
     };
     let published_faqs = || kb.faqs.iter().filter(|f| f.status == Status::Published);
     // Entries a published entry supersedes, collected once rather than searched for per entry.
@@ -432,7 +436,7 @@ pub(crate) fn collect_reusing(
         .flat_map(|newer| newer.supersedes.iter().map(String::as_str))
         .collect();
     for f in published_faqs() {
-        let (body_terms, body_keys, body_features) = body(&f.answer);
+        let body_keys = body(&f.answer);
         let mut texts = vec![f.question.clone()];
         texts.extend(f.similar.iter().cloned());
         add(
@@ -447,16 +451,14 @@ pub(crate) fn collect_reusing(
                 tags: f.tags.clone(),
                 superseded: superseded.contains(f.id.as_str()),
                 localizes: f.localizes.clone(),
-                body_terms,
-                body_features,
                 body_keys,
-                tag_keys: keys(&tag_terms(&f.tags)),
+                tag_keys: tag_keys(&f.tags),
             },
             texts,
         );
     }
     for a in kb.articles.iter().filter(|a| a.status == Status::Published) {
-        let (body_terms, body_keys, body_features) = body(&a.body);
+        let body_keys = body(&a.body);
         let mut texts = vec![a.title.clone()];
         texts.extend(a.questions.iter().cloned());
         add(
@@ -471,18 +473,16 @@ pub(crate) fn collect_reusing(
                 tags: a.tags.clone(),
                 superseded: false,
                 localizes: vec![],
-                body_terms,
-                body_features,
                 body_keys,
-                tag_keys: keys(&tag_terms(&a.tags)),
+                tag_keys: tag_keys(&a.tags),
             },
             texts,
         );
     }
-    for l in &kb.laws {
+    for (l, texts) in kb.laws.iter().zip(&laws) {
+        let texts = texts.clone();
         let title = l.title();
-        let texts = law_texts(l);
-        let (body_terms, body_keys, body_features) = body(&l.text);
+        let body_keys = body(&l.text);
         add(
             Entry {
                 id: l.id.clone(),
@@ -495,10 +495,8 @@ pub(crate) fn collect_reusing(
                 tags: l.tags.clone(),
                 superseded: false,
                 localizes: vec![],
-                body_terms,
-                body_features,
                 body_keys,
-                tag_keys: keys(&tag_terms(&l.tags)),
+                tag_keys: tag_keys(&l.tags),
             },
             texts,
         );
@@ -506,16 +504,27 @@ pub(crate) fn collect_reusing(
     (entries, phrasings)
 }
 
-/// `analyzer.query_terms` of each text, cut on every available core.
-fn cut_in_parallel<'a>(analyzer: &Analyzer, texts: &[&'a str]) -> HashMap<&'a str, Vec<String>> {
+/// `lm::term_key` of each of `analyzer.query_terms(text)`, in order.
+fn term_keys_of(analyzer: &Analyzer, text: &str) -> Vec<u64> {
+    analyzer
+        .query_terms(text)
+        .iter()
+        .map(|t| lm::term_key(t))
+        .collect()
+}
+
+/// [`term_keys_of`] each text, cut on every available core.
+fn cut_in_parallel<'a>(analyzer: &Analyzer, texts: &[&'a str]) -> HashMap<&'a str, Vec<u64>> {
     if texts.len() < 256 {
         return texts
             .iter()
-            .map(|t| (*t, analyzer.query_terms(t)))
+            .map(|t| (*t, term_keys_of(analyzer, t)))
             .collect();
     }
     map_in_parallel(texts, |part| {
-        part.iter().map(|t| (*t, analyzer.query_terms(t))).collect()
+        part.iter()
+            .map(|t| (*t, term_keys_of(analyzer, t)))
+            .collect()
     })
     .into_iter()
     .collect()
@@ -612,23 +621,30 @@ fn law_texts(l: &crate::knowledge::Law) -> Vec<String> {
     texts
 }
 
-/// Train the entry classifier on every phrasing and, weakly, every answer body.
+/// Train the entry classifier on every phrasing (its keys in `flat`) and, weakly, every answer
+/// body.
 pub(crate) fn train_classifier(
     entries: &[Entry],
     phrasings: &[Phrasing],
+    flat: &FlatPhrasings,
     skip: impl Fn(usize) -> bool,
 ) -> classifier::Classifier {
-    let mut examples: Vec<(usize, &lm::Features, f32)> = phrasings
+    let phrasing_features: Vec<(usize, lm::Features)> = phrasings
         .iter()
         .enumerate()
         .filter(|(i, _)| !skip(*i))
-        .map(|(_, p)| (p.entry, &p.features, 1.0))
+        .map(|(i, p)| (p.entry, flat.features(i)))
+        .collect();
+    let body_features: Vec<lm::Features> = entries.iter().map(Entry::body_features).collect();
+    let mut examples: Vec<(usize, &lm::Features, f32)> = phrasing_features
+        .iter()
+        .map(|(e, f)| (*e, f, 1.0))
         .collect();
     examples.extend(
-        entries
+        body_features
             .iter()
             .enumerate()
-            .map(|(i, e)| (i, &e.body_features, classifier::BODY_WEIGHT)),
+            .map(|(i, f)| (i, f, classifier::BODY_WEIGHT)),
     );
     classifier::Classifier::train(entries.len(), &examples)
 }
@@ -816,6 +832,12 @@ impl Snapshot {
         register_tokenizers(&index, &analyzer);
         let (_, fields) = schema();
         let started = std::time::Instant::now();
+        // The stored classifier is read on another core while the texts are collected (a
+        // national corpus's file is hundreds of megabytes).
+        let stored_path = dir.map(|d| d.join(classifier::FILE_NAME));
+        let loading = stored_path
+            .clone()
+            .map(|path| std::thread::spawn(move || classifier::Classifier::load(&path)));
         // The cutting stored with the generation, unless a previous snapshot cut by the same
         // analyzer has every unchanged text already (a reload).
         let cutting_path = dir.map(|d| d.join(cutting::FILE_NAME));
@@ -838,11 +860,6 @@ impl Snapshot {
         };
         let had_stored = stored.is_some();
         let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous, stored);
-        if let Some(path) = cutting_path.as_deref() {
-            if !had_stored && (rejected || !path.exists()) {
-                store_cutting(path, &analyzer, &entries, &phrasings);
-            }
-        }
         let collect_ms = started.elapsed().as_millis() as u64;
         let reader = index
             .reader_builder()
@@ -857,61 +874,81 @@ impl Snapshot {
                 r.end = i + 1;
             }
         }
-        // Document frequency per entry: a term counts once per entry, phrasings and answer alike.
-        // Counted on the terms' keys (computed already for ranking), not on their strings: a
-        // national corpus has millions of (entry, term) pairs.
-        let mut df: HashMap<u64, u32> = HashMap::new();
-        let mut in_entry: HashSet<u64> = HashSet::new();
-        for (i, e) in entries.iter().enumerate() {
-            in_entry.clear();
-            for p in &phrasings[ranges[i].clone()] {
-                in_entry.extend(p.term_keys.iter().copied());
+        let entries_len = entries.len();
+        // The entry language model is built on another core while the corpus statistics and
+        // lookups are worked out (each is about a second for a national corpus).
+        let (lm, idf, by_id, by_key) = std::thread::scope(|scope| {
+            let lm = scope.spawn(|| {
+                lm::EntryLm::build(
+                    entries_len,
+                    phrasings.iter().map(|p| {
+                        (
+                            p.entry,
+                            lm::Features::from_keys(&p.term_keys, &p.bigram_keys),
+                        )
+                    }),
+                    entries.iter().map(Entry::body_lm_features),
+                )
+            });
+            // Document frequency per entry: a term counts once per entry, phrasings and answer
+            // alike. Counted on the terms' keys (computed already for ranking), not on their
+            // strings: a national corpus has millions of (entry, term) pairs.
+            let mut df: FxHashMap<u64, u32> = FxHashMap::default();
+            let mut in_entry: FxHashSet<u64> = FxHashSet::default();
+            for (i, e) in entries.iter().enumerate() {
+                in_entry.clear();
+                for p in &phrasings[ranges[i].clone()] {
+                    in_entry.extend(p.term_keys.iter().copied());
+                }
+                in_entry.extend(e.body_keys.iter().copied());
+                for k in &in_entry {
+                    *df.entry(*k).or_default() += 1;
+                }
             }
-            in_entry.extend(e.body_keys.iter().copied());
-            for k in &in_entry {
-                *df.entry(*k).or_default() += 1;
+            let n = entries.len().max(1) as f32;
+            let idf: FxHashMap<u64, f32> = df
+                .into_iter()
+                .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
+                .collect();
+            let by_id: HashMap<String, usize> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.id.clone(), i))
+                .collect();
+            let by_key: FxHashMap<u64, u32> = ranges
+                .iter()
+                .enumerate()
+                .flat_map(|(e, r)| {
+                    let id = &entries[e].id;
+                    r.clone()
+                        .enumerate()
+                        .map(move |(ord, p)| (phrasing_key(id, ord), p as u32))
+                })
+                .collect();
+            let lm = lm
+                .join()
+                .expect("building the language model does not panic");
+            (lm, idf, by_id, by_key)
+        });
+        let max_idf = (1.0 + (entries_len.max(1) as f32) / 0.5).ln();
+        let flat = FlatPhrasings::take(&mut phrasings, |k| idf.get(&k).copied().unwrap_or(max_idf));
+        if let Some(path) = cutting_path.as_deref() {
+            if !had_stored && (rejected || !path.exists()) {
+                store_cutting(path, &analyzer, &entries, &phrasings, &flat);
             }
         }
-        let n = entries.len().max(1) as f32;
-        let idf: FxHashMap<u64, f32> = df
-            .into_iter()
-            .map(|(k, d)| (k, (1.0 + n / d as f32).ln()))
-            .collect();
-        let max_idf = (1.0 + n / 0.5).ln();
-        let flat = FlatPhrasings::take(&mut phrasings, |k| idf.get(&k).copied().unwrap_or(max_idf));
-        let by_id = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
-        let by_key = ranges
-            .iter()
-            .enumerate()
-            .flat_map(|(e, r)| {
-                let id = &entries[e].id;
-                r.clone()
-                    .enumerate()
-                    .map(move |(ord, p)| (phrasing_key(id, ord), p as u32))
-            })
-            .collect();
-        let entries_len = entries.len();
-        let bodies: Vec<lm::Features> = entries
-            .iter()
-            .map(|e| {
-                let mut terms: Vec<String> = e.body_terms.iter().cloned().collect();
-                terms.sort();
-                lm::Features::new(&terms, &[])
-            })
-            .collect();
-        let lm_phrasings: Vec<(usize, &lm::Features)> =
-            phrasings.iter().map(|p| (p.entry, &p.features)).collect();
-        let lm = lm::EntryLm::build(entries_len, &lm_phrasings, &bodies);
+        let stats_ms = started.elapsed().as_millis() as u64 - collect_ms;
         let models_from = std::time::Instant::now();
-        let stored_path = dir.map(|d| d.join(classifier::FILE_NAME));
-        let (classifier, stored) =
-            classifier::load_or_train(stored_path.as_deref(), entries_len, || {
-                train_classifier(&entries, &phrasings, |_| false)
-            });
+        let loaded = loading.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(classifier::Rejected::Unreadable(
+                    "reading the classifier panicked".into(),
+                ))
+            })
+        });
+        let (classifier, stored) = classifier::load_or_train_from(loaded, entries_len, || {
+            train_classifier(&entries, &phrasings, &flat, |_| false)
+        });
         // A missing or damaged stored classifier was retrained (never used): write the new one
         // back (temp file + rename), so the next start does not train again. Best effort.
         if let (false, Some(path)) = (stored, stored_path.as_deref()) {
@@ -931,6 +968,7 @@ impl Snapshot {
             entries = entries_len,
             phrasings = phrasings.len(),
             collect_ms,
+            stats_ms,
             classifier_ms = models_from.elapsed().as_millis() as u64,
             total_ms = started.elapsed().as_millis() as u64,
             "snapshot opened"
@@ -1006,7 +1044,7 @@ impl Snapshot {
         let models = self.held_out.get_or_init(|| {
             (0..HELD_OUT_FOLDS)
                 .map(|fold| {
-                    train_classifier(&self.entries, &self.phrasings, |i| {
+                    train_classifier(&self.entries, &self.phrasings, &self.flat, |i| {
                         i % HELD_OUT_FOLDS == fold
                     })
                 })
@@ -1024,16 +1062,23 @@ impl Snapshot {
         let e = &self.entries[i];
         let mut out: Vec<String> = Vec::new();
         for t in terms {
-            let found = e.body_terms.contains(t)
+            let key = lm::term_key(t);
+            let found = e.body_keys.contains(&key)
                 || e.tags.iter().any(|g| g.contains(t.as_str()))
-                || self.phrasings[self.ranges[i].clone()]
-                    .iter()
-                    .any(|p| p.terms.iter().any(|x| x == t));
+                || self.ranges[i]
+                    .clone()
+                    .any(|p| self.flat.terms(p).0.contains(&key));
             if found && !out.contains(t) {
                 out.push(t.clone());
             }
         }
         out
+    }
+
+    /// Phrasing `i`'s term keys ([`term_key`] of each of the analyzer's terms, in order, each
+    /// once): what the ranker compares, the only form in which a snapshot keeps the terms.
+    pub fn phrasing_term_keys(&self, i: usize) -> &[u64] {
+        self.flat.terms(i).0
     }
 
     /// Whether the term occurs anywhere in the published corpus.

@@ -350,7 +350,8 @@ impl Snapshot {
             .map(|t| t.enclosing(norm_q))
             .unwrap_or_default();
         let question = self.weighted_terms(message.raw(), &terms, params);
-        let excluded = exclude.map(|pi| &self.phrasings[pi]);
+        // The held-out phrasing: its entry and its features (worked out once, for the LM).
+        let excluded = exclude.map(|pi| (self.phrasings[pi].entry, self.flat.features(pi)));
         let lm_norm = query_features.mass().max(1.0);
         let query_bigrams = KeySet::new(&bigram_keys);
         let lm_query = self.lm.query(&query_features, params.lm_mu);
@@ -368,7 +369,10 @@ impl Snapshot {
                     &mut scratch,
                 );
                 let lm_score = if params.w_lm > 0.0 {
-                    let ex = excluded.filter(|p| p.entry == entry).map(|p| &p.features);
+                    let ex = excluded
+                        .as_ref()
+                        .filter(|(e, _)| *e == entry)
+                        .map(|(_, f)| f);
                     self.lm.score(entry, &lm_query, ex)
                 } else {
                     0.0

@@ -385,10 +385,11 @@ fn a_reload_reuses_the_cutting_of_unchanged_texts() {
     let reloaded = bujiao::answer::reload_snapshot(&p, &first).unwrap();
     assert!(Arc::ptr_eq(&reloaded.analyzer, &first.analyzer));
     let fresh = load_snapshot(&p, &|_, _| {}).unwrap();
-    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<String>)> {
+    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<u64>)> {
         s.phrasings
             .iter()
-            .map(|x| (x.text.clone(), x.terms().to_vec()))
+            .enumerate()
+            .map(|(i, x)| (x.text.clone(), s.phrasing_term_keys(i).to_vec()))
             .collect()
     };
     assert_eq!(cut(&reloaded), cut(&fresh));
@@ -435,27 +436,28 @@ fn a_generation_keeps_its_cutting_and_a_damaged_one_is_redone() {
     let built = load_snapshot(&p, &|_, _| {}).unwrap();
     let file = p.index.join(&built.manifest.generation).join("cutting.bin");
     assert!(file.is_file(), "the build stores the cutting");
-    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<String>)> {
+    let cut = |s: &bujiao::search::Snapshot| -> Vec<(String, Vec<u64>)> {
         s.phrasings
             .iter()
-            .map(|x| (x.text.clone(), x.terms().to_vec()))
+            .enumerate()
+            .map(|(i, x)| (x.text.clone(), s.phrasing_term_keys(i).to_vec()))
             .collect()
     };
     let reopened = load_snapshot(&p, &|_, _| {}).unwrap();
     assert_eq!(reopened.manifest.generation, built.manifest.generation);
     assert_eq!(cut(&reopened), cut(&built));
 
-    // The documented layout (src/search/cutting.rs, format 1), one text only.
+    // The documented layout (src/search/cutting.rs, format 2: term keys), one text only.
     let text = built.phrasings[0].text.clone();
+    let planted_key = bujiao::search::term_key("植入");
     let mut payload = Vec::new();
     payload.extend_from_slice(&xxh3_64(text.as_bytes()).to_le_bytes());
     payload.extend_from_slice(&(text.len() as u32).to_le_bytes());
     payload.extend_from_slice(&1u32.to_le_bytes());
-    payload.extend_from_slice(&("植入".len() as u32).to_le_bytes());
-    payload.extend_from_slice("植入".as_bytes());
+    payload.extend_from_slice(&planted_key.to_le_bytes());
     payload.extend_from_slice(&0u32.to_le_bytes()); // no bigram keys: computed
     let mut planted = b"BJCUTS\0\0".to_vec();
-    planted.extend_from_slice(&1u32.to_le_bytes());
+    planted.extend_from_slice(&2u32.to_le_bytes());
     planted.extend_from_slice(&0u32.to_le_bytes());
     planted.extend_from_slice(&built.analyzer.key().to_le_bytes());
     planted.extend_from_slice(&1u64.to_le_bytes());
@@ -464,8 +466,8 @@ fn a_generation_keeps_its_cutting_and_a_damaged_one_is_redone() {
     std::fs::write(&file, &planted).unwrap();
     let read = load_snapshot(&p, &|_, _| {}).unwrap();
     assert_eq!(
-        read.phrasings[0].terms(),
-        ["植入"],
+        read.phrasing_term_keys(0),
+        [planted_key],
         "the stored cutting is used"
     );
     assert_eq!(cut(&read)[1..], cut(&built)[1..], "texts it lacks are cut");
@@ -479,4 +481,37 @@ fn a_generation_keeps_its_cutting_and_a_damaged_one_is_redone() {
     let rewritten = std::fs::read(&file).unwrap();
     assert_ne!(rewritten, damaged);
     assert_eq!(cut(&load_snapshot(&p, &|_, _| {}).unwrap()), cut(&built));
+}
+
+/// A start opens the generation built for its files while it validates them on another core;
+/// files that fail validation still refuse the start, even when a generation claims to be built
+/// from exactly them (its `CURRENT` rewritten here to the broken files' fingerprint).
+#[test]
+fn validation_beside_the_open_still_refuses_broken_files() {
+    let (_dir, p) = fixture();
+    load_snapshot(&p, &|_, _| {}).unwrap();
+    // An empty standard question: the file loads, validation refuses it.
+    let broken = crate::common::FIXTURE_FAQ.replacen(
+        "question = \"欠费单位被兼并了，欠的医保费找谁补？\"",
+        "question = \" \"",
+        1,
+    );
+    assert_ne!(broken, crate::common::FIXTURE_FAQ);
+    write(&p.knowledge, "faq/fixture.toml", &broken);
+    let fingerprint = knowledge::fingerprint(&p.knowledge).unwrap();
+    let current = p.index.join("CURRENT");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&current).unwrap()).unwrap();
+    manifest["fingerprint"] = serde_json::Value::String(fingerprint.clone());
+    std::fs::write(&current, manifest.to_string()).unwrap();
+    assert_eq!(
+        bujiao::search::current_fingerprint(&p.index).as_deref(),
+        Some(fingerprint.as_str()),
+        "the open path is taken"
+    );
+    match load_snapshot(&p, &|_, _| {}) {
+        Err(bujiao::Error::Knowledge(problems)) => assert!(!problems.is_empty()),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("broken files served"),
+    }
 }
