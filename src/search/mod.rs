@@ -778,7 +778,13 @@ impl Snapshot {
         progress: &dyn Fn(usize, usize),
         previous: Option<&Snapshot>,
     ) -> Result<Snapshot> {
+        let started = std::time::Instant::now();
         let (index, manifest) = ensure_index(&kb, &analyzer, index_root, progress)?;
+        tracing::debug!(
+            generation = %manifest.generation,
+            millis = started.elapsed().as_millis() as u64,
+            "index generation ready"
+        );
         let dir = index_root.join(&manifest.generation);
         Self::from_index_after(kb, analyzer, index, manifest, Some(&dir), previous)
     }
@@ -846,7 +852,11 @@ impl Snapshot {
         let stored = match cutting_path.as_deref().filter(|_| !reuse_previous) {
             Some(path) => match cutting::Cutting::load(path, analyzer.key()) {
                 Ok(c) => {
-                    tracing::debug!(texts = c.len(), "stored cutting read");
+                    tracing::debug!(
+                        texts = c.len(),
+                        millis = started.elapsed().as_millis() as u64,
+                        "stored cutting read"
+                    );
                     Some(c)
                 }
                 Err(cutting::Rejected::Unreadable(_)) => None,
@@ -879,15 +889,15 @@ impl Snapshot {
         // lookups are worked out (each is about a second for a national corpus).
         let (lm, idf, by_id, by_key) = std::thread::scope(|scope| {
             let lm = scope.spawn(|| {
-                lm::EntryLm::build(
+                lm::EntryLm::build_in_parallel(
                     entries_len,
-                    phrasings.iter().map(|p| {
-                        (
-                            p.entry,
-                            lm::Features::from_keys(&p.term_keys, &p.bigram_keys),
-                        )
-                    }),
-                    entries.iter().map(Entry::body_lm_features),
+                    |e| {
+                        phrasings[ranges[e].clone()]
+                            .iter()
+                            .map(|p| lm::Features::from_keys(&p.term_keys, &p.bigram_keys))
+                            .collect()
+                    },
+                    |e| entries[e].body_lm_features(),
                 )
             });
             // Document frequency per entry: a term counts once per entry, phrasings and answer
