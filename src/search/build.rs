@@ -432,9 +432,7 @@ fn write_generation(
     let indexed_ms = started.elapsed().as_millis() as u64;
     keep_sources(kb, dir)?;
     let started = std::time::Instant::now();
-    let (entries, mut phrasings) = collect(kb, analyzer);
-    // The keys in flat arrays, as a snapshot holds them (the idf is the snapshot's business).
-    let flat = super::FlatPhrasings::take(&mut phrasings, |_| 0.0);
+    let (entries, phrasings, flat) = collect(kb, analyzer);
     // Kept beside the index, so opening this generation (right after this build, or at the next
     // start) reads the cutting instead of running jieba over every text again.
     super::store_cutting(

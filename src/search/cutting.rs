@@ -53,12 +53,16 @@ impl std::fmt::Display for Rejected {
     }
 }
 
-/// Terms of texts, by text. Lookups take the terms out ([`Cutting::take`]), so a start does not
-/// hold every term twice.
+/// Term keys of texts, by text: the file's payload as read (one buffer, checked once), and where
+/// each text's record starts in it. A lookup reads the record out ([`Cutting::take`]) once; the
+/// buffer goes back to the system in one piece when the cutting is dropped, where a vector per
+/// text (a million of them for a national corpus) left the heap fragmented at its peak size.
 #[derive(Debug, Default)]
 pub(crate) struct Cutting {
-    /// Keyed by XXH3 of the text (well mixed already: Fx hashing is enough).
-    by_text: FxHashMap<(u64, u32), Cut>,
+    payload: Vec<u8>,
+    /// Keyed by XXH3 of the text (well mixed already: Fx hashing is enough): the offset in
+    /// `payload` of the text's term-key count.
+    by_text: FxHashMap<(u64, u32), usize>,
 }
 
 /// One text's term keys (`lm::term_key` of each of `Analyzer::query_terms`) and its
@@ -86,7 +90,12 @@ impl Cutting {
 
     /// `text`'s cut, taken out.
     pub(crate) fn take(&mut self, text: &str) -> Option<Cut> {
-        self.by_text.remove(&text_key(text))
+        let at = self.by_text.remove(&text_key(text))?;
+        let mut r = Reader(self.payload.get(at..)?);
+        Some(Cut {
+            term_keys: r.keys()?,
+            bigram_keys: r.keys()?,
+        })
     }
 
     /// Read a file written for the analyzer with key `analyzer_key`.
@@ -95,9 +104,11 @@ impl Cutting {
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(|e| Rejected::Unreadable(e.to_string()))?;
-        let (header, payload) = bytes
-            .split_at_checked(HEADER_LEN)
-            .ok_or(Rejected::NotACutting)?;
+        if bytes.len() < HEADER_LEN {
+            return Err(Rejected::NotACutting);
+        }
+        let payload = bytes.split_off(HEADER_LEN);
+        let header = bytes;
         if &header[..8] != MAGIC {
             return Err(Rejected::NotACutting);
         }
@@ -111,32 +122,31 @@ impl Cutting {
             return Err(Rejected::OtherAnalyzer);
         }
         let count = h.u64().ok_or(Rejected::Layout)?;
-        if h.u64() != Some(xxh3_64(payload)) {
+        if h.u64() != Some(xxh3_64(&payload)) {
             return Err(Rejected::Checksum);
         }
         Self::parse(payload, count).ok_or(Rejected::Layout)
     }
 
-    fn parse(payload: &[u8], count: u64) -> Option<Cutting> {
-        let mut r = Reader(payload);
+    /// Check the records' layout and note where each starts.
+    fn parse(payload: Vec<u8>, count: u64) -> Option<Cutting> {
         // Each text takes at least 20 bytes: a count larger than that is a damaged header.
         if count > (payload.len() / 20) as u64 {
             return None;
         }
         let mut by_text = FxHashMap::with_capacity_and_hasher(count as usize, Default::default());
+        let mut r = Reader(&payload);
         for _ in 0..count {
             let key = (r.u64()?, r.u32()?);
-            let term_keys = r.keys()?;
-            let bigram_keys = r.keys()?;
-            by_text.insert(
-                key,
-                Cut {
-                    term_keys,
-                    bigram_keys,
-                },
-            );
+            let at = payload.len() - r.0.len();
+            r.skip_keys()?;
+            r.skip_keys()?;
+            by_text.insert(key, at);
         }
-        r.0.is_empty().then_some(Cutting { by_text })
+        if !r.0.is_empty() {
+            return None;
+        }
+        Some(Cutting { payload, by_text })
     }
 }
 
@@ -212,6 +222,12 @@ impl<'a> Reader<'a> {
 
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// Past a count and that many keys.
+    fn skip_keys(&mut self) -> Option<()> {
+        let n = self.u32()? as usize;
+        self.take(n.checked_mul(8)?).map(|_| ())
     }
 
     /// A count, then that many keys.
@@ -301,7 +317,7 @@ mod tests {
         payload.extend_from_slice(&7u64.to_le_bytes());
         payload.extend_from_slice(&3u32.to_le_bytes());
         payload.extend_from_slice(&5u32.to_le_bytes()); // five term keys promised, none there
-        assert!(Cutting::parse(&payload, 1).is_none());
-        assert!(Cutting::parse(&payload, u64::MAX).is_none());
+        assert!(Cutting::parse(payload.clone(), 1).is_none());
+        assert!(Cutting::parse(payload, u64::MAX).is_none());
     }
 }

@@ -33,6 +33,15 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
+/// This process's resident memory in MB (`VmRSS` of `/proc/self/status`; `None` where there is
+/// no such file), for the debug log of a snapshot's open.
+fn resident_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
 /// What kind of knowledge item a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,19 +103,20 @@ impl Entry {
 pub struct Phrasing {
     pub entry: usize,
     pub text: String,
-    /// Character bigrams as sorted, deduplicated keys (cheap to intersect per query). Filled
-    /// while the knowledge is collected; a snapshot moves them into its [`FlatPhrasings`].
-    bigram_keys: Vec<u64>,
-    /// `lm::term_key` of each of the analyzer's terms of the text, in order, each once (moved
-    /// into [`FlatPhrasings`] like `bigram_keys`). The terms themselves are not kept.
-    term_keys: Vec<u64>,
 }
 
 /// Every phrasing's term keys with their idf, and its bigram keys, in flat arrays: phrasing i's
 /// terms are `term_keys[term_start[i]..term_start[i + 1]]` (idf alike), its bigram keys
 /// `bigram_keys[bigram_start[i]..bigram_start[i + 1]]`. The rerank compares a question with every
 /// phrasing of some thirty entries; an entry's phrasings are consecutive, so their keys are one
-/// run of memory each, where a vector per phrasing cost a cache miss per vector.
+/// run of memory each, where a vector per phrasing cost a cache miss per vector. Collecting the
+/// knowledge appends each phrasing's keys here directly (a vector per phrasing would be a million
+/// small allocations for a national corpus, freed again at once); the idf follows once the
+/// document frequencies are known ([`set_idf`](Self::set_idf)).
+///
+/// A phrasing's term keys are `lm::term_key` of the analyzer's terms of its text, in order, each
+/// once (the terms themselves are not kept); its bigram keys are sorted and deduplicated (cheap
+/// to intersect per query).
 #[derive(Debug, Default)]
 pub(crate) struct FlatPhrasings {
     term_start: Vec<u32>,
@@ -119,37 +129,49 @@ pub(crate) struct FlatPhrasings {
 }
 
 impl FlatPhrasings {
-    /// Moves every phrasing's term and bigram keys into flat arrays (the phrasings keep none:
-    /// a snapshot holds each key once), with each term's `idf`.
-    fn take(phrasings: &mut [Phrasing], idf: impl Fn(u64) -> f32) -> FlatPhrasings {
-        let mut f = FlatPhrasings {
-            term_start: Vec::with_capacity(phrasings.len() + 1),
-            bigram_start: Vec::with_capacity(phrasings.len() + 1),
-            idf_total: Vec::with_capacity(phrasings.len()),
+    fn new() -> FlatPhrasings {
+        FlatPhrasings {
+            term_start: vec![0],
+            bigram_start: vec![0],
             ..FlatPhrasings::default()
-        };
-        f.term_start.push(0);
-        f.bigram_start.push(0);
-        for p in phrasings {
-            let (term_keys, bigram_keys) = (
-                std::mem::take(&mut p.term_keys),
-                std::mem::take(&mut p.bigram_keys),
-            );
-            let first = f.term_idf.len();
-            f.term_keys.extend_from_slice(&term_keys);
-            f.term_idf.extend(term_keys.iter().map(|&k| idf(k)));
-            f.idf_total
-                .push(f.term_idf[first..].iter().sum::<f32>().max(1e-6));
-            f.bigram_keys.extend_from_slice(&bigram_keys);
-            f.term_start
-                .push(u32::try_from(f.term_keys.len()).expect("under 4G terms"));
-            f.bigram_start
-                .push(u32::try_from(f.bigram_keys.len()).expect("under 4G bigrams"));
         }
-        f
     }
 
-    /// Phrasing `i`'s term keys and their idf.
+    /// The number of phrasings.
+    fn len(&self) -> usize {
+        self.term_start.len() - 1
+    }
+
+    /// Append the next phrasing's term keys (each kept once, in order) and bigram keys.
+    fn push(&mut self, term_keys: impl IntoIterator<Item = u64>, bigram_keys: &[u64]) {
+        let first = self.term_keys.len();
+        for k in term_keys {
+            // A question has a handful of terms: a linear check.
+            if !self.term_keys[first..].contains(&k) {
+                self.term_keys.push(k);
+            }
+        }
+        self.bigram_keys.extend_from_slice(bigram_keys);
+        self.term_start
+            .push(u32::try_from(self.term_keys.len()).expect("under 4G terms"));
+        self.bigram_start
+            .push(u32::try_from(self.bigram_keys.len()).expect("under 4G bigrams"));
+    }
+
+    /// Each term's idf, and each phrasing's sum of them (at least 1e-6).
+    fn set_idf(&mut self, idf: impl Fn(u64) -> f32) {
+        self.term_idf = self.term_keys.iter().map(|&k| idf(k)).collect();
+        self.idf_total = (0..self.len())
+            .map(|i| self.terms(i).1.iter().sum::<f32>().max(1e-6))
+            .collect();
+    }
+
+    /// Phrasing `i`'s term keys.
+    fn term_keys(&self, i: usize) -> &[u64] {
+        &self.term_keys[self.term_start[i] as usize..self.term_start[i + 1] as usize]
+    }
+
+    /// Phrasing `i`'s term keys and their idf (once [`set_idf`](Self::set_idf) has run).
     fn terms(&self, i: usize) -> (&[u64], &[f32]) {
         let r = self.term_start[i] as usize..self.term_start[i + 1] as usize;
         (&self.term_keys[r.clone()], &self.term_idf[r])
@@ -168,7 +190,7 @@ impl FlatPhrasings {
     /// when needed (opening a snapshot, training) rather than held: they would be a third copy
     /// of every key.
     fn features(&self, i: usize) -> lm::Features {
-        lm::Features::from_keys(self.terms(i).0, self.bigrams(i))
+        lm::Features::from_keys(self.term_keys(i), self.bigrams(i))
     }
 }
 
@@ -264,7 +286,10 @@ pub(crate) fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
 
 /// Entries and phrasings of the published knowledge, in a stable order (index docs refer to
 /// phrasings by position, so the order must only depend on the knowledge files).
-pub(crate) fn collect(kb: &Knowledge, analyzer: &Analyzer) -> (Vec<Entry>, Vec<Phrasing>) {
+pub(crate) fn collect(
+    kb: &Knowledge,
+    analyzer: &Analyzer,
+) -> (Vec<Entry>, Vec<Phrasing>, FlatPhrasings) {
     collect_reusing(kb, analyzer, None, None)
 }
 
@@ -289,7 +314,7 @@ fn store_cutting(
     let texts = phrasings
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.text.as_str(), flat.terms(i).0, flat.bigrams(i)))
+        .map(|(i, p)| (p.text.as_str(), flat.term_keys(i), flat.bigrams(i)))
         .chain(
             entries
                 .iter()
@@ -313,16 +338,16 @@ pub(crate) fn collect_reusing(
     analyzer: &Analyzer,
     previous: Option<&Snapshot>,
     stored: Option<cutting::Cutting>,
-) -> (Vec<Entry>, Vec<Phrasing>) {
+) -> (Vec<Entry>, Vec<Phrasing>, FlatPhrasings) {
     let stored = std::cell::RefCell::new(stored.unwrap_or_default());
     let previous = previous.filter(|p| p.analyzer.key() == analyzer.key());
-    // Text → the previous snapshot's phrasing and its position (its keys live in `flat` there).
-    let known_phrasings: HashMap<&str, (usize, &Phrasing)> = previous
+    // Text → the previous snapshot's phrasing position (its keys live in `flat` there).
+    let known_phrasings: HashMap<&str, usize> = previous
         .map(|p| {
             p.phrasings
                 .iter()
                 .enumerate()
-                .map(|(i, x)| (x.text.as_str(), (i, x)))
+                .map(|(i, x)| (x.text.as_str(), i))
                 .collect()
         })
         .unwrap_or_default();
@@ -379,34 +404,19 @@ pub(crate) fn collect_reusing(
     };
     let mut entries = Vec::new();
     let mut phrasings = Vec::new();
+    let mut flat = FlatPhrasings::new();
     let mut add = |entry: Entry, texts: Vec<String>| {
         let idx = entries.len();
         entries.push(entry);
         for text in texts {
-            if let (Some(&(i, p)), Some(prev)) = (known_phrasings.get(text.as_str()), previous) {
-                phrasings.push(Phrasing {
-                    entry: idx,
-                    term_keys: prev.flat.terms(i).0.to_vec(),
-                    bigram_keys: prev.flat.bigrams(i).to_vec(),
-                    ..p.clone()
-                });
-                continue;
+            if let (Some(&i), Some(prev)) = (known_phrasings.get(text.as_str()), previous) {
+                flat.push(prev.flat.term_keys(i).iter().copied(), prev.flat.bigrams(i));
+            } else {
+                let cut = cut_of(&text);
+                let bigram_keys = keys_of_bigrams(&text, cut.bigram_keys);
+                flat.push(cut.term_keys, &bigram_keys);
             }
-            let cut = cut_of(&text);
-            // Each key once, in order (a question has a handful of terms: a linear check).
-            let mut term_keys: Vec<u64> = Vec::with_capacity(cut.term_keys.len());
-            for k in cut.term_keys {
-                if !term_keys.contains(&k) {
-                    term_keys.push(k);
-                }
-            }
-            let bigram_keys = keys_of_bigrams(&text, cut.bigram_keys);
-            phrasings.push(Phrasing {
-                term_keys,
-                entry: idx,
-                text,
-                bigram_keys,
-            });
+            phrasings.push(Phrasing { entry: idx, text });
         }
     };
     // Cutting a body is the expensive part of loading; do it once per body.
@@ -501,7 +511,7 @@ pub(crate) fn collect_reusing(
             texts,
         );
     }
-    (entries, phrasings)
+    (entries, phrasings, flat)
 }
 
 /// `lm::term_key` of each of `analyzer.query_terms(text)`, in order.
@@ -783,6 +793,7 @@ impl Snapshot {
         tracing::debug!(
             generation = %manifest.generation,
             millis = started.elapsed().as_millis() as u64,
+            rss_mb = resident_mb(),
             "index generation ready"
         );
         let dir = index_root.join(&manifest.generation);
@@ -855,6 +866,7 @@ impl Snapshot {
                     tracing::debug!(
                         texts = c.len(),
                         millis = started.elapsed().as_millis() as u64,
+                        rss_mb = resident_mb(),
                         "stored cutting read"
                     );
                     Some(c)
@@ -869,8 +881,9 @@ impl Snapshot {
             None => None,
         };
         let had_stored = stored.is_some();
-        let (entries, mut phrasings) = collect_reusing(&kb, &analyzer, previous, stored);
+        let (entries, phrasings, mut flat) = collect_reusing(&kb, &analyzer, previous, stored);
         let collect_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(collect_ms, rss_mb = resident_mb(), "texts collected");
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -891,12 +904,7 @@ impl Snapshot {
             let lm = scope.spawn(|| {
                 lm::EntryLm::build_in_parallel(
                     entries_len,
-                    |e| {
-                        phrasings[ranges[e].clone()]
-                            .iter()
-                            .map(|p| lm::Features::from_keys(&p.term_keys, &p.bigram_keys))
-                            .collect()
-                    },
+                    |e| ranges[e].clone().map(|p| flat.features(p)).collect(),
                     |e| entries[e].body_lm_features(),
                 )
             });
@@ -907,8 +915,8 @@ impl Snapshot {
             let mut in_entry: FxHashSet<u64> = FxHashSet::default();
             for (i, e) in entries.iter().enumerate() {
                 in_entry.clear();
-                for p in &phrasings[ranges[i].clone()] {
-                    in_entry.extend(p.term_keys.iter().copied());
+                for p in ranges[i].clone() {
+                    in_entry.extend(flat.term_keys(p).iter().copied());
                 }
                 in_entry.extend(e.body_keys.iter().copied());
                 for k in &in_entry {
@@ -941,13 +949,18 @@ impl Snapshot {
             (lm, idf, by_id, by_key)
         });
         let max_idf = (1.0 + (entries_len.max(1) as f32) / 0.5).ln();
-        let flat = FlatPhrasings::take(&mut phrasings, |k| idf.get(&k).copied().unwrap_or(max_idf));
+        flat.set_idf(|k| idf.get(&k).copied().unwrap_or(max_idf));
         if let Some(path) = cutting_path.as_deref() {
             if !had_stored && (rejected || !path.exists()) {
                 store_cutting(path, &analyzer, &entries, &phrasings, &flat);
             }
         }
         let stats_ms = started.elapsed().as_millis() as u64 - collect_ms;
+        tracing::debug!(
+            stats_ms,
+            rss_mb = resident_mb(),
+            "statistics and language model ready"
+        );
         let models_from = std::time::Instant::now();
         let loaded = loading.map(|h| {
             h.join().unwrap_or_else(|_| {
@@ -981,6 +994,7 @@ impl Snapshot {
             stats_ms,
             classifier_ms = models_from.elapsed().as_millis() as u64,
             total_ms = started.elapsed().as_millis() as u64,
+            rss_mb = resident_mb(),
             "snapshot opened"
         );
         Ok(Snapshot {
@@ -1077,7 +1091,7 @@ impl Snapshot {
                 || e.tags.iter().any(|g| g.contains(t.as_str()))
                 || self.ranges[i]
                     .clone()
-                    .any(|p| self.flat.terms(p).0.contains(&key));
+                    .any(|p| self.flat.term_keys(p).contains(&key));
             if found && !out.contains(t) {
                 out.push(t.clone());
             }
@@ -1088,7 +1102,7 @@ impl Snapshot {
     /// Phrasing `i`'s term keys ([`term_key`] of each of the analyzer's terms, in order, each
     /// once): what the ranker compares, the only form in which a snapshot keeps the terms.
     pub fn phrasing_term_keys(&self, i: usize) -> &[u64] {
-        self.flat.terms(i).0
+        self.flat.term_keys(i)
     }
 
     /// Whether the term occurs anywhere in the published corpus.
