@@ -89,22 +89,12 @@ pub struct SearchResults {
 pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<Snapshot> {
     let started = std::time::Instant::now();
     let (kb, problems) = knowledge::load(&paths.knowledge)?;
-    if !problems.is_empty() {
-        return Err(Error::Knowledge(problems));
-    }
     let load_ms = started.elapsed().as_millis() as u64;
-    if crate::search::current_fingerprint(&paths.index).as_deref() != Some(&kb.fingerprint) {
-        // A build follows: only from files that validate.
-        let problems = knowledge::validate(&kb);
-        tracing::debug!(
-            load_ms,
-            validate_ms = started.elapsed().as_millis() as u64 - load_ms,
-            "knowledge loaded and validated"
-        );
-        if !problems.is_empty() {
-            return Err(Error::Knowledge(problems));
-        }
-        return snapshot_from(kb, paths, progress);
+    let built_for_these = problems.is_empty()
+        && crate::search::current_fingerprint(&paths.index).as_deref() == Some(&kb.fingerprint);
+    if !built_for_these {
+        // A build may follow: only from files that validate.
+        return snapshot_from(validated(kb, problems, load_ms)?, paths, progress);
     }
     let kb = Arc::new(kb);
     let validating = {
@@ -134,12 +124,22 @@ pub fn load_snapshot(paths: &Paths, progress: &dyn Fn(usize, usize)) -> Result<S
 /// The knowledge files, loaded and validated; any problem is an error.
 fn load_valid(paths: &Paths) -> Result<Knowledge> {
     let started = std::time::Instant::now();
-    let (kb, mut problems) = knowledge::load(&paths.knowledge)?;
-    let load_ms = started.elapsed().as_millis() as u64;
+    let (kb, problems) = knowledge::load(&paths.knowledge)?;
+    validated(kb, problems, started.elapsed().as_millis() as u64)
+}
+
+/// `kb` once it validates, with the problems its loading found (`problems`) and validation's
+/// together as the error otherwise.
+fn validated(
+    kb: Knowledge,
+    mut problems: Vec<knowledge::Problem>,
+    load_ms: u64,
+) -> Result<Knowledge> {
+    let started = std::time::Instant::now();
     problems.extend(knowledge::validate(&kb));
     tracing::debug!(
         load_ms,
-        validate_ms = started.elapsed().as_millis() as u64 - load_ms,
+        validate_ms = started.elapsed().as_millis() as u64,
         "knowledge loaded and validated"
     );
     if !problems.is_empty() {
