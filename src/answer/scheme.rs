@@ -96,7 +96,7 @@ impl Scheme {
         let Some(resident) = self.resident else {
             return false;
         };
-        let Some(faq) = snap.kb.faqs.iter().find(|f| f.id == entry.id) else {
+        let Some(faq) = snap.kb.faq(&entry.id) else {
             return false;
         };
         let has = |a: Audience| faq.audience.contains(&a);
