@@ -136,18 +136,9 @@ impl fmt::Display for Rejected {
     }
 }
 
-/// The classifier stored at `path` if it is usable and has `classes` classes; otherwise the one
-/// `train` makes (logged with the reason). The flag says whether the stored one was used.
-#[cfg(test)]
-pub(crate) fn load_or_train(
-    path: Option<&Path>,
-    classes: usize,
-    train: impl FnOnce() -> Classifier,
-) -> (Classifier, bool) {
-    load_or_train_from(path.map(Classifier::load), classes, train)
-}
-
-/// As [`load_or_train`] with the file already read (`None`: there is no file to read), so a
+/// The stored classifier `loaded` (`Classifier::load` of its file; `None`: there is no file) if
+/// it is usable and has `classes` classes; otherwise the one `train` makes (logged with the
+/// reason). The flag says whether the stored one was used. The file is read by the caller, so a
 /// start can read it on another core while it does other work.
 pub(crate) fn load_or_train_from(
     loaded: Option<Result<Classifier, Rejected>>,
@@ -212,11 +203,13 @@ enum ClassIds {
 }
 
 impl ClassIds {
-    fn new(ids: Vec<u32>, classes: usize) -> ClassIds {
+    /// The ids narrow when every one of `classes` classes fits in 16 bits (a vector of ids is
+    /// collected in place when they stay wide).
+    fn new(ids: impl IntoIterator<Item = u32>, classes: usize) -> ClassIds {
         if classes <= usize::from(u16::MAX) + 1 {
             ClassIds::Narrow(ids.into_iter().map(|c| c as u16).collect())
         } else {
-            ClassIds::Wide(ids)
+            ClassIds::Wide(ids.into_iter().collect())
         }
     }
 
@@ -750,12 +743,8 @@ impl Classifier {
             .enumerate()
             .map(|(i, k)| (k, i as u32))
             .collect();
-        // Narrow ids straight from the bytes (no 32-bit copy first: it would be the peak).
-        let class_of = if classes <= usize::from(u16::MAX) + 1 {
-            ClassIds::Narrow(class_ids().map(|c| c as u16).collect())
-        } else {
-            ClassIds::Wide(class_ids().collect())
-        };
+        // Straight from the bytes (no 32-bit copy first: it would be the peak).
+        let class_of = ClassIds::new(class_ids(), classes);
         Some(Classifier {
             classes,
             vocab,
@@ -986,7 +975,7 @@ mod tests {
 
         // A good file is used as it is (the poisoned weights come back).
         poisoned.save(&path).unwrap();
-        let (m, stored) = load_or_train(Some(&path), 2, two_entry_model);
+        let (m, stored) = load_or_train_from(Some(Classifier::load(&path)), 2, two_entry_model);
         assert!(stored);
         assert_eq!(m, poisoned);
         let good = std::fs::read(&path).unwrap();
@@ -1017,7 +1006,7 @@ mod tests {
         for (what, bytes, reason) in cases {
             std::fs::write(&path, &bytes).unwrap();
             assert_eq!(Classifier::load(&path), Err(reason), "{what}");
-            let (m, stored) = load_or_train(Some(&path), 2, two_entry_model);
+            let (m, stored) = load_or_train_from(Some(Classifier::load(&path)), 2, two_entry_model);
             assert!(!stored, "{what}: the file was used");
             assert_eq!(m, trained, "{what}: not the retrained model");
             assert!(m.probabilities(&probe)[0] > 0.5, "{what}");
@@ -1025,7 +1014,9 @@ mod tests {
 
         // Another number of classes (another knowledge base): retrained too.
         poisoned.save(&path).unwrap();
-        let (_, stored) = load_or_train(Some(&path), 3, || Classifier::train(3, &[]));
+        let (_, stored) = load_or_train_from(Some(Classifier::load(&path)), 3, || {
+            Classifier::train(3, &[])
+        });
         assert!(!stored);
     }
 }
