@@ -7,6 +7,7 @@
 //! test does the same for `BUJIAO_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`) and
 //! `BUJIAO_REQUIRE_REDIS=1`. Times are injected: nothing sleeps.
 
+use crate::common::unique;
 use bujiao::records::bus::{PostgresBus, PublishBus};
 use bujiao::records::{
     AuditAction, AuditFilter, AuditRecord, Draft, FeedbackRecord, PostgresRecords, RecordStore,
@@ -15,7 +16,6 @@ use bujiao::records::{
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 use serde_json::json;
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 fn pg_url() -> String {
@@ -54,21 +54,6 @@ fn pg_reachable() -> bool {
     };
     let port = cfg.get_ports().first().copied().unwrap_or(5432);
     reachable("postgres", &host, port, "BUJIAO_REQUIRE_POSTGRES")
-}
-
-/// A name no other test or concurrent run uses.
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        N.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 async fn pg_client() -> tokio_postgres::Client {

@@ -102,7 +102,6 @@ mod redis_support {
     use super::*;
     use bujiao::session::{RedisOptions, RedisStore};
     use std::io::Write;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     pub fn url() -> String {
         std::env::var("BUJIAO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
@@ -141,17 +140,7 @@ mod redis_support {
 
     /// A key prefix no other test or concurrent run uses.
     pub fn unique_prefix() -> String {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        format!(
-            "bujiao-test:{}:{}:{}:",
-            std::process::id(),
-            nanos,
-            N.fetch_add(1, Ordering::Relaxed)
-        )
+        format!("{}:", crate::common::unique("bujiao-test"))
     }
 
     /// Options for tests: no response timeout, because under
